@@ -1,0 +1,68 @@
+/**
+ * JSON with non-finite numbers, as every public contract of xent-oracle writes it:
+ * NaN, Infinity and -Infinity travel as the strings "NaN", "Infinity", "-Infinity".
+ * On input the bare tokens NaN, Infinity, -Infinity (what Python's json module writes)
+ * are accepted too.
+ */
+
+const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/** Replace bare NaN / Infinity / -Infinity tokens outside strings by their quoted forms. */
+function quoteBareTokens(text: string): string {
+  if (!/NaN|Infinity/.test(text)) return text;
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i];
+    if (ch === '"') {
+      // copy a string literal verbatim
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (text.startsWith('-Infinity', i)) {
+      out += '"-Infinity"';
+      i += 9;
+    } else if (text.startsWith('Infinity', i)) {
+      out += '"Infinity"';
+      i += 8;
+    } else if (text.startsWith('NaN', i)) {
+      out += '"NaN"';
+      i += 3;
+    } else {
+      out += ch;
+      i += 1;
+    }
+  }
+  return out;
+}
+
+/** Parse JSON text; non-finite spellings become numbers wherever a value is one of them. */
+export function parseJson(text: string): unknown {
+  return JSON.parse(quoteBareTokens(text), (_k, v) => (typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : v));
+}
+
+/** Convert "NaN"/"Infinity"/"-Infinity" strings inside an already-parsed value to numbers. */
+export function reviveNonFinite(v: unknown): unknown {
+  if (typeof v === 'string' && v in NON_FINITE) return NON_FINITE[v];
+  if (Array.isArray(v)) return v.map(reviveNonFinite);
+  if (v && typeof v === 'object' && !ArrayBuffer.isView(v)) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[k] = reviveNonFinite(x);
+    return o;
+  }
+  return v;
+}
+
+/** JSON.stringify replacer writing non-finite numbers as strings (and -0 as 0, as JSON does). */
+export function nonFiniteReplacer(_key: string, v: unknown): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
+  return v;
+}
+
+export function stringifyJson(v: unknown, indent?: number): string {
+  return JSON.stringify(v, nonFiniteReplacer, indent);
+}
