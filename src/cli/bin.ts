@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// The `xent-oracle` executable: everything lives in main.ts so tests can call main() in-process.
+import { main } from './main.js';
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

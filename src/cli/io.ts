@@ -1,0 +1,46 @@
+/**
+ * Shared CLI plumbing: reading --args (inline JSON or @file), printing JSON with non-finite
+ * values as strings, and turning errors into "message on stderr, exit 2".
+ */
+import { readFileSync } from 'node:fs';
+import { ArgumentError, PrecisionError } from '../core/errors.js';
+import { parseJson, stringifyJson } from '../core/json.js';
+
+/** A usage or input error: printed without a stack trace, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function readJsonArg(value: string, option = '--args'): unknown {
+  let text = value;
+  if (value.startsWith('@')) {
+    const path = value.slice(1);
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new UsageError(`${option} ${value}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+  try {
+    return parseJson(text);
+  } catch (e) {
+    throw new UsageError(`${option}: not valid JSON (${(e as Error).message}): ${text.length > 80 ? text.slice(0, 77) + '...' : text}`);
+  }
+}
+
+export function printJson(v: unknown, pretty = false): void {
+  process.stdout.write(stringifyJson(v, pretty ? 2 : undefined) + '\n');
+}
+
+export function parseIntOption(value: string, option: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${option} = ${JSON.stringify(value)} must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** Errors a user caused (bad arguments, bad files) exit 2 with a one-line message. */
+export function isUserError(e: unknown): boolean {
+  return e instanceof UsageError || e instanceof ArgumentError || e instanceof PrecisionError;
+}

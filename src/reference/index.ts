@@ -1,0 +1,160 @@
+/**
+ * The correctly rounded reference: every catalog op, forward and backward.
+ *
+ * Ziv's strategy: evaluate the op as rigorous enclosures (ops.ts) at a working precision a
+ * few digits above the requested one; an output is decided when both ends of its enclosure
+ * round to the same value in every target (the decimal at `digits` significant digits,
+ * half-even, and float64 / float32 / float16 / bfloat16, round-to-nearest-even decided
+ * against exact midpoints by src/core/rounding.ts). Otherwise the working precision doubles
+ * and the op is evaluated again; past `maxDigits` a PrecisionError is thrown instead of a
+ * guess. An exact result is a zero-width enclosure and is decided at once.
+ */
+import { Decimal } from 'decimal.js';
+import { getSpec, isOpName, OP_NAMES, type OpName } from '../core/catalog.js';
+import { ArgumentError, PrecisionError, show } from '../core/errors.js';
+import { FORMAT_NAMES, FORMATS, type FormatName } from '../core/floats.js';
+import { roundDecimal } from '../core/rounding.js';
+import { ctxFor } from './elementary.js';
+import { Iv } from './interval.js';
+import { REFERENCE_OPS, type IvNest } from './ops.js';
+
+export type Nest<T> = T | T[] | T[][];
+
+export interface ReferenceOptions {
+  /** significant digits of the decimal result (default 40) */
+  digits?: number;
+  /** give up (PrecisionError) beyond this working precision (default 3000) */
+  maxDigits?: number;
+}
+
+export interface ReferenceResult {
+  op: OpName;
+  digits: number;
+  /** exact value rounded half-even to `digits` significant digits; "NaN", "Infinity", "-Infinity" */
+  decimal: Nest<string>;
+  float64: Nest<number>;
+  float32: Nest<number>;
+  float16: Nest<number>;
+  bfloat16: Nest<number>;
+  /** the largest working precision the Ziv loop needed */
+  workingDigits: number;
+}
+
+export const DEFAULT_DIGITS = 40;
+const DEFAULT_MAX_DIGITS = 3000;
+/** 10^−9e15 is the smallest positive decimal.js value: enclosures below it say "underflowed" */
+const DEC_TINY = new Decimal('1e-9000000000000000');
+
+export interface Decided {
+  decimal: string;
+  float64: number;
+  float32: number;
+  float16: number;
+  bfloat16: number;
+}
+
+function decimalString(v: Decimal): string {
+  if (v.isNaN()) return 'NaN';
+  if (!v.isFinite()) return v.isNeg() ? '-Infinity' : 'Infinity';
+  if (v.isZero()) return '0';
+  return v.toString();
+}
+
+/** Decide one enclosure in every target, or return null when it straddles a boundary. */
+export function decide(iv: Iv, digits: number): Decided | null {
+  const { lo, hi } = iv;
+  if (lo.isNaN() || hi.isNaN()) return { decimal: 'NaN', float64: NaN, float32: NaN, float16: NaN, bfloat16: NaN };
+  const out: Partial<Decided> = {};
+  for (const f of FORMAT_NAMES) {
+    const a = roundDecimal(lo, FORMATS[f]);
+    const b = roundDecimal(hi, FORMATS[f]);
+    // an exact zero (a point) is reported as +0 (docs/semantics.md); otherwise both ends
+    // must round to the same float, sign of zero included
+    if (iv.isPoint() && a === 0) {
+      out[f] = 0;
+      continue;
+    }
+    if (!Object.is(a, b)) return null;
+    out[f] = a;
+  }
+  if (iv.isPoint()) {
+    out.decimal = decimalString(lo.toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN));
+  } else if (lo.gte(0) && hi.lte(DEC_TINY)) {
+    out.decimal = '0'; // below decimal.js's range (documented in docs/semantics.md)
+  } else {
+    const a = lo.toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN);
+    const b = hi.toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN);
+    if (!a.eq(b)) return null;
+    out.decimal = decimalString(a);
+  }
+  return out as Decided;
+}
+
+function mapNest<T, U>(v: Nest<T>, f: (x: T, path: number[]) => U, path: number[] = []): Nest<U> {
+  if (Array.isArray(v)) return (v as Nest<T>[]).map((x, i) => mapNest(x, f, [...path, i])) as Nest<U>;
+  return f(v as T, path);
+}
+
+function leaves<T>(v: Nest<T>): T[] {
+  if (!Array.isArray(v)) return [v as T];
+  return (v as Nest<T>[]).flatMap((x) => leaves(x));
+}
+
+/** Evaluate an op's enclosures at a working precision (for gradcheck and tests). */
+export function referenceEnclosure(op: OpName, args: unknown, workingDigits: number): IvNest {
+  const impl = REFERENCE_OPS[op] as (ctx: ReturnType<typeof ctxFor>, a: unknown) => IvNest;
+  return impl(ctxFor(workingDigits), args);
+}
+
+export function validateDigits(digits: unknown, name = 'digits'): number {
+  if (typeof digits !== 'number' || !Number.isInteger(digits) || digits < 1 || digits > 1000) {
+    throw new ArgumentError(`${name} = ${show(digits)} must be an integer from 1 to 1000`);
+  }
+  return digits;
+}
+
+/**
+ * The correctly rounded value of `op` on `rawArgs` (JSON-shaped, validated here; throws
+ * ArgumentError with a message naming the argument and the value).
+ */
+export function reference(op: string, rawArgs: unknown, opts: ReferenceOptions = {}): ReferenceResult {
+  if (!isOpName(op)) throw new ArgumentError(`unknown op ${show(op)} (known: ${OP_NAMES.join(', ')})`);
+  const digits = validateDigits(opts.digits ?? DEFAULT_DIGITS);
+  const maxDigits = opts.maxDigits ?? DEFAULT_MAX_DIGITS;
+  const args = getSpec(op).validate(rawArgs);
+  let working = digits + 8;
+  for (;;) {
+    const enc = referenceEnclosure(op, args, working);
+    const decided = mapNest<Iv, Decided | null>(enc as Nest<Iv>, (iv) => decide(iv, digits));
+    const undecided = leaves(decided).filter((d) => d === null).length;
+    if (undecided === 0) {
+      const pick = <K extends keyof Decided>(k: K) => mapNest(decided as Nest<Decided>, (d) => d[k]);
+      return {
+        op,
+        digits,
+        decimal: pick('decimal'),
+        float64: pick('float64'),
+        float32: pick('float32'),
+        float16: pick('float16'),
+        bfloat16: pick('bfloat16'),
+        workingDigits: working,
+      };
+    }
+    if (working >= maxDigits) {
+      throw new PrecisionError(
+        `${op}: ${undecided} output(s) could not be rounded correctly within ${maxDigits} working digits ` +
+          '(the exact value is extraordinarily close to a rounding boundary); raise maxDigits',
+      );
+    }
+    working = Math.min(maxDigits, working * 2);
+  }
+}
+
+/** Shorthand: the correctly rounded result in one format. */
+export function referenceIn(op: string, rawArgs: unknown, format: FormatName, opts?: ReferenceOptions): Nest<number> {
+  return reference(op, rawArgs, opts)[format];
+}
+
+export { REFERENCE_OPS } from './ops.js';
+export { Ctx, Iv, Exact } from './interval.js';
+export { ctxFor, expPoint, lnPoint, log1pPoint } from './elementary.js';

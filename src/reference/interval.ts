@@ -1,0 +1,157 @@
+/**
+ * Interval arithmetic over decimal.js with directed rounding.
+ *
+ * Why intervals: decimal.js's basic operations (+ − × ÷) are correctly rounded in the
+ * requested direction, so computing the lower end with ROUND_FLOOR and the upper end with
+ * ROUND_CEIL gives an enclosure of the exact value that is rigorous by construction. An
+ * exact result stays a zero-width interval (floor = ceil), which is how the reference
+ * recognises exact results such as 0, 1/2 or 1/4 without special cases.
+ *
+ * Convention: `lo` is always an instance of the context's `Dn` constructor and `hi` of its
+ * `Up` constructor, so the instance methods of each end already round the right way; mixed
+ * terms go through the static methods (`Dn.mul(a, b)` rounds down whatever a and b are).
+ * Endpoints may be ±Infinity (e.g. −log 0); NaN endpoints mean "no value".
+ */
+import { Decimal } from 'decimal.js';
+import { toDecimal } from '../core/exact.js';
+
+/** Settings shared by every constructor: no exponent-notation surprises, the widest range. */
+const RANGE = { toExpNeg: -7, toExpPos: 21, minE: -9e15, maxE: 9e15, crypto: false } as const;
+
+/**
+ * Exact arithmetic on inputs: the exact decimal of a double has at most 767 significant
+ * digits and the difference of two doubles at most 1383, so 1500 digits make every
+ * sum/difference of two doubles exact.
+ */
+export const Exact = Decimal.clone({ ...RANGE, precision: 1500, rounding: Decimal.ROUND_HALF_EVEN });
+export type Dec = Decimal;
+
+/** Upper bounds on error terms: a few digits, always rounded up. */
+export const ErrUp = Decimal.clone({ ...RANGE, precision: 10, rounding: Decimal.ROUND_CEIL });
+
+export class Ctx {
+  readonly Dn: typeof Decimal;
+  readonly Up: typeof Decimal;
+  readonly Near: typeof Decimal;
+  /** unit roundoff of round-to-nearest at this precision: ½·10^(1−p), as an upper bound */
+  readonly u: Decimal;
+  constructor(readonly digits: number) {
+    this.Dn = Decimal.clone({ ...RANGE, precision: digits, rounding: Decimal.ROUND_FLOOR });
+    this.Up = Decimal.clone({ ...RANGE, precision: digits, rounding: Decimal.ROUND_CEIL });
+    this.Near = Decimal.clone({ ...RANGE, precision: digits, rounding: Decimal.ROUND_HALF_EVEN });
+    this.u = new ErrUp(`5e-${digits}`);
+  }
+
+  /** An exact value: numbers are converted from their bits (never via the shortest string). */
+  point(x: number | Decimal): Iv {
+    const v = typeof x === 'number' ? toDecimal(x, Exact) : x;
+    return new Iv(new this.Dn(v), new this.Up(v));
+  }
+
+  /** [v − δ, v + δ] for a point value v with absolute error bound δ ≥ 0. */
+  ball(v: Decimal, delta: Decimal): Iv {
+    if (delta.isZero()) return this.point(v);
+    return new Iv(this.Dn.sub(v, delta), this.Up.add(v, delta));
+  }
+
+  /** [v·(1 − ε), v·(1 + ε)] for v with relative error bound ε (v of either sign). */
+  relBall(v: Decimal, eps: Decimal): Iv {
+    return this.ball(v, ErrUp.mul(v.abs(), eps));
+  }
+
+  add(a: Iv, b: Iv): Iv {
+    return new Iv(a.lo.plus(b.lo), a.hi.plus(b.hi));
+  }
+
+  sub(a: Iv, b: Iv): Iv {
+    return new Iv(this.Dn.sub(a.lo, b.hi), this.Up.sub(a.hi, b.lo));
+  }
+
+  neg(a: Iv): Iv {
+    return new Iv(new this.Dn(a.hi).neg(), new this.Up(a.lo).neg());
+  }
+
+  mul(a: Iv, b: Iv): Iv {
+    const { Dn, Up } = this;
+    if (a.lo.gte(0) && b.lo.gte(0)) return new Iv(a.lo.times(b.lo), a.hi.times(b.hi));
+    if (a.isPoint() && b.isPoint()) return new Iv(Dn.mul(a.lo, b.lo), Up.mul(a.lo, b.lo));
+    // general case: the extremes are among the four endpoint products
+    const pairs: [Decimal, Decimal][] = [
+      [a.lo, b.lo],
+      [a.lo, b.hi],
+      [a.hi, b.lo],
+      [a.hi, b.hi],
+    ];
+    let lo = Dn.mul(pairs[0][0], pairs[0][1]);
+    let hi = Up.mul(pairs[0][0], pairs[0][1]);
+    for (let i = 1; i < 4; i++) {
+      const l = Dn.mul(pairs[i][0], pairs[i][1]);
+      const h = Up.mul(pairs[i][0], pairs[i][1]);
+      if (l.lt(lo)) lo = l;
+      if (h.gt(hi)) hi = h;
+    }
+    return new Iv(lo, hi);
+  }
+
+  /** a·k for an exact scalar k (a number or Decimal), cheaper than a full interval product. */
+  scale(a: Iv, k: number | Decimal): Iv {
+    const kd = typeof k === 'number' ? toDecimal(k, Exact) : k;
+    if (kd.isZero()) return this.point(0);
+    if (kd.gt(0)) return new Iv(this.Dn.mul(a.lo, kd), this.Up.mul(a.hi, kd));
+    return new Iv(this.Dn.mul(a.hi, kd), this.Up.mul(a.lo, kd));
+  }
+
+  div(a: Iv, b: Iv): Iv {
+    if (b.lo.lte(0) && b.hi.gte(0)) {
+      // only reached for a divisor that may be 0: callers exclude that by the semantics
+      return new Iv(new this.Dn(NaN), new this.Up(NaN));
+    }
+    const { Dn, Up } = this;
+    if (a.lo.gte(0) && b.lo.gt(0)) return new Iv(Dn.div(a.lo, b.hi), Up.div(a.hi, b.lo));
+    const cands: [Decimal, Decimal][] = [
+      [a.lo, b.lo],
+      [a.lo, b.hi],
+      [a.hi, b.lo],
+      [a.hi, b.hi],
+    ];
+    let lo = Dn.div(cands[0][0], cands[0][1]);
+    let hi = Up.div(cands[0][0], cands[0][1]);
+    for (let i = 1; i < 4; i++) {
+      const l = Dn.div(cands[i][0], cands[i][1]);
+      const h = Up.div(cands[i][0], cands[i][1]);
+      if (l.lt(lo)) lo = l;
+      if (h.gt(hi)) hi = h;
+    }
+    return new Iv(lo, hi);
+  }
+
+  sum(xs: Iv[]): Iv {
+    let lo = new this.Dn(0);
+    let hi = new this.Up(0);
+    for (const x of xs) {
+      lo = lo.plus(x.lo);
+      hi = hi.plus(x.hi);
+    }
+    return new Iv(lo, hi);
+  }
+}
+
+export class Iv {
+  constructor(
+    readonly lo: Decimal,
+    readonly hi: Decimal,
+  ) {}
+  isPoint(): boolean {
+    return this.lo.eq(this.hi);
+  }
+  isNaN(): boolean {
+    return this.lo.isNaN() || this.hi.isNaN();
+  }
+  /** true when the value is known exactly to be 0 */
+  isExactZero(): boolean {
+    return this.lo.isZero() && this.hi.isZero();
+  }
+  toString(): string {
+    return `[${this.lo.toString()}, ${this.hi.toString()}]`;
+  }
+}
