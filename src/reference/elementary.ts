@@ -3,11 +3,11 @@
  * + − × ÷ (decimal.js's own exp/ln are not used: their correct-rounding claim rests on
  * empirically chosen guard digits and at most 3 retries).
  *
- * exp(x) = 2^k · E_j · exp(t): k = round(x / ln 2), r = x − k·ln 2 ∈ [−0.35, 0.35] as an
- * interval, j = ⌊1024·r⌋, t = r − j/1024 ∈ [0, 1/1024). exp(t) is a 13-ish-term Taylor
- * polynomial (Horner, round-to-nearest) with the a-priori bound below; 2^k and
- * E_j = exp(j/1024) are cached enclosures per precision (the "argument reduction shared
- * across a row": a softmax row reuses the same few k and j).
+ * exp(x) = e^a · e^(b/1024) · e^(c/2^20) · exp(t): x = a + b/1024 + c/2^20 + t split exactly
+ * (a integer, b, c in [0, 1024), 0 ≤ t < 2^-20). exp(t) is a short Taylor polynomial (7 terms
+ * at 50 digits; Horner, round-to-nearest) with the a-priori bound below; the three factors
+ * are enclosures cached per precision (the "argument reduction shared across a row": a
+ * softmax row reuses the same few a and b). No ln 2 is needed for exp.
  *
  * ln(y) = k·ln 2 + 2·atanh(z), z = (m − 1)/(m + 1), m = y·2^−k ∈ [0.7, 1.42];
  * log1p(a) = 2·atanh(a/(2 + a)) near 0, which keeps full relative accuracy for tiny a.
@@ -25,7 +25,7 @@
 import { Decimal } from 'decimal.js';
 import { Ctx, ErrUp, Exact, Iv } from './interval.js';
 
-const TAU_EXP = new Exact(1).div(1024); // exp series argument bound (t < 1/1024; 0.001 covers widening)
+const LOG2_10 = 3.321928094887362; // only for the estimate of k in ln
 
 // ---------------------------------------------------------------------------------------
 // constants, cached per precision
@@ -38,7 +38,7 @@ interface Consts {
   /** 1/(2i+1) rounded to nearest */
   atanhCoeffs: Decimal[];
   pow2: Map<number, Iv>;
-  expTable: Map<number, Iv>;
+  expTable: { a: Map<number, Iv>; b: Map<number, Iv>; c: Map<number, Iv> };
 }
 const CONSTS = new Map<number, Consts>();
 
@@ -46,8 +46,8 @@ function consts(ctx: Ctx): Consts {
   let c = CONSTS.get(ctx.digits);
   if (c) return c;
   const { Near, u } = ctx;
-  // smallest n with τ^(n+1)/(n+1)! ≤ u/4 (τ = 0.001 to cover the widened argument)
-  const tau = new ErrUp('0.001');
+  // smallest n with τ^(n+1)/(n+1)! ≤ u/4, τ = 10^-6 ≥ 2^-20 (the series is only used on [0, 2^-20])
+  const tau = new ErrUp('1e-6');
   let n = 1;
   let tail = ErrUp.mul(tau, tau).div(2);
   while (tail.gt(u.div(4))) {
@@ -61,7 +61,7 @@ function consts(ctx: Ctx): Consts {
     expCoeffs.push(Near.div(1, f));
   }
   const expEps = ErrUp.mul(u, 2 * n + 2).plus(tail.times(2));
-  c = { expCoeffs, expEps, atanhCoeffs: [new Near(1)], pow2: new Map(), expTable: new Map() };
+  c = { expCoeffs, expEps, atanhCoeffs: [new Near(1)], pow2: new Map(), expTable: { a: new Map(), b: new Map(), c: new Map() } };
   CONSTS.set(ctx.digits, c);
   return c;
 }
@@ -138,7 +138,7 @@ function pow2(ctx: Ctx, k: number): Iv {
   return v;
 }
 
-/** exp(t) for an exact point 0 ≤ t ≤ 0.001, as an enclosure. */
+/** exp(t) for an exact point 0 ≤ t ≤ 2^-20, as an enclosure. */
 function expSmall(ctx: Ctx, t: Decimal): Iv {
   if (t.isZero()) return ctx.point(1);
   const c = consts(ctx);
@@ -149,32 +149,48 @@ function expSmall(ctx: Ctx, t: Decimal): Iv {
   return ctx.relBall(acc, c.expEps);
 }
 
-/** E_j = exp(j/1024) for |j| ≤ ~360, cached per precision. */
-function expTable(ctx: Ctx, j: number): Iv {
-  const c = consts(ctx);
-  let v = c.expTable.get(j);
-  if (v) return v;
-  if (j === 0) v = ctx.point(1);
-  else {
-    // exp(1/1024)^|j| in a context with guard digits, then rounded outward to ctx
-    const g = ctxFor(ctx.digits + 6);
-    const e1 = expSmall(g, TAU_EXP);
-    let e = Math.abs(j);
-    let r = g.point(1);
-    let b = e1;
-    while (e > 0) {
-      if (e % 2 === 1) r = g.mul(r, b);
-      e = Math.floor(e / 2);
-      if (e > 0) b = g.mul(b, b);
-    }
-    if (j < 0) r = g.div(g.point(1), r);
-    v = new Iv(new ctx.Dn(r.lo).plus(0), new ctx.Up(r.hi).plus(0));
+/** Enclosure of base^n (base a positive enclosure, n ≥ 0) by binary powering in ctx g. */
+function ivPow(g: Ctx, base: Iv, n: number): Iv {
+  let r = g.point(1);
+  let b = base;
+  let e = n;
+  while (e > 0) {
+    if (e % 2 === 1) r = g.mul(r, b);
+    e = Math.floor(e / 2);
+    if (e > 0) b = g.mul(b, b);
   }
-  c.expTable.set(j, v);
+  return r;
+}
+
+/** Round an enclosure outward to ctx's precision. */
+function outward(ctx: Ctx, v: Iv): Iv {
+  return new Iv(new ctx.Dn(v.lo).plus(0), new ctx.Up(v.hi).plus(0));
+}
+
+const TWO_M20 = new Exact(1).div(1048576); // 2^-20, exact
+
+/**
+ * Cached enclosures of exp(n·2^-20) (kind 'c', n < 1024), exp(n/1024) (kind 'b', n < 1024)
+ * and exp(n) (kind 'a', any integer n), each from one series value exp(2^-20) raised to the
+ * power by binary powering with guard digits (raising to the m-th power multiplies the
+ * relative error by at most m, so log10(m) + 4 guard digits keep the enclosure tight).
+ */
+function expTable(ctx: Ctx, kind: 'a' | 'b' | 'c', n: number): Iv {
+  const table = consts(ctx).expTable[kind];
+  let v = table.get(n);
+  if (v) return v;
+  if (n === 0) v = ctx.point(1);
+  else {
+    const m = Math.abs(n) * (kind === 'a' ? 1048576 : kind === 'b' ? 1024 : 1);
+    const g = ctxFor(ctx.digits + Math.ceil(Math.log10(m + 1)) + 4);
+    const r = ivPow(g, expSmall(g, TWO_M20), m);
+    v = outward(ctx, n < 0 ? g.div(g.point(1), r) : r);
+  }
+  if (table.size > 50000) table.clear(); // bound memory for rows with huge spreads
+  table.set(n, v);
   return v;
 }
 
-const LOG2_10 = 3.321928094887362; // only for the estimate of k
 const DEC_LIMIT = 2.07e16; // |x| beyond which exp(x) leaves decimal.js's exponent range (1e±9e15)
 
 /** Upper bound of exp(a + w) from an upper bound hi of exp(a): e^w ≤ 1 + w + w² for 0 ≤ w ≤ 1. */
@@ -183,35 +199,32 @@ function widenExp(ctx: Ctx, hi: Decimal, w: Decimal): Decimal {
   return ctx.Up.add(hi, ErrUp.mul(hi, ErrUp.add(w, ErrUp.mul(w, w))));
 }
 
-/** Enclosure of exp(x) for an exact point x. */
+/**
+ * Enclosure of exp(x) for an exact point x: x = a + b/1024 + c/2^20 + t exactly, with a an
+ * integer, b, c in [0, 1024) and 0 ≤ t < 2^-20, so exp(x) = e^a · e^(b/1024) · e^(c/2^20) ·
+ * exp(t): three cached enclosures and a 7-term series (at 50 digits).
+ */
 export function expPoint(ctx: Ctx, x: Decimal): Iv {
   if (x.isNaN()) return ctx.point(NaN);
   if (x.isZero()) return ctx.point(1);
   if (!x.isFinite()) return ctx.point(x.isNeg() ? 0 : Infinity);
   if (x.lt(-DEC_LIMIT)) return new Iv(new ctx.Dn(0), new ctx.Up('1e-9000000000000000'));
   if (x.gt(DEC_LIMIT)) return new Iv(new ctx.Dn('9e8999999999999999'), new ctx.Up(Infinity));
-  let k = Math.round(x.toNumber() / Math.LN2);
-  for (;;) {
-    const kd = Math.abs(k) < 1 ? 1 : Math.ceil(Math.log10(Math.abs(k) + 1));
-    // r = x − k·ln 2 needs ln 2 to p + (digits of k) digits to keep p digits of r
-    const g = ctxFor(ctx.digits + kd + 4);
-    const L = ln2(g);
-    const kL = g.scale(L, k);
-    const r = new Iv(g.Dn.sub(x, kL.hi), g.Up.sub(x, kL.lo));
-    const rn = r.lo.toNumber();
-    if (Math.abs(rn) > 0.36) {
-      // k was computed from a rounded x: correct it once more
-      k += Math.round(rn / Math.LN2);
-      continue;
-    }
-    // j exactly (a rounded rn could make t slightly negative and break the positive-term bound)
-    const j = Exact.mul(r.lo, 1024).floor().toNumber();
-    const t = Exact.sub(r.lo, new Exact(j).div(1024));
-    const w = Exact.sub(r.hi, r.lo);
-    let s = expSmall(ctx, t);
-    if (!w.isZero()) s = new Iv(s.lo, widenExp(ctx, s.hi, w));
-    return ctx.mul(ctx.mul(pow2(ctx, k), expTable(ctx, j)), s);
-  }
+  const a = x.floor();
+  const f = Exact.sub(x, a); // [0, 1), exact
+  const f1024 = f.times(1024);
+  const b = f1024.floor();
+  const f2 = f1024.minus(b); // [0, 1) in units of 1/1024, exact
+  const f2m = f2.times(1024);
+  const cIdx = f2m.floor();
+  const t = f2m.minus(cIdx).times(TWO_M20); // [0, 2^-20), exact
+  let r = expSmall(ctx, t);
+  const bn = b.toNumber();
+  const cn = cIdx.toNumber();
+  if (cn !== 0) r = ctx.mul(r, expTable(ctx, 'c', cn));
+  if (bn !== 0) r = ctx.mul(r, expTable(ctx, 'b', bn));
+  if (!a.isZero()) r = ctx.mul(r, expTable(ctx, 'a', a.toNumber()));
+  return r;
 }
 
 /** Enclosure of exp over an interval (monotone): evaluate at lo, widen by the derivative. */

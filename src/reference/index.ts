@@ -12,7 +12,7 @@
 import { Decimal } from 'decimal.js';
 import { getSpec, isOpName, OP_NAMES, type OpName } from '../core/catalog.js';
 import { ArgumentError, PrecisionError, show } from '../core/errors.js';
-import { FORMAT_NAMES, FORMATS, type FormatName } from '../core/floats.js';
+import { FORMAT_NAMES, FORMATS, nextDown, nextUp, roundToFormat, type FloatFormat, type FormatName } from '../core/floats.js';
 import { roundDecimal } from '../core/rounding.js';
 import { ctxFor } from './elementary.js';
 import { Iv } from './interval.js';
@@ -45,6 +45,14 @@ const DEFAULT_MAX_DIGITS = 3000;
 /** 10^−9e15 is the smallest positive decimal.js value: enclosures below it say "underflowed" */
 const DEC_TINY = new Decimal('1e-9000000000000000');
 
+const NARROW_FORMATS: readonly FormatName[] = FORMAT_NAMES.filter((f) => f !== 'float64');
+
+/** Is the double f a rounding boundary of fmt (its neighbours round to different values)? */
+function isBoundary(f: number, fmt: FloatFormat): boolean {
+  if (f === 0 || !Number.isFinite(f)) return false;
+  return !Object.is(roundToFormat(nextDown(f), fmt), roundToFormat(nextUp(f), fmt));
+}
+
 export interface Decided {
   decimal: string;
   float64: number;
@@ -65,17 +73,28 @@ export function decide(iv: Iv, digits: number): Decided | null {
   const { lo, hi } = iv;
   if (lo.isNaN() || hi.isNaN()) return { decimal: 'NaN', float64: NaN, float32: NaN, float16: NaN, bfloat16: NaN };
   const out: Partial<Decided> = {};
-  for (const f of FORMAT_NAMES) {
-    const a = roundDecimal(lo, FORMATS[f]);
-    const b = roundDecimal(hi, FORMATS[f]);
-    // an exact zero (a point) is reported as +0 (docs/semantics.md); otherwise both ends
-    // must round to the same float, sign of zero included
-    if (iv.isPoint() && a === 0) {
-      out[f] = 0;
+  if (iv.isPoint() && lo.isZero()) {
+    // an exact zero is reported as +0 in every format (docs/semantics.md)
+    return { decimal: '0', float64: 0, float32: 0, float16: 0, bfloat16: 0 };
+  }
+  // float64 decided against exact midpoints; both ends must round to the same double, sign
+  // of zero included
+  const f = roundDecimal(lo, FORMATS.float64);
+  if (!Object.is(f, roundDecimal(hi, FORMATS.float64))) return null;
+  out.float64 = f;
+  for (const name of NARROW_FORMATS) {
+    const fmt = FORMATS[name];
+    // Every rounding boundary of float32/16/bfloat16 (a midpoint, or the overflow threshold)
+    // is a double. [lo, hi] lies in the float64 rounding cell of f, which holds no double but
+    // f, so unless f itself is a boundary, rounding to fmt is constant on the cell and equals
+    // rounding f (exact, cheap). Otherwise decide both ends against exact midpoints.
+    if (!isBoundary(f, fmt)) {
+      out[name] = roundToFormat(f, fmt);
       continue;
     }
-    if (!Object.is(a, b)) return null;
-    out[f] = a;
+    const a = roundDecimal(lo, fmt);
+    if (!Object.is(a, roundDecimal(hi, fmt))) return null;
+    out[name] = a;
   }
   if (iv.isPoint()) {
     out.decimal = decimalString(lo.toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN));

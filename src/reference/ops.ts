@@ -97,8 +97,11 @@ function softmaxRow(ctx: Ctx, x: number[]): Iv[] {
       const one = r.posInf.length === 1;
       return x.map((v) => ctx.point(v === Infinity ? (one ? 1 : NaN) : 0));
     }
-    case 'finite':
-      return r.e.map((ei) => (ei.isExactZero() ? ei : ctx.div(ei, r.S)));
+    case 'finite': {
+      // one reciprocal per row, then products: still rigorous (outward-rounded enclosures)
+      const inv = ctx.div(ctx.point(1), r.S);
+      return r.e.map((ei) => (ei.isExactZero() ? ei : ctx.mul(ei, inv)));
+    }
   }
 }
 
