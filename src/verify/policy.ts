@@ -1,0 +1,196 @@
+/**
+ * The tolerance policy of `verify` (docs/verdicts.md explains and justifies it).
+ *
+ * For an output f_i with exact value y_i, an implementation working in a format with unit
+ * roundoff u (2^-53 for float64, 2^-24 for float32) passes when
+ *
+ *     |ŷ_i − y_i| ≤ u·(K_COND·κ_i + K_SUM·(n + 8)·|y_i|) + ulp(y_i)
+ *
+ * where κ_i = Σ_j |x_j · ∂f_i/∂x_j| over every real-valued input x_j (logits, probabilities,
+ * targets, weights, pos_weight, grad_output, label_smoothing). u·κ_i is, to first order, the
+ * change of f_i under relative input perturbations of size u: a backward-stable algorithm
+ * (the result is exact for inputs perturbed by a few u, the standard notion of a sound
+ * algorithm; Higham, ASNA ch. 1) stays within a small multiple of it. This is why the bound
+ * grows to hundreds of ULP for logits spread over hundreds (κ ∝ |x|) and shrinks to a few ULP
+ * for well-conditioned inputs. n·u·|y| covers recursive summation of n terms
+ * (Blanchard, Higham & Higham 2021: the shifted softmax error is ≤ (n + 2 + 2(x_max − x_min))·u).
+ *
+ * Some standard formulas cancel intermediate terms that are not perturbations of the inputs:
+ * softmax_backward's p_j·(g_j − ⟨g, p⟩) loses u·p_j·(|g_j| + Σ|g_k|p_k) (when p_j ≈ 1,
+ * ⟨g, p⟩ ≈ g_j), log_softmax_backward's g_j − p_j·Σg loses u·(|g_j| + p_j·Σ|g_k|). These
+ * magnitudes A_i enter the main bound as u·K_SUM·(n + 8)·A_i: PyTorch's formulas must pass.
+ *
+ * Standard algorithms (PyTorch, JAX, SciPy) compute log-probabilities as log(S) with S ≥ 1
+ * and BCE's log(1 − p) directly: a loss of up to ~u in absolute terms that is not a
+ * perturbation of the inputs (e.g. 0 for −log1p(s) = −4e−18). Errors within that extra floor,
+ * `u·K_FLOOR·(n + 1)·M_i`, are classed "tiny absolute": reported, failing only with --strict.
+ */
+import { isProbabilityTarget, type CrossEntropyArgs, type Matrix } from '../core/args.js';
+import type { ArgsByOp, OpName } from '../core/catalog.js';
+
+export const K_COND = 4;
+export const K_SUM = 2;
+export const K_FLOOR = 4;
+
+/** How the κ estimate may split the work: rowwise ops are evaluated one row at a time. */
+export interface OpPolicy<N extends OpName> {
+  /** output row n depends only on row n of every array argument */
+  rowwise: boolean;
+  /** number of terms a sound algorithm sums to produce an output */
+  sumLength(args: ArgsByOp[N]): number;
+  /**
+   * The absolute floor magnitude M per output (flattened in result order): the size of the
+   * quantity a standard algorithm takes the log of or cancels against; 0 where standard
+   * algorithms are accurate in relative terms.
+   */
+  floor(args: ArgsByOp[N]): number[] | number;
+  /** magnitudes A_i that the standard formula cancels (flattened; 0 where there is none) */
+  algorithm(args: ArgsByOp[N]): number[] | number;
+  /** argument names that are real-valued inputs (perturbed for κ); others are indices/options */
+  realArgs(args: ArgsByOp[N]): string[];
+}
+
+const rowsC = (a: { logits: Matrix }) => a.logits[0].length;
+
+function ceFloor(a: CrossEntropyArgs, backward: boolean): number[] | number {
+  const C = a.logits[0].length;
+  const w = (c: number) => (a.weight ? a.weight[c] : 1);
+  // Σ_c a_{n,c}: the total coefficient of the log-sum of sample n
+  const coeff = a.logits.map((_, n) => {
+    if (isProbabilityTarget(a.target)) {
+      let s = 0;
+      for (let c = 0; c < C; c++) s += w(c) * ((1 - a.label_smoothing) * a.target[n][c] + a.label_smoothing / C);
+      return s;
+    }
+    const y = (a.target as number[])[n];
+    if (y === a.ignore_index) return 0;
+    let s = (1 - a.label_smoothing) * w(y);
+    if (a.label_smoothing > 0) for (let c = 0; c < C; c++) s += (a.label_smoothing / C) * w(c);
+    return s;
+  });
+  let D = 1;
+  if (a.reduction === 'mean') {
+    if (isProbabilityTarget(a.target)) D = a.logits.length;
+    else D = (a.target as number[]).reduce((acc, y) => (y === a.ignore_index ? acc : acc + w(y)), 0) || 1;
+  }
+  const g = (n: number) => Math.abs(a.reduction === 'none' ? (a.grad_output as number[])[n] : (a.grad_output as number));
+  if (backward) return a.logits.flatMap((row, n) => row.map(() => (g(n) * coeff[n]) / D));
+  if (a.reduction === 'none') return coeff;
+  const total = coeff.reduce((x, y) => x + y, 0);
+  return a.reduction === 'sum' ? total : total / D;
+}
+
+function bceFloor(a: ArgsByOp['binary_cross_entropy'], backward: boolean): number[] | number {
+  if (backward) return 0;
+  // log(1 − p) computed directly loses ~u absolute: M_n = w_n·(1 − t_n)
+  const m = a.probs.map((_, n) => (a.weight ? a.weight[n] : 1) * (1 - a.target[n]));
+  if (a.reduction === 'none') return m;
+  const total = m.reduce((x, y) => x + y, 0);
+  return a.reduction === 'sum' ? total : total / a.probs.length;
+}
+
+/** softmax of a row in float64 (magnitudes only): shifted, masked entries 0, NaN-free */
+function softmaxRow(x: number[]): number[] {
+  const m = Math.max(...x.filter((v) => !Number.isNaN(v)));
+  if (!Number.isFinite(m)) return x.map(() => 0);
+  const e = x.map((v) => (Number.isNaN(v) ? 0 : Math.exp(v - m)));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+/**
+ * A computed p_k carries relative error ≤ (|x_k − max| + n + 2)·u (BHH 2021), so ⟨g, p⟩'s
+ * absolute error is ≲ u·Σ|g_k|·p_k·(1 + |x_k − max|) beyond the summation term.
+ */
+function softmaxBackwardAlgo(a: { logits: Matrix; grad_output: Matrix }): number[] {
+  return a.logits.flatMap((x, n) => {
+    const p = softmaxRow(x);
+    const g = a.grad_output[n];
+    const m = Math.max(...x.filter((v) => !Number.isNaN(v)));
+    const gp = g.reduce((acc, gk, k) => acc + Math.abs(gk) * p[k] * (1 + (Number.isFinite(x[k] - m) ? Math.abs(x[k] - m) : 0)), 0);
+    return p.map((pj, j) => pj * (Math.abs(g[j]) + gp));
+  });
+}
+
+function logSoftmaxBackwardAlgo(a: { logits: Matrix; grad_output: Matrix }): number[] {
+  return a.logits.flatMap((x, n) => {
+    const p = softmaxRow(x);
+    const g = a.grad_output[n];
+    const gAbs = g.reduce((acc, gk) => acc + Math.abs(gk), 0);
+    return p.map((pj, j) => Math.abs(g[j]) + pj * gAbs);
+  });
+}
+
+const ROW_REAL = () => ['logits'];
+const ELEM_REAL = () => ['x'];
+
+export const POLICIES: { [N in OpName]: OpPolicy<N> } = {
+  softmax: { rowwise: true, sumLength: rowsC, floor: () => 0, algorithm: () => 0, realArgs: ROW_REAL },
+  log_softmax: { rowwise: true, sumLength: rowsC, floor: () => 1, algorithm: () => 0, realArgs: ROW_REAL },
+  logsumexp: { rowwise: true, sumLength: rowsC, floor: () => 1, algorithm: () => 0, realArgs: ROW_REAL },
+  sigmoid: { rowwise: true, sumLength: () => 1, floor: () => 0, algorithm: () => 0, realArgs: ELEM_REAL },
+  log_sigmoid: { rowwise: true, sumLength: () => 1, floor: () => 0, algorithm: () => 0, realArgs: ELEM_REAL },
+  softplus: { rowwise: true, sumLength: () => 1, floor: () => 0, algorithm: () => 0, realArgs: ELEM_REAL },
+  cross_entropy: {
+    rowwise: false,
+    sumLength: (a) => a.logits.length * a.logits[0].length,
+    floor: (a) => ceFloor(a, false),
+    algorithm: () => 0,
+    realArgs: (a) => ['logits', 'weight', 'label_smoothing', ...(isProbabilityTarget(a.target) ? ['target'] : [])],
+  },
+  nll_loss: {
+    rowwise: false,
+    sumLength: (a) => a.log_probs.length,
+    floor: () => 0,
+    algorithm: () => 0,
+    realArgs: () => ['log_probs', 'weight'],
+  },
+  binary_cross_entropy: {
+    rowwise: false,
+    sumLength: (a) => a.probs.length,
+    floor: (a) => bceFloor(a, false),
+    algorithm: () => 0,
+    realArgs: () => ['probs', 'target', 'weight'],
+  },
+  binary_cross_entropy_with_logits: {
+    rowwise: false,
+    sumLength: (a) => a.logits.length,
+    floor: () => 0,
+    algorithm: () => 0,
+    realArgs: () => ['logits', 'target', 'weight', 'pos_weight'],
+  },
+  softmax_backward: {
+    rowwise: true, sumLength: rowsC, floor: () => 0, algorithm: softmaxBackwardAlgo, realArgs: () => ['logits', 'grad_output'],
+  },
+  log_softmax_backward: {
+    rowwise: true, sumLength: rowsC, floor: () => 0, algorithm: logSoftmaxBackwardAlgo, realArgs: () => ['logits', 'grad_output'],
+  },
+  sigmoid_backward: { rowwise: true, sumLength: () => 1, floor: () => 0, algorithm: () => 0, realArgs: () => ['x', 'grad_output'] },
+  cross_entropy_backward: {
+    rowwise: false,
+    sumLength: (a) => a.logits.length * a.logits[0].length,
+    floor: (a) => ceFloor(a, true),
+    algorithm: () => 0,
+    realArgs: (a) => [
+      'logits', 'weight', 'label_smoothing', 'grad_output', ...(isProbabilityTarget(a.target) ? ['target'] : []),
+    ],
+  },
+  binary_cross_entropy_backward: {
+    rowwise: false,
+    sumLength: (a) => a.probs.length,
+    floor: (a) => bceFloor(a, true),
+    algorithm: () => 0,
+    realArgs: () => ['probs', 'target', 'weight', 'grad_output'],
+  },
+  binary_cross_entropy_with_logits_backward: {
+    rowwise: false,
+    sumLength: (a) => a.logits.length,
+    floor: () => 0,
+    algorithm: () => 0,
+    realArgs: () => ['logits', 'target', 'weight', 'pos_weight', 'grad_output'],
+  },
+};
+
+export function policyFor<N extends OpName>(op: N): OpPolicy<N> {
+  return POLICIES[op] as OpPolicy<N>;
+}

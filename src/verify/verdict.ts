@@ -1,0 +1,202 @@
+/**
+ * Judge one result of an implementation against the correctly rounded reference under the
+ * tolerance policy of policy.ts. Pure: no I/O, no adapters.
+ */
+import { Decimal } from 'decimal.js';
+import { getSpec, shapeMismatch, type OpName } from '../core/catalog.js';
+import { FORMATS, ulpOf } from '../core/floats.js';
+import type { ReferenceResult } from '../reference/index.js';
+import { flatten } from './condition.js';
+import { K_COND, K_FLOOR, K_SUM, policyFor } from './policy.js';
+
+export type Dtype = 'float64' | 'float32';
+
+/** Why a case failed (docs/verdicts.md). 'tiny_absolute' fails only under --strict. */
+export type FailureClass =
+  | 'wrong_value'
+  | 'tiny_absolute'
+  | 'nan_expected_finite'
+  | 'inf_expected_finite'
+  | 'finite_expected_nonfinite'
+  | 'wrong_nonfinite'
+  | 'wrong_shape'
+  | 'error_reply'
+  | 'unsupported'
+  | 'crash'
+  | 'timeout'
+  | 'protocol';
+
+export interface ElementJudgement {
+  /** flat index into the result, and the same as a path (e.g. [row, col]) */
+  index: number;
+  path: number[];
+  /** exact value, correctly rounded to 40 digits (or NaN / ±Infinity) */
+  expected: string;
+  /** the correctly rounded value in the implementation's dtype */
+  expectedRounded: number;
+  got: number;
+  /** |got − exact| (NaN for special-value mismatches) */
+  errAbs: number;
+  /** errAbs in ULPs of the dtype at the exact value */
+  errUlp: number;
+  /** the allowed error in ULPs (componentwise bound) */
+  allowedUlp: number;
+  /** errAbs / allowed: ≤ 1 passes */
+  ratio: number;
+  status: 'pass' | 'tiny' | 'fail';
+  cls: FailureClass | null;
+}
+
+export interface Judgement {
+  status: 'pass' | 'tiny' | 'fail';
+  cls: FailureClass | null;
+  /** the element with the largest ratio among the worst status */
+  worst: ElementJudgement | null;
+  elements: number;
+  message: string;
+}
+
+const U: Record<Dtype, number> = { float64: 2 ** -53, float32: 2 ** -24 };
+
+function pathOf(index: number, shape: number[]): number[] {
+  if (shape.length === 0) return [];
+  if (shape.length === 1) return [index];
+  return [Math.floor(index / shape[1]), index % shape[1]];
+}
+
+function shapeDims(v: unknown): number[] {
+  if (!Array.isArray(v)) return [];
+  if (v.length > 0 && Array.isArray(v[0])) return [v.length, (v[0] as unknown[]).length];
+  return [v.length];
+}
+
+function fmtNum(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  return Object.is(x, -0) ? '-0' : String(x);
+}
+
+export interface JudgeOptions {
+  strict?: boolean;
+}
+
+/**
+ * Judge `got` (an implementation's result) for `op` on normalised `args`, given the reference
+ * result and κ per output (conditionNumbers).
+ */
+export function judgeResult(
+  op: OpName,
+  args: Record<string, unknown>,
+  ref: ReferenceResult,
+  got: unknown,
+  dtype: Dtype,
+  kappa: number[],
+  opts: JudgeOptions = {},
+): Judgement {
+  const spec = getSpec(op);
+  const shapeErr = shapeMismatch(spec.resultShape(args as never), got);
+  if (shapeErr) return { status: 'fail', cls: 'wrong_shape', worst: null, elements: 0, message: `wrong shape: ${shapeErr}` };
+  const pol = policyFor(op);
+  const u = U[dtype];
+  const fmt = FORMATS[dtype];
+  const n = pol.sumLength(args as never);
+  const floorRaw = pol.floor(args as never);
+  const algoRaw = pol.algorithm(args as never);
+  const decs = flattenStrings(ref.decimal);
+  const expRounded = flatten(ref[dtype]);
+  const gotFlat = flatten(got);
+  const dims = shapeDims(ref.float64);
+  const elements: ElementJudgement[] = [];
+  for (let i = 0; i < gotFlat.length; i++) {
+    const g = gotFlat[i];
+    const eDec = decs[i];
+    const eR = expRounded[i];
+    const floorM = Array.isArray(floorRaw) ? floorRaw[i] ?? 0 : floorRaw;
+    const algoA = Array.isArray(algoRaw) ? algoRaw[i] ?? 0 : algoRaw;
+    const base = { index: i, path: pathOf(i, dims), expected: eDec, expectedRounded: eR, got: g };
+    const special = (cls: FailureClass): ElementJudgement => ({
+      ...base, errAbs: NaN, errUlp: Infinity, allowedUlp: 0, ratio: Infinity, status: 'fail', cls,
+    });
+    if (eDec === 'NaN') {
+      elements.push(Number.isNaN(g) ? { ...base, errAbs: 0, errUlp: 0, allowedUlp: 0, ratio: 0, status: 'pass', cls: null } : special('finite_expected_nonfinite'));
+      continue;
+    }
+    if (eDec === 'Infinity' || eDec === '-Infinity') {
+      if (g === Number(eDec)) elements.push({ ...base, errAbs: 0, errUlp: 0, allowedUlp: 0, ratio: 0, status: 'pass', cls: null });
+      else elements.push(special(Number.isFinite(g) ? 'finite_expected_nonfinite' : 'wrong_nonfinite'));
+      continue;
+    }
+    // a finite exact value
+    if (Number.isNaN(g)) {
+      elements.push(special('nan_expected_finite'));
+      continue;
+    }
+    const exact = new Decimal(eDec);
+    const yAbs = Math.abs(exact.toNumber());
+    const ulp = ulpOf(Number.isFinite(eR) ? eR : eR > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE, fmt);
+    const allowed = u * (K_COND * (kappa[i] ?? 0) + K_SUM * (n + 8) * (yAbs + algoA)) + ulp;
+    const allowedLoose = allowed + u * K_FLOOR * (n + 1) * floorM;
+    if (!Number.isFinite(g)) {
+      // ±∞ where the exact value is finite: fine only if the exact value overflows the dtype
+      if (g === eR) elements.push({ ...base, errAbs: 0, errUlp: 0, allowedUlp: allowed / ulp, ratio: 0, status: 'pass', cls: null });
+      else elements.push(special('inf_expected_finite'));
+      continue;
+    }
+    const errAbs = Math.abs(new Decimal(g).minus(exact).toNumber());
+    const ratio = errAbs / allowed;
+    let status: ElementJudgement['status'] = 'pass';
+    let cls: FailureClass | null = null;
+    if (errAbs > allowed) {
+      if (errAbs <= allowedLoose) {
+        status = opts.strict ? 'fail' : 'tiny';
+        cls = 'tiny_absolute';
+      } else {
+        status = 'fail';
+        cls = 'wrong_value';
+      }
+    }
+    elements.push({ ...base, errAbs, errUlp: errAbs / ulp, allowedUlp: allowed / ulp, ratio, status, cls });
+  }
+  const rank = { fail: 2, tiny: 1, pass: 0 } as const;
+  let worst: ElementJudgement | null = null;
+  for (const e of elements) {
+    if (!worst || rank[e.status] > rank[worst.status] || (rank[e.status] === rank[worst.status] && e.ratio > worst.ratio)) worst = e;
+  }
+  const status = worst?.status ?? 'pass';
+  return { status, cls: worst?.cls ?? null, worst, elements: elements.length, message: describe(worst) };
+}
+
+export function describe(e: ElementJudgement | null): string {
+  if (!e) return 'no outputs';
+  const at = e.path.length ? `[${e.path.join('][')}]` : '';
+  const head = `output${at}: expected ${e.expected}, got ${fmtNum(e.got)}`;
+  switch (e.cls) {
+    case null:
+      return `${head} (${e.errUlp.toFixed(1)} ULP, allowed ${e.allowedUlp.toFixed(1)})`;
+    case 'wrong_value':
+    case 'tiny_absolute': {
+      const rel = Number(e.expected) !== 0 ? e.errAbs / Math.abs(Number(e.expected)) : Infinity;
+      return `${head}: error ${e.errAbs.toExponential(2)} (${fmtUlp(e.errUlp)} ULP, relative ${rel.toExponential(2)}) > allowed ${fmtUlp(e.allowedUlp)} ULP${e.cls === 'tiny_absolute' ? ' — tiny in absolute terms (fails with --strict)' : ''}`;
+    }
+    case 'nan_expected_finite':
+      return `${head}: NaN where a finite value is expected`;
+    case 'inf_expected_finite':
+      return `${head}: ±Infinity where a finite value is expected`;
+    case 'finite_expected_nonfinite':
+      return `${head}: expected ${e.expected}`;
+    case 'wrong_nonfinite':
+      return `${head}: wrong non-finite value`;
+    default:
+      return head;
+  }
+}
+
+function flattenStrings(v: unknown): string[] {
+  if (Array.isArray(v)) return v.flatMap((x) => flattenStrings(x));
+  return [String(v)];
+}
+
+function fmtUlp(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return x >= 1e6 ? x.toExponential(2) : x.toFixed(1);
+}
