@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { OP_SPECS } from '../core/catalog.js';
 import { reference } from '../reference/index.js';
 import { isUserError, parseIntOption, printJson, readJsonArg, UsageError } from './io.js';
+import { registerVerify } from './verify.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
@@ -36,6 +37,8 @@ export function buildProgram(): Command {
         opts.pretty,
       );
     });
+
+  registerVerify(program);
 
   program
     .command('ops')

@@ -42,8 +42,8 @@ export interface ReferenceResult {
 
 export const DEFAULT_DIGITS = 40;
 const DEFAULT_MAX_DIGITS = 3000;
-/** 10^−9e15 is the smallest positive decimal.js value: enclosures below it say "underflowed" */
-const DEC_TINY = new Decimal('1e-9000000000000000');
+/** enclosures within ±this of 0 come from decimal.js's underflow, never from a representable value */
+const DEC_UNDERFLOW = new Decimal('1e-8000000000000000');
 
 const NARROW_FORMATS: readonly FormatName[] = FORMAT_NAMES.filter((f) => f !== 'float64');
 
@@ -79,8 +79,15 @@ export function decide(iv: Iv, digits: number): Decided | null {
   }
   // float64 decided against exact midpoints; both ends must round to the same double, sign
   // of zero included
-  const f = roundDecimal(lo, FORMATS.float64);
-  if (!Object.is(f, roundDecimal(hi, FORMATS.float64))) return null;
+  let f = roundDecimal(lo, FORMATS.float64);
+  const fHi = roundDecimal(hi, FORMATS.float64);
+  if (!Object.is(f, fHi)) {
+    // both ends round to a zero but of different signs: only possible below decimal.js's
+    // range (|v| < 1e-9e15), where the enclosure cannot hold the sign; reported as +0
+    // (docs/semantics.md), every verdict treats ±0 alike
+    if (f === 0 && fHi === 0 && lo.abs().lte(DEC_UNDERFLOW) && hi.abs().lte(DEC_UNDERFLOW)) f = 0;
+    else return null;
+  }
   out.float64 = f;
   for (const name of NARROW_FORMATS) {
     const fmt = FORMATS[name];
@@ -93,12 +100,13 @@ export function decide(iv: Iv, digits: number): Decided | null {
       continue;
     }
     const a = roundDecimal(lo, fmt);
-    if (!Object.is(a, roundDecimal(hi, fmt))) return null;
-    out[name] = a;
+    const b = roundDecimal(hi, fmt);
+    if (!Object.is(a, b) && !(a === 0 && b === 0 && f === 0)) return null;
+    out[name] = a === 0 && b === 0 && !Object.is(a, b) ? 0 : a;
   }
   if (iv.isPoint()) {
     out.decimal = decimalString(lo.toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN));
-  } else if (lo.gte(0) && hi.lte(DEC_TINY)) {
+  } else if (lo.abs().lte(DEC_UNDERFLOW) && hi.abs().lte(DEC_UNDERFLOW)) {
     out.decimal = '0'; // below decimal.js's range (documented in docs/semantics.md)
   } else {
     const a = lo.toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN);

@@ -63,6 +63,26 @@ export class Ctx {
     return new Iv(a.lo.plus(b.lo), a.hi.plus(b.hi));
   }
 
+  /**
+   * a + b for an exact point a and an interval b far smaller than a, as the final step of an
+   * op (x − log1p(s), max + log1p(s), x + log1p(e^−x)). At working precision a + b would
+   * round back onto a; here the sum is formed exactly (the precision covers the exponent gap),
+   * so the enclosure keeps the side of a that the value is on. That decides results whose
+   * exact part a is itself a rounding boundary (a double's 41-digit decimal ending in 5, a
+   * float midpoint) without raising the working precision of the whole op. Subtractions
+   * and additions are linear in the digits, so even a gap of 10^4 digits is cheap.
+   */
+  addTiny(a: Decimal, b: Iv): Iv {
+    if (!a.isFinite() || a.isZero() || b.isNaN() || !b.lo.isFinite() || !b.hi.isFinite() || (b.lo.isZero() && b.hi.isZero())) {
+      return this.add(this.point(a), b);
+    }
+    const mag = Math.max(b.lo.isZero() ? -Infinity : b.lo.e, b.hi.isZero() ? -Infinity : b.hi.e);
+    const gap = a.e - mag;
+    if (gap < this.digits - 4 || gap > 200_000) return this.add(this.point(a), b);
+    const W = wideCtx(gap + this.digits + 4);
+    return new Iv(W.Dn.add(a, b.lo), W.Up.add(a, b.hi));
+  }
+
   sub(a: Iv, b: Iv): Iv {
     return new Iv(this.Dn.sub(a.lo, b.hi), this.Up.sub(a.hi, b.lo));
   }
@@ -134,6 +154,20 @@ export class Ctx {
     }
     return new Iv(lo, hi);
   }
+}
+
+const WIDE = new Map<number, { Dn: typeof Decimal; Up: typeof Decimal }>();
+function wideCtx(p: number): { Dn: typeof Decimal; Up: typeof Decimal } {
+  const key = Math.ceil(p / 64) * 64; // few distinct constructors
+  let w = WIDE.get(key);
+  if (!w) {
+    w = {
+      Dn: Decimal.clone({ ...RANGE, precision: key, rounding: Decimal.ROUND_FLOOR }),
+      Up: Decimal.clone({ ...RANGE, precision: key, rounding: Decimal.ROUND_CEIL }),
+    };
+    WIDE.set(key, w);
+  }
+  return w;
 }
 
 export class Iv {

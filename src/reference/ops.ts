@@ -40,6 +40,8 @@ interface Row {
   S: Iv;
   /** s = S − 1 (the sum without one argmax entry), kept separately for log1p */
   s: Iv;
+  /** the argmax entry whose exp is exactly 1 (finite rows) */
+  argmax: number;
   /** log S = log1p(s), computed on demand */
   logS?: Iv;
 }
@@ -50,14 +52,14 @@ function analyseRow(ctx: Ctx, x: number[]): Row {
   let argmax = -1;
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    if (Number.isNaN(v)) return { kind: 'nan', posInf, m: new Exact(NaN), d: [], e: [], S: ctx.point(NaN), s: ctx.point(NaN) };
+    if (Number.isNaN(v)) return { kind: 'nan', posInf, m: new Exact(NaN), d: [], e: [], S: ctx.point(NaN), s: ctx.point(NaN), argmax: -1 };
     if (v === Infinity) posInf.push(i);
     if (v > m) {
       m = v;
       argmax = i;
     }
   }
-  const empty = { m: new Exact(NaN), d: [], e: [], S: ctx.point(NaN), s: ctx.point(NaN) };
+  const empty = { m: new Exact(NaN), d: [], e: [], S: ctx.point(NaN), s: ctx.point(NaN), argmax: -1 };
   if (posInf.length > 0) return { kind: 'posInf', posInf, ...empty };
   if (m === -Infinity) return { kind: 'allMasked', posInf, ...empty };
   const md = dec(m);
@@ -77,7 +79,15 @@ function analyseRow(ctx: Ctx, x: number[]): Row {
     if (i !== argmax) others.push(ei);
   }
   const s = ctx.sum(others);
-  return { kind: 'finite', posInf, m: md, d, e, s, S: ctx.add(ctx.point(1), s) };
+  return { kind: 'finite', posInf, m: md, d, e, s, S: ctx.add(ctx.point(1), s), argmax };
+}
+
+/**
+ * S_{−j} = Σ_{k≠j} e_k without cancellation: s itself at the argmax; elsewhere S − e_j, which
+ * is ≥ 1 ≥ e_j, so the subtraction loses at most a factor 2 in relative accuracy.
+ */
+function sumOthers(ctx: Ctx, r: Row, j: number): Iv {
+  return j === r.argmax ? r.s : ctx.sub(r.S, r.e[j]);
 }
 
 function logS(ctx: Ctx, r: Row): Iv {
@@ -117,7 +127,7 @@ function logSoftmaxRow(ctx: Ctx, x: number[], r = analyseRow(ctx, x)): Iv[] {
     }
     case 'finite': {
       const L = logS(ctx, r);
-      return r.d.map((di) => (di.isFinite() ? ctx.sub(ctx.point(di), L) : ctx.point(-Infinity)));
+      return r.d.map((di) => (di.isFinite() ? ctx.addTiny(di, ctx.neg(L)) : ctx.point(-Infinity)));
     }
   }
 }
@@ -132,7 +142,7 @@ function logsumexpRow(ctx: Ctx, x: number[]): Iv {
     case 'posInf':
       return ctx.point(Infinity);
     case 'finite':
-      return ctx.add(ctx.point(r.m), logS(ctx, r));
+      return ctx.addTiny(r.m, logS(ctx, r));
   }
 }
 
@@ -173,16 +183,24 @@ function softmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] {
           ? first
           : null;
       const S2 = ctx.mul(r.S, r.S);
-      const terms: Iv[] = [];
-      r.e.forEach((ei, i) => {
-        if (!ei.isExactZero()) terms.push(ctx.scale(ei, g[i]));
+      // g_j·S − T = Σ_{k≠j*} e_k·(g_j − g_k) + (g_j − g_{j*}) with j* the argmax (e = 1):
+      // the dominant argmax term is exact, the rest is summed at its own scale, so tiny
+      // results (p_j·p_k·(g_j − g_k) at spreads of hundreds) keep their relative accuracy
+      const js = r.argmax;
+      const others: Iv[] = [];
+      r.e.forEach((ek, k) => {
+        if (k !== js && !ek.isExactZero()) others.push(ctx.scale(ek, g[k]));
       });
-      const T = ctx.sum(terms);
+      const Tothers = ctx.sum(others); // Σ_{k≠j*} e_k g_k
       return r.e.map((ei, j) => {
         if (ei.isExactZero()) return ei;
-        const num = commonMean
-          ? ctx.mul(ctx.div(ctx.point(Exact.mul(dec(g[j]), commonMean.n).minus(commonMean.G)), ctx.point(commonMean.n)), r.S)
-          : ctx.sub(ctx.scale(r.S, g[j]), T);
+        let num: Iv;
+        if (commonMean) {
+          num = ctx.mul(ctx.div(ctx.point(Exact.mul(dec(g[j]), commonMean.n).minus(commonMean.G)), ctx.point(commonMean.n)), r.S);
+        } else {
+          const rest = ctx.sub(ctx.scale(r.s, g[j]), Tothers); // Σ_{k≠j*} e_k (g_j − g_k)
+          num = ctx.add(ctx.point(Exact.sub(dec(g[j]), dec(g[js]))), rest);
+        }
         return ctx.div(ctx.mul(ei, num), S2);
       });
     }
@@ -228,7 +246,7 @@ function softplusOf(ctx: Ctx, x: number): Iv {
   if (Number.isNaN(x)) return ctx.point(NaN);
   if (x === Infinity) return ctx.point(Infinity);
   const tail = log1p(ctx, expPoint(ctx, dec(-Math.abs(x))));
-  return x > 0 ? ctx.add(ctx.point(dec(x)), tail) : tail;
+  return x > 0 ? ctx.addTiny(dec(x), tail) : tail;
 }
 
 function sigmoidBackwardOf(ctx: Ctx, x: number, g: number): Iv {
@@ -336,8 +354,16 @@ function crossEntropyBackward(ctx: Ctx, args: A.CrossEntropyArgs): Iv[][] {
         );
         break;
       case 'finite':
-        // (e_j·A − a_j·S)/S, quotient last; exact coefficients make exact zeros exact
-        row = r.e.map((ej, j) => ctx.div(ctx.sub(ctx.scale(ej, A), ctx.scale(r.S, a[j])), r.S));
+        // e_j·A − a_j·S = e_j·(A − a_j) − a_j·S_{−j}: both terms ≥ 0 and computed without
+        // cancellation (for a one-hot target one of them is exactly 0); quotient last; exact
+        // coefficients keep exact zeros exact
+        // at a masked entry (e_j exactly 0) S_{−j} = S and the value is exactly −a_j: taking
+        // it as a point avoids (a·S)/S, which can never shrink back to the exact value
+        row = r.e.map((ej, j) =>
+          ej.isExactZero()
+            ? ctx.point(a[j].neg())
+            : ctx.div(ctx.sub(ctx.scale(ej, A.minus(a[j])), ctx.scale(sumOthers(ctx, r, j), a[j])), r.S),
+        );
         break;
     }
     return row.map((v) => ctx.div(ctx.scale(v, g), ctx.point(D.times(C))));
