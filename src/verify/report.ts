@@ -54,7 +54,7 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, color = fals
       lines.push(`  replay:   ${replayCommand(f, spec, rep.strict)}`);
     }
     for (const f of o.tinyExamples.slice(0, 1)) {
-      lines.push('', yellow(`tiny ${o.op} / ${f.source} [tiny_absolute: passes unless --strict]`));
+      lines.push('', yellow(`tiny ${o.op} / ${f.source} [${f.cls}: passes unless --strict]`));
       lines.push(`  ${f.message}`);
       lines.push(`  input:    ${short(f.args)}`);
       lines.push(`  replay:   ${replayCommand(f, spec, true)}`);
@@ -65,7 +65,7 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, color = fals
   lines.push('');
   lines.push(
     rep.status === 'pass'
-      ? green(`PASS: ${totals.cases} cases, ${totals.tiny} tiny-absolute losses`)
+      ? green(`PASS: ${totals.cases} cases, ${totals.tiny} tiny-absolute or edge-overflow results (pass unless --strict)`)
       : red(`FAIL: ${totals.failed} failing case group(s) over ${rep.ops.filter((o) => o.failures.length).length} op(s), ${totals.cases} cases`),
   );
   return lines.join('\n') + '\n';
