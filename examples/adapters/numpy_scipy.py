@@ -142,9 +142,25 @@ def softplus(a):
 
 
 def cross_entropy(a):
-    logits, coef, _ignored, denominator = ce_coefficients(a)
+    logits, coef, ignored, denominator = ce_coefficients(a)
     lsm = special.log_softmax(logits, axis=-1)
-    losses = -np.sum(coef * lsm, axis=-1)
+    target = a["target"]
+    if len(target) > 0 and isinstance(target[0], list):
+        # probability targets: PyTorch sums target * w * log_softmax over the classes
+        losses = -np.sum(coef * lsm, axis=-1)
+    else:
+        # class indices: PyTorch gathers the target's log-probability (no 0 * -inf),
+        # plus the smoothing term summed over all classes
+        n, c = logits.shape
+        w = np.ones(c) if a.get("weight") is None else f64(a["weight"])
+        eps = float(a.get("label_smoothing", 0.0))
+        y = np.asarray(target, dtype=np.int64)
+        safe_y = np.where(ignored, 0, y)
+        losses = -w[safe_y] * lsm[np.arange(n), safe_y]
+        if eps > 0:
+            smooth = -np.sum(w[None, :] * lsm, axis=-1) / c
+            losses = (1.0 - eps) * losses + eps * smooth
+        losses = np.where(ignored, 0.0, losses)
     return reduce(losses, reduction_of(a), denominator)
 
 
@@ -202,7 +218,9 @@ def cross_entropy_backward(a):
     p = special.softmax(logits, axis=-1)
     total = np.sum(coef, axis=-1, keepdims=True)
     scale = loss_grad(a, n) / (denominator if reduction_of(a) == "mean" else 1.0)
-    return (p * total - coef) * scale[:, None]
+    grad = (p * total - coef) * scale[:, None]
+    grad[_ignored] = 0.0  # PyTorch leaves the rows of ignored targets at 0
+    return grad
 
 
 def binary_cross_entropy_backward(a):

@@ -88,10 +88,8 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
   const ops = parseOps(o.ops);
   let single: FixedCase | undefined;
   if (o.case !== undefined) single = parseCase(o.case);
-  if (o.profile === 'pytorch') {
-    throw new UsageError('--profile pytorch is not implemented yet (see the closing note of the verify issue)');
-  }
-  const spec: ReplaySpec = { adapterArgs: module ? [module] : ['--cmd', o.cmd!] };
+  const profile = o.profile as 'exact' | 'pytorch';
+  const spec: ReplaySpec = { adapterArgs: [...(module ? [module] : ['--cmd', o.cmd!]), ...(profile !== 'exact' ? ['--profile', profile] : [])] };
   let adapter: Adapter;
   try {
     adapter = module ? await openModuleAdapter(module, { timeoutMs }) : await openCommandAdapter(o.cmd!, { timeoutMs });
@@ -99,6 +97,11 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
     if (e instanceof AdapterError) throw new UsageError(e.message);
     throw e;
   }
+  // Ctrl-C: stop the implementation (its process group) before exiting
+  const onSigint = () => {
+    void adapter.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSigint);
   try {
     if (single && !adapter.info.ops.includes(single.op)) {
       throw new UsageError(`--case: the implementation does not offer ${single.op} (it offers ${adapter.info.ops.join(', ') || 'nothing'})`);
@@ -111,6 +114,7 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
       runs: single ? 0 : runs,
       quick: !!o.quick || !!single,
       strict: !!o.strict,
+      profile,
       evaluator: fastEvaluator,
       fixedCases,
       onProgress: progress.update,
@@ -132,6 +136,7 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
     }
     return 0;
   } finally {
+    process.removeListener('SIGINT', onSigint);
     await adapter.close();
   }
 }

@@ -16,7 +16,8 @@ import { FORMAT_NAMES, FORMATS, nextDown, nextUp, roundToFormat, type FloatForma
 import { roundDecimal } from '../core/rounding.js';
 import { ctxFor } from './elementary.js';
 import { Iv } from './interval.js';
-import { REFERENCE_OPS, type IvNest } from './ops.js';
+import { REFERENCE_OPS, type IvNest, type Profile } from './ops.js';
+export type { Profile } from './ops.js';
 
 export type Nest<T> = T | T[] | T[][];
 
@@ -25,6 +26,8 @@ export interface ReferenceOptions {
   digits?: number;
   /** give up (PrecisionError) beyond this working precision (default 3000) */
   maxDigits?: number;
+  /** 'exact' mathematics (default) or PyTorch's documented conventions (BCE log clamp) */
+  profile?: Profile;
 }
 
 export interface ReferenceResult {
@@ -128,9 +131,9 @@ function leaves<T>(v: Nest<T>): T[] {
 }
 
 /** Evaluate an op's enclosures at a working precision (for gradcheck and tests). */
-export function referenceEnclosure(op: OpName, args: unknown, workingDigits: number): IvNest {
-  const impl = REFERENCE_OPS[op] as (ctx: ReturnType<typeof ctxFor>, a: unknown) => IvNest;
-  return impl(ctxFor(workingDigits), args);
+export function referenceEnclosure(op: OpName, args: unknown, workingDigits: number, profile: Profile = 'exact'): IvNest {
+  const impl = REFERENCE_OPS[op] as (ctx: ReturnType<typeof ctxFor>, a: unknown, p: Profile) => IvNest;
+  return impl(ctxFor(workingDigits), args, profile);
 }
 
 export function validateDigits(digits: unknown, name = 'digits'): number {
@@ -151,7 +154,7 @@ export function reference(op: string, rawArgs: unknown, opts: ReferenceOptions =
   const args = getSpec(op).validate(rawArgs);
   let working = digits + 8;
   for (;;) {
-    const enc = referenceEnclosure(op, args, working);
+    const enc = referenceEnclosure(op, args, working, opts.profile ?? 'exact');
     const decided = mapNest<Iv, Decided | null>(enc as Nest<Iv>, (iv) => decide(iv, digits));
     const undecided = leaves(decided).filter((d) => d === null).length;
     if (undecided === 0) {

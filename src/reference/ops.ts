@@ -20,6 +20,13 @@ import { Ctx, Exact, Iv } from './interval.js';
 
 export type IvNest = Iv | Iv[] | Iv[][];
 
+/**
+ * Conventions: 'exact' mathematics (docs/semantics.md), or 'pytorch', which reproduces
+ * PyTorch's documented deviations: BCELoss clamps each log at −100, and its gradient divides
+ * by max(p·(1 − p), 1e−12).
+ */
+export type Profile = 'exact' | 'pytorch';
+
 const dec = (x: number): Decimal => toDecimal(x, Exact);
 
 // ---------------------------------------------------------------------------------------
@@ -385,25 +392,40 @@ function nllLoss(ctx: Ctx, args: A.NllLossArgs): Iv | Iv[] {
   return reduce(ctx, terms, args.reduction, D);
 }
 
-function bce(ctx: Ctx, args: A.BinaryCrossEntropyArgs): Iv | Iv[] {
+/** max(v, −100) for PyTorch's clamped logs (monotone, so applied to both ends) */
+function clampLog(ctx: Ctx, v: Iv, profile: Profile): Iv {
+  if (profile !== 'pytorch') return v;
+  const c = new Exact(-100);
+  return new Iv(new ctx.Dn(Decimal.max(v.lo, c)), new ctx.Up(Decimal.max(v.hi, c)));
+}
+
+function bce(ctx: Ctx, args: A.BinaryCrossEntropyArgs, profile: Profile = 'exact'): Iv | Iv[] {
   const terms = args.probs.map((p, n) => {
     const t = args.target[n];
     const w = args.weight ? args.weight[n] : 1;
     if (w === 0) return ctx.point(0);
     const parts: Iv[] = [];
-    if (t !== 0) parts.push(ctx.scale(lnPoint(ctx, dec(p)), t));
-    if (t !== 1) parts.push(ctx.mul(ctx.point(Exact.sub(1, dec(t))), lnPoint(ctx, Exact.sub(1, dec(p)))));
+    if (t !== 0) parts.push(ctx.scale(clampLog(ctx, lnPoint(ctx, dec(p)), profile), t));
+    if (t !== 1) parts.push(ctx.mul(ctx.point(Exact.sub(1, dec(t))), clampLog(ctx, lnPoint(ctx, Exact.sub(1, dec(p))), profile)));
     return ctx.scale(ctx.neg(ctx.sum(parts)), w);
   });
   return reduce(ctx, terms, args.reduction, new Exact(args.probs.length));
 }
 
-function bceBackward(ctx: Ctx, args: A.BinaryCrossEntropyArgs): Iv[] {
+const TORCH_BCE_EPS = toDecimal(1e-12, Exact); // the double PyTorch's kernel compares against
+
+function bceBackward(ctx: Ctx, args: A.BinaryCrossEntropyArgs, profile: Profile = 'exact'): Iv[] {
   const D = args.reduction === 'mean' ? new Exact(args.probs.length) : new Exact(1);
   return args.probs.map((p, n) => {
     const t = args.target[n];
     const w = args.weight ? args.weight[n] : 1;
     const g = gradScale(args, n);
+    if (profile === 'pytorch') {
+      // grad·w·(p − t)/max(p·(1 − p), 1e−12)/D, no zero-coefficient rule
+      const den = Decimal.max(dec(p).times(Exact.sub(1, dec(p))), TORCH_BCE_EPS);
+      const v = ctx.div(ctx.point(Exact.sub(dec(p), dec(t))), ctx.point(new Exact(den)));
+      return ctx.div(ctx.scale(v, Exact.mul(dec(w), dec(g))), ctx.point(D));
+    }
     if (w === 0) return ctx.point(0);
     // d/dp of −(t·log p + (1 − t)·log(1 − p)) = −t/p + (1 − t)/(1 − p) = (p − t)/(p·(1 − p));
     // at p ∈ {0, 1} the zero-coefficient rule applies per term
@@ -458,7 +480,7 @@ function bceWithLogitsBackward(ctx: Ctx, args: A.BceWithLogitsArgs): Iv[] {
 
 // ---------------------------------------------------------------------------------------
 
-type RefImpl<N extends OpName> = (ctx: Ctx, args: ArgsByOp[N]) => IvNest;
+type RefImpl<N extends OpName> = (ctx: Ctx, args: ArgsByOp[N], profile?: Profile) => IvNest;
 
 export const REFERENCE_OPS: { [N in OpName]: RefImpl<N> } = {
   softmax: (ctx, a) => a.logits.map((x) => softmaxRow(ctx, x)),

@@ -56,8 +56,8 @@ export interface OpPolicy<N extends OpName> {
   sumLength(args: ArgsByOp[N]): number;
   /**
    * The absolute floor magnitude M per output (flattened in result order): the size of the
-   * quantity a standard algorithm takes the log of or cancels against; 0 where standard
-   * algorithms are accurate in relative terms.
+   * terms a standard formula (PyTorch's, SciPy's) cancels or takes the log of; 0 where
+   * standard algorithms are accurate in relative terms.
    */
   floor(args: ArgsByOp[N]): number[] | number;
   /** argument names that are real-valued inputs (perturbed for κ); others are indices/options */
@@ -135,6 +135,36 @@ function logSoftmaxBackwardFloor(a: { logits: Matrix; grad_output: Matrix }): nu
   });
 }
 
+/** σ(x)·g for sigmoid_backward's g·σ·(1 − σ): 1 − σ cancels near saturation (PyTorch's formula) */
+function sigmoidBackwardFloor(a: ArgsByOp['sigmoid_backward']): number[] {
+  return a.x.map((x, n) => Math.abs(a.grad_output[n]) / (1 + Math.exp(-x)));
+}
+
+/**
+ * PyTorch's BCE-with-logits, (1 − t)·x + lw·(log1p(e^−|x|) + max(−x, 0)) with
+ * lw = (pw − 1)·t + 1, cancels terms of size (1 − t + lw)·|x|; its backward
+ * σ(x)·(pw·t + 1 − t) − pw·t cancels terms of size σ·B + pw·t.
+ */
+function bceLogitsFloor(a: ArgsByOp['binary_cross_entropy_with_logits'], backward: boolean): number[] | number {
+  const N = a.logits.length;
+  const D = a.reduction === 'mean' ? N : 1;
+  const m = a.logits.map((x, n) => {
+    const t = a.target[n];
+    const w = a.weight ? a.weight[n] : 1;
+    const pw = a.pos_weight;
+    if (!Number.isFinite(x)) return 0;
+    if (backward) {
+      const g = Math.abs(a.reduction === 'none' ? (a.grad_output as number[])[n] : (a.grad_output as number));
+      const sig = 1 / (1 + Math.exp(-x));
+      return (g * w * (sig * (pw * t + 1 - t) + pw * t)) / D;
+    }
+    return w * (1 - t + (pw - 1) * t + 1) * Math.abs(x);
+  });
+  if (backward || a.reduction === 'none') return m;
+  const total = m.reduce((x, y) => x + y, 0);
+  return a.reduction === 'sum' ? total : total / N;
+}
+
 const ROW_REAL = () => ['logits'];
 const ELEM_REAL = () => ['x'];
 
@@ -166,7 +196,7 @@ export const POLICIES: { [N in OpName]: OpPolicy<N> } = {
   binary_cross_entropy_with_logits: {
     rowwise: false,
     sumLength: (a) => a.logits.length,
-    floor: () => 0,
+    floor: (a) => bceLogitsFloor(a, false),
     realArgs: () => ['logits', 'target', 'weight', 'pos_weight'],
   },
   softmax_backward: {
@@ -175,7 +205,7 @@ export const POLICIES: { [N in OpName]: OpPolicy<N> } = {
   log_softmax_backward: {
     rowwise: true, sumLength: rowsC, floor: logSoftmaxBackwardFloor, realArgs: () => ['logits', 'grad_output'],
   },
-  sigmoid_backward: { rowwise: true, sumLength: () => 1, floor: () => 0, realArgs: () => ['x', 'grad_output'] },
+  sigmoid_backward: { rowwise: true, sumLength: () => 1, floor: sigmoidBackwardFloor, realArgs: () => ['x', 'grad_output'] },
   cross_entropy_backward: {
     rowwise: false,
     sumLength: (a) => a.logits.length * a.logits[0].length,
@@ -193,7 +223,7 @@ export const POLICIES: { [N in OpName]: OpPolicy<N> } = {
   binary_cross_entropy_with_logits_backward: {
     rowwise: false,
     sumLength: (a) => a.logits.length,
-    floor: () => 0,
+    floor: (a) => bceLogitsFloor(a, true),
     realArgs: () => ['logits', 'target', 'weight', 'pos_weight', 'grad_output'],
   },
 };

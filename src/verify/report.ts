@@ -31,7 +31,7 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, color = fals
   const red = (s: string) => c(31, s);
   const yellow = (s: string) => c(33, s);
   const lines: string[] = [];
-  lines.push(`xent-oracle verify: ${rep.adapter.name} (${rep.adapter.dtype}), seed ${rep.seed}, ${rep.runs} cases per regime${rep.quick ? ', quick' : ''}${rep.strict ? ', strict' : ''}`);
+  lines.push(`xent-oracle verify: ${rep.adapter.name} (${rep.adapter.dtype}), seed ${rep.seed}, ${rep.runs} cases per regime${rep.quick ? ', quick' : ''}${rep.strict ? ', strict' : ''}${rep.profile !== 'exact' ? `, profile ${rep.profile}` : ''}`);
   lines.push('');
   const w = Math.max(...rep.ops.map((o) => o.op.length), 2);
   lines.push(`${'op'.padEnd(w)}  cases  passed  tiny  failed  worst error / allowed`);

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { getSpec, type OpName } from '../core/catalog.js';
 import { PrecisionError } from '../core/errors.js';
 import { regimesFor, type RawArgs } from '../core/regimes.js';
-import { reference, type Nest, type ReferenceResult } from '../reference/index.js';
+import { reference, type Nest, type Profile, type ReferenceResult } from '../reference/index.js';
 import type { Adapter, AdapterInfo, CallOutcome } from './adapter.js';
 import { conditionNumbers, type Float64Evaluator } from './condition.js';
 import { judgeResult, type Dtype, type FailureClass, type Judgement } from './verdict.js';
@@ -30,6 +30,8 @@ export interface VerifyOptions {
   /** only the quick regimes */
   quick: boolean;
   strict: boolean;
+  /** conventions of the expected values: exact mathematics or PyTorch's (BCE log clamp) */
+  profile?: Profile;
   /** float64 evaluator used to estimate condition numbers (the fast path) */
   evaluator: Float64Evaluator;
   fixedCases?: FixedCase[];
@@ -75,6 +77,7 @@ export interface VerifyReport {
   runs: number;
   quick: boolean;
   strict: boolean;
+  profile: Profile;
   ops: OpReport[];
   /** ops the implementation declared that are not in the catalog */
   unsupported: string[];
@@ -95,14 +98,14 @@ export async function checkCase(
   adapter: Adapter,
   op: OpName,
   raw: RawArgs,
-  opts: { strict: boolean; evaluator: Float64Evaluator; dtype: Dtype },
+  opts: { strict: boolean; evaluator: Float64Evaluator; dtype: Dtype; profile?: Profile },
 ): Promise<CaseResult> {
   const spec = getSpec(op);
   let args: Record<string, unknown>;
   let ref: ReferenceResult;
   try {
     args = spec.validate(raw) as unknown as Record<string, unknown>;
-    ref = reference(op, raw, { digits: 40 });
+    ref = reference(op, raw, { digits: 40, profile: opts.profile });
   } catch (e) {
     const why = e instanceof PrecisionError ? 'reference could not decide the rounding' : `generated args rejected: ${(e as Error).message}`;
     return { judgement: { status: 'pass', cls: null, worst: null, elements: 0, message: why }, skipped: why };
@@ -158,7 +161,7 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
   const tick = (label: string) => opts.onProgress?.(++done, total, label);
   const reports: OpReport[] = [];
   let ended: string | null = null;
-  const ctx = { strict: opts.strict, evaluator: opts.evaluator, dtype };
+  const ctx = { strict: opts.strict, evaluator: opts.evaluator, dtype, profile: opts.profile };
 
   for (const { op, regimes, fixed } of plan) {
     const rep: OpReport = { op, cases: 0, passed: 0, tiny: 0, failed: 0, skipped: 0, worstRatio: 0, worstMessage: '', failures: [], tinyExamples: [], notes: [] };
@@ -243,6 +246,7 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
     runs: opts.runs,
     quick: opts.quick,
     strict: opts.strict,
+    profile: opts.profile ?? 'exact',
     ops: reports,
     unsupported: adapter.info.unknownOps,
     ended,

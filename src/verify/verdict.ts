@@ -59,8 +59,12 @@ export interface Judgement {
 
 const MAX_FINITE: Record<Dtype, number> = { float64: Number.MAX_VALUE, float32: 3.4028234663852886e38 };
 const U: Record<Dtype, number> = { float64: 2 ** -53, float32: 2 ** -24 };
-/** η: the absolute rounding error of one operation in the gradual-underflow range (half the smallest subnormal) */
-const ETA: Record<Dtype, number> = { float64: 2 ** -1075, float32: 2 ** -150 };
+/**
+ * The smallest subnormal; η = MIN_SUBNORMAL/2 is the absolute error of one operation in the
+ * gradual-underflow range. (2 ** -1075 itself is not a double: it rounds to 0, so the ½ is
+ * applied in the product instead.)
+ */
+const MIN_SUBNORMAL: Record<Dtype, number> = { float64: 2 ** -1074, float32: 2 ** -149 };
 
 function pathOf(index: number, shape: number[]): number[] {
   if (shape.length === 0) return [];
@@ -137,8 +141,8 @@ export function judgeResult(
     const exact = new Decimal(eDec);
     const yAbs = Math.abs(exact.toNumber());
     const ulp = ulpOf(Number.isFinite(eR) ? eR : eR > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE, fmt);
-    // Higham's model with underflow: fl(x op y) = (x op y)(1 + δ) + η, |δ| ≤ u, |η| ≤ ETA
-    const allowed = u * (K_COND * (kappa[i] ?? 0) + K_SUM * (n + 8) * yAbs) + K_SUM * (n + 8) * ETA[dtype] + ulp;
+    // Higham's model with underflow: fl(x op y) = (x op y)(1 + δ) + η, |δ| ≤ u, |η| ≤ MIN_SUBNORMAL/2
+    const allowed = u * (K_COND * (kappa[i] ?? 0) + K_SUM * (n + 8) * yAbs) + 0.5 * K_SUM * (n + 8) * MIN_SUBNORMAL[dtype] + ulp;
     const allowedLoose = allowed + u * K_FLOOR * (n + 8) * floorM;
     if (!Number.isFinite(g)) {
       // ±∞ where the exact value is finite: fine only if the exact value overflows the dtype
