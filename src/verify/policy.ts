@@ -25,6 +25,10 @@
  * classed "tiny absolute": reported distinctly, failing only with --strict. The main bound
  * stays what backward-stable algorithms achieve.
  *
+ * In the subnormal range a result missed by less than the smallest normal number is an
+ * underflow artifact (an intermediate underflowed, or the hardware flushes subnormals to
+ * zero, as GPU and SIMD kernels do): also "tiny absolute".
+ *
  * At the top of the range, a sound algorithm may form intermediates up to
  * F = (n + 1)·max(1, |weights|, pos_weight, |grad_output|) times the result (a weighted sum
  * before its division): ±Infinity where |y|·F exceeds the format's largest finite value is
