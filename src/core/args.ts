@@ -226,9 +226,12 @@ function classTargets(raw: unknown, n: number, classes: number, ignoreIndex: num
   return t;
 }
 
+/** grad_output is an argument of backward ops only */
+const withGrad = (op: string, keys: string[]) => (op.endsWith('_backward') ? [...keys, 'grad_output'] : keys);
+
 export function validateCrossEntropy(op: string, raw: unknown): CrossEntropyArgs {
   const o = asObject(raw);
-  checkKnownKeys(o, ['logits', 'target', 'weight', 'ignore_index', 'reduction', 'label_smoothing', 'grad_output'], op);
+  checkKnownKeys(o, withGrad(op, ['logits', 'target', 'weight', 'ignore_index', 'reduction', 'label_smoothing']), op);
   const logits = matrix(o.logits, 'logits');
   const n = logits.length;
   const classes = logits[0].length;
@@ -266,7 +269,7 @@ export function validateCrossEntropy(op: string, raw: unknown): CrossEntropyArgs
 
 export function validateNllLoss(op: string, raw: unknown): NllLossArgs {
   const o = asObject(raw);
-  checkKnownKeys(o, ['log_probs', 'target', 'weight', 'ignore_index', 'reduction', 'grad_output'], op);
+  checkKnownKeys(o, ['log_probs', 'target', 'weight', 'ignore_index', 'reduction'], op);
   const log_probs = matrix(o.log_probs, 'log_probs');
   log_probs.forEach((row, i) =>
     row.forEach((v, c) => {
@@ -289,7 +292,7 @@ export function validateNllLoss(op: string, raw: unknown): NllLossArgs {
 
 export function validateBinaryCrossEntropy(op: string, raw: unknown): BinaryCrossEntropyArgs {
   const o = asObject(raw);
-  checkKnownKeys(o, ['probs', 'target', 'weight', 'reduction', 'grad_output'], op);
+  checkKnownKeys(o, withGrad(op, ['probs', 'target', 'weight', 'reduction']), op);
   const probs = vector(o.probs, 'probs');
   inUnitInterval(probs, 'probs');
   const target = vector(o.target, 'target');
@@ -307,7 +310,7 @@ export function validateBinaryCrossEntropy(op: string, raw: unknown): BinaryCros
 
 export function validateBceWithLogits(op: string, raw: unknown): BceWithLogitsArgs {
   const o = asObject(raw);
-  checkKnownKeys(o, ['logits', 'target', 'weight', 'pos_weight', 'reduction', 'grad_output'], op);
+  checkKnownKeys(o, withGrad(op, ['logits', 'target', 'weight', 'pos_weight', 'reduction']), op);
   const logits = vector(o.logits, 'logits');
   const target = vector(o.target, 'target');
   sameLength(target, 'target', logits.length, 'logits');

@@ -45,8 +45,12 @@ export interface ReferenceResult {
 
 export const DEFAULT_DIGITS = 40;
 const DEFAULT_MAX_DIGITS = 3000;
-/** enclosures within ±this of 0 come from decimal.js's underflow, never from a representable value */
-const DEC_UNDERFLOW = new Decimal('1e-8000000000000000');
+/**
+ * decimal.js's smallest magnitude is 1e-9000000000000000; enclosures whose ends are both
+ * within a few orders of it come from its underflow (an exp below its range), not from a
+ * representable value.
+ */
+const DEC_UNDERFLOW = new Decimal('1e-8999999999999990');
 
 const NARROW_FORMATS: readonly FormatName[] = FORMAT_NAMES.filter((f) => f !== 'float64');
 
@@ -85,10 +89,10 @@ export function decide(iv: Iv, digits: number): Decided | null {
   let f = roundDecimal(lo, FORMATS.float64);
   const fHi = roundDecimal(hi, FORMATS.float64);
   if (!Object.is(f, fHi)) {
-    // both ends round to a zero but of different signs: only possible below decimal.js's
-    // range (|v| < 1e-9e15), where the enclosure cannot hold the sign; reported as +0
-    // (docs/semantics.md), every verdict treats ±0 alike
-    if (f === 0 && fHi === 0 && lo.abs().lte(DEC_UNDERFLOW) && hi.abs().lte(DEC_UNDERFLOW)) f = 0;
+    // both ends round to a zero of different signs: the enclosure contains 0 and the value is
+    // below every format's range (typically below decimal.js's, where the sign is lost);
+    // reported as +0 (docs/semantics.md), and every verdict treats ±0 alike
+    if (f === 0 && fHi === 0 && lo.lte(0) && hi.gte(0)) f = 0;
     else return null;
   }
   out.float64 = f;
@@ -109,13 +113,12 @@ export function decide(iv: Iv, digits: number): Decided | null {
   }
   if (iv.isPoint()) {
     out.decimal = decimalString(lo.toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN));
-  } else if (lo.abs().lte(DEC_UNDERFLOW) && hi.abs().lte(DEC_UNDERFLOW)) {
-    out.decimal = '0'; // below decimal.js's range (documented in docs/semantics.md)
   } else {
     const a = lo.toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN);
     const b = hi.toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN);
-    if (!a.eq(b)) return null;
-    out.decimal = decimalString(a);
+    if (a.eq(b)) out.decimal = decimalString(a);
+    else if (lo.abs().lte(DEC_UNDERFLOW) && hi.abs().lte(DEC_UNDERFLOW)) out.decimal = '0'; // docs/semantics.md
+    else return null;
   }
   return out as Decided;
 }

@@ -70,7 +70,7 @@ export class Ctx {
    * so the enclosure keeps the side of a that the value is on. That decides results whose
    * exact part a is itself a rounding boundary (a double's 41-digit decimal ending in 5, a
    * float midpoint) without raising the working precision of the whole op. Subtractions
-   * and additions are linear in the digits, so even a gap of 10^4 digits is cheap.
+   * and additions are linear in the digits, so even a gap of 10^5 digits is cheap (the limit is 10^6).
    */
   addTiny(a: Decimal, b: Iv): Iv {
     if (!a.isFinite() || a.isZero() || b.isNaN() || !b.lo.isFinite() || !b.hi.isFinite() || (b.lo.isZero() && b.hi.isZero())) {
@@ -78,7 +78,7 @@ export class Ctx {
     }
     const mag = Math.max(b.lo.isZero() ? -Infinity : b.lo.e, b.hi.isZero() ? -Infinity : b.hi.e);
     const gap = a.e - mag;
-    if (gap < this.digits - 4 || gap > 200_000) return this.add(this.point(a), b);
+    if (gap < this.digits - 4 || gap > 1_000_000) return this.add(this.point(a), b);
     const W = wideCtx(gap + this.digits + 4);
     return new Iv(W.Dn.add(a, b.lo), W.Up.add(a, b.hi));
   }

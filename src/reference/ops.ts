@@ -260,7 +260,7 @@ function sigmoidBackwardOf(ctx: Ctx, x: number, g: number): Iv {
   if (Number.isNaN(x) || Number.isNaN(g)) return ctx.point(NaN);
   // σ(1 − σ) = E/(1 + E)² with E = e^−|x|
   const E = expPoint(ctx, dec(-Math.abs(x)));
-  if (E.isExactZero()) return ctx.point(Number.isFinite(g) ? 0 : NaN);
+  if (E.isExactZero()) return ctx.point(0); // σ(1 − σ) is exactly 0 at ±∞: zero-coefficient rule
   const den = ctx.add(ctx.point(1), E);
   return ctx.scale(ctx.div(E, ctx.mul(den, den)), g);
 }
