@@ -145,10 +145,12 @@ export function judgeResult(
     const ulp = ulpOf(Number.isFinite(eR) ? eR : eR > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE, fmt);
     // Higham's model with underflow: fl(x op y) = (x op y)(1 + δ) + η, |δ| ≤ u, |η| ≤ MIN_SUBNORMAL/2
     const allowed = u * (K_COND * (kappa[i] ?? 0) + K_SUM * (n + 8) * yAbs) + 0.5 * K_SUM * (n + 8) * MIN_SUBNORMAL[dtype] + ulp;
-    // an exact value in the subnormal range, missed by less than the smallest normal number,
-    // is an underflow artifact (an intermediate underflowed, or flush-to-zero hardware, as in
-    // GPU and SIMD kernels): tiny in absolute terms, failing only under --strict
-    const underflow = yAbs < MIN_NORMAL[dtype] ? MIN_NORMAL[dtype] : 0;
+    // Intermediate underflow: a sound algorithm's intermediates may be F = `edge` times
+    // smaller than the result (a product with a large grad_output or weight), so for
+    // |y| < MIN_NORMAL·F an intermediate may underflow and lose up to |y|; and a subnormal y
+    // missed by less than the smallest normal (flush-to-zero hardware, as in GPU and SIMD
+    // kernels). Both are tiny in absolute terms: failing only under --strict.
+    const underflow = yAbs < MIN_NORMAL[dtype] * edge ? Math.max(MIN_NORMAL[dtype], yAbs) : 0;
     const allowedLoose = Math.max(allowed + u * K_FLOOR * (n + 8) * floorM, underflow);
     if (!Number.isFinite(g)) {
       // ±∞ where the exact value is finite: fine only if the exact value overflows the dtype
