@@ -14,8 +14,9 @@ import { getSpec, isOpName, OP_NAMES, type OpName } from '../core/catalog.js';
 import { ArgumentError, PrecisionError, show } from '../core/errors.js';
 import { FORMAT_NAMES, FORMATS, nextDown, nextUp, roundToFormat, type FloatFormat, type FormatName } from '../core/floats.js';
 import { roundDecimal } from '../core/rounding.js';
+import { toDecimal } from '../core/exact.js';
 import { ctxFor } from './elementary.js';
-import { Iv } from './interval.js';
+import { Exact, Iv } from './interval.js';
 import { REFERENCE_OPS, type IvNest, type Profile } from './ops.js';
 export type { Profile } from './ops.js';
 
@@ -77,6 +78,47 @@ function decimalString(v: Decimal): string {
 
 /** Decide one enclosure in every target, or return null when it straddles a boundary. */
 export function decide(iv: Iv, digits: number): Decided | null {
+  return decidePlain(iv, digits) ?? (iv.anchor && iv.side ? decideAnchored(iv, digits) : null);
+}
+
+/**
+ * The value is anchor + δ with sign(δ) = side and |δ| tiny: round "just beside the anchor".
+ * A float target: if the anchor is a midpoint between two neighbours, the side picks one;
+ * otherwise the rounding of the anchor. A decimal target: a tie at `digits` is broken by the
+ * side the same way. Each answer is then checked against the far end of the enclosure, so
+ * the decision still rests on the enclosure (it only adds the strict side of the anchor).
+ */
+function decideAnchored(iv: Iv, digits: number): Decided | null {
+  const a = iv.anchor!;
+  const side = iv.side!;
+  const far = side > 0 ? iv.hi : iv.lo;
+  const out: Partial<Decided> = {};
+  for (const name of FORMAT_NAMES) {
+    const fmt = FORMATS[name];
+    const fa = roundDecimal(a, fmt);
+    let r = fa;
+    const exactA = toDecimal(fa, Exact); // exact: the default Decimal class rounds at 20 digits
+    if (Number.isFinite(fa) && !exactA.eq(a)) {
+      // the neighbour on the anchor's side of fa, and the midpoint between them
+      const nb = a.gt(exactA) ? nextUp(fa, fmt) : nextDown(fa, fmt);
+      if (Number.isFinite(nb)) {
+        const mid = exactA.plus(toDecimal(nb, Exact)).div(2);
+        if (mid.eq(a)) r = (side > 0) === nb > fa ? nb : fa;
+      }
+    }
+    if (!Object.is(roundDecimal(far, fmt), r)) return null;
+    out[name] = r === 0 ? 0 : r;
+  }
+  const up = a.toSignificantDigits(digits, Decimal.ROUND_HALF_UP);
+  const down = a.toSignificantDigits(digits, Decimal.ROUND_HALF_DOWN);
+  let d = a.toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN);
+  if (!up.eq(down)) d = side > 0 ? Decimal.max(up, down) : Decimal.min(up, down); // a tie
+  if (!far.toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN).eq(d)) return null;
+  out.decimal = decimalString(d);
+  return out as Decided;
+}
+
+function decidePlain(iv: Iv, digits: number): Decided | null {
   const { lo, hi } = iv;
   if (lo.isNaN() || hi.isNaN()) return { decimal: 'NaN', float64: NaN, float32: NaN, float16: NaN, bfloat16: NaN };
   const out: Partial<Decided> = {};

@@ -71,16 +71,29 @@ export class Ctx {
    * exact part a is itself a rounding boundary (a double's 41-digit decimal ending in 5, a
    * float midpoint) without raising the working precision of the whole op. Subtractions
    * and additions are linear in the digits, so even a gap of 10^5 digits is cheap (the limit is 10^6).
+   * `knownSide` is the sign of b when the caller knows it is strictly nonzero.
    */
-  addTiny(a: Decimal, b: Iv): Iv {
+  addTiny(a: Decimal, b: Iv, knownSide: -1 | 0 | 1 = 0): Iv {
     if (!a.isFinite() || a.isZero() || b.isNaN() || !b.lo.isFinite() || !b.hi.isFinite() || (b.lo.isZero() && b.hi.isZero())) {
       return this.add(this.point(a), b);
     }
     const mag = Math.max(b.lo.isZero() ? -Infinity : b.lo.e, b.hi.isZero() ? -Infinity : b.hi.e);
     const gap = a.e - mag;
-    if (gap < this.digits - 4 || gap > 1_000_000) return this.add(this.point(a), b);
-    const W = wideCtx(gap + this.digits + 4);
-    return new Iv(W.Dn.add(a, b.lo), W.Up.add(a, b.hi));
+    // the sign of the offset (from the enclosure, or from the caller's structure when the
+    // enclosure touches 0 because b is below decimal.js's range, e.g. log1p(e^−1e300) > 0):
+    // lets the rounding decision resolve a result whose anchor a is a rounding boundary
+    const side = b.lo.gt(0) ? 1 : b.hi.lt(0) ? -1 : knownSide;
+    let r: Iv;
+    if (gap < this.digits - 4 || gap > 1_000_000) r = this.add(this.point(a), b);
+    else {
+      const W = wideCtx(gap + this.digits + 4);
+      r = new Iv(W.Dn.add(a, b.lo), W.Up.add(a, b.hi));
+    }
+    if (side !== 0) {
+      r.anchor = a;
+      r.side = side;
+    }
+    return r;
   }
 
   sub(a: Iv, b: Iv): Iv {
@@ -88,7 +101,12 @@ export class Ctx {
   }
 
   neg(a: Iv): Iv {
-    return new Iv(new this.Dn(a.hi).neg(), new this.Up(a.lo).neg());
+    const r = new Iv(new this.Dn(a.hi).neg(), new this.Up(a.lo).neg());
+    if (a.anchor) {
+      r.anchor = a.anchor.neg();
+      r.side = -(a.side ?? 0) as -1 | 0 | 1;
+    }
+    return r;
   }
 
   mul(a: Iv, b: Iv): Iv {
@@ -171,6 +189,12 @@ function wideCtx(p: number): { Dn: typeof Decimal; Up: typeof Decimal } {
 }
 
 export class Iv {
+  /**
+   * Optional structure from addTiny: the value is anchor + δ with δ of sign `side`, |δ|
+   * within the enclosure. Only the rounding decision reads it.
+   */
+  anchor?: Decimal;
+  side?: -1 | 0 | 1;
   constructor(
     readonly lo: Decimal,
     readonly hi: Decimal,

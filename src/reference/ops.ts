@@ -134,7 +134,9 @@ function logSoftmaxRow(ctx: Ctx, x: number[], r = analyseRow(ctx, x)): Iv[] {
     }
     case 'finite': {
       const L = logS(ctx, r);
-      return r.d.map((di) => (di.isFinite() ? ctx.addTiny(di, ctx.neg(L)) : ctx.point(-Infinity)));
+      // L = log1p(s) > 0 strictly when any other entry contributes (s is a sum of exponentials)
+      const sideL = r.e.some((ei, i) => i !== r.argmax && !ei.isExactZero()) ? 1 : 0;
+      return r.d.map((di) => (di.isFinite() ? ctx.addTiny(di, ctx.neg(L), sideL ? -1 : 0) : ctx.point(-Infinity)));
     }
   }
 }
@@ -149,7 +151,7 @@ function logsumexpRow(ctx: Ctx, x: number[]): Iv {
     case 'posInf':
       return ctx.point(Infinity);
     case 'finite':
-      return ctx.addTiny(r.m, logS(ctx, r));
+      return ctx.addTiny(r.m, logS(ctx, r), r.e.some((ei, i) => i !== r.argmax && !ei.isExactZero()) ? 1 : 0);
   }
 }
 
@@ -253,7 +255,7 @@ function softplusOf(ctx: Ctx, x: number): Iv {
   if (Number.isNaN(x)) return ctx.point(NaN);
   if (x === Infinity) return ctx.point(Infinity);
   const tail = log1p(ctx, expPoint(ctx, dec(-Math.abs(x))));
-  return x > 0 ? ctx.addTiny(dec(x), tail) : tail;
+  return x > 0 ? ctx.addTiny(dec(x), tail, 1) : tail; // log1p(e^−x) > 0 for finite x
 }
 
 function sigmoidBackwardOf(ctx: Ctx, x: number, g: number): Iv {
