@@ -509,6 +509,11 @@ export function crossEntropyBackward(
       res.fill(NaN, o, o + c);
       continue;
     }
+    if (Gh === 0 && Gl === 0) {
+      // grad_output 0: the zero-coefficient rule, even against a path-dependent (NaN) row
+      res.fill(0, o, o + c);
+      continue;
+    }
     const kind = scanRow(x, o, c);
     if (st.idx && eps === 0 && kind === ROW_FINITE) {
       // fast path: grad_c = w_y G (p_c - [c = y])

@@ -510,7 +510,23 @@ export function softmaxBackward64(x: FloatArray, g: FloatArray, n: number, c: nu
       }
       continue;
     }
-    // special rows: p is 0 / 1 / NaN
+    // special rows: p is 0 / 1 / NaN. With two or more +Infinity entries the split of p
+    // among them is path dependent, but if g agrees on them, p ⊙ (g − ⟨g, p⟩) → 0 on every
+    // entry (docs/semantics.md, as the reference does)
+    let infs = 0;
+    let gInf = NaN;
+    let agree = true;
+    for (let j = 0; j < c; j++) {
+      if (x[o + j] !== Infinity) continue;
+      const gj = g[o + j];
+      if (infs++ === 0) gInf = gj;
+      else if (gj !== gInf) agree = false;
+      if (gj !== gj) agree = false;
+    }
+    if (infs >= 2 && agree) {
+      out.fill(0, o, o + c);
+      continue;
+    }
     let mh = 0;
     let ml = 0;
     for (let j = 0; j < c; j++) {
