@@ -8,6 +8,9 @@ import { OP_SPECS } from '../core/catalog.js';
 import { reference } from '../reference/index.js';
 import { isUserError, parseIntOption, printJson, readJsonArg, UsageError } from './io.js';
 import { registerVerify } from './verify.js';
+import { registerSelftest } from './selftest.js';
+import { registerFixtures } from './fixtures.js';
+import { registerAudit } from './audit.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
@@ -39,6 +42,9 @@ export function buildProgram(): Command {
     });
 
   registerVerify(program);
+  registerSelftest(program);
+  registerFixtures(program);
+  registerAudit(program);
 
   program
     .command('ops')
