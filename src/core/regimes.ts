@@ -74,7 +74,7 @@ export function logitRegimes(dtype: Dtype): { name: string; quick: boolean; arb:
     { name: 'spread 300', quick: false, arb: matrixOf(numAt(300, dtype), [1, 3], [2, 10]) },
     { name: 'near the exp limits', quick: true, arb: matrixOf(fc.oneof(near(expLimit), near(-expLimit), near(underLimit), near(0)), [1, 2], [2, 6]) },
     { name: 'scale 1e5', quick: false, arb: matrixOf(numAt(1e5, dtype), [1, 2], [2, 6]) },
-    { name: 'huge (±1e308 / ±3e38)', quick: true, arb: matrixOf(fc.oneof(fc.constantFrom(huge, -huge, f(huge / 3)), numAt(1, dtype)), [1, 2], [2, 5]) },
+    { name: 'huge (±1e308 / ±3e38)', quick: true, arb: matrixOf(fc.oneof(fc.constantFrom(f(huge), f(-huge), f(huge / 3)), numAt(1, dtype)), [1, 2], [2, 5]) },
     { name: 'ties', quick: false, arb: tieRows(1, dtype) },
     { name: 'masked (-Infinity)', quick: true, arb: sprinkle(matrixOf(numAt(10, dtype), [1, 3], [2, 8]), -Infinity, true).map(keepOneFinite) },
     { name: 'all masked row', quick: false, arb: matrixOf(numAt(5, dtype), [1, 3], [1, 5]).map((rows) => rows.map((r, i) => (i === 0 ? r.map(() => -Infinity) : r))) },

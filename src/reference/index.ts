@@ -47,11 +47,11 @@ export interface ReferenceResult {
 export const DEFAULT_DIGITS = 40;
 const DEFAULT_MAX_DIGITS = 3000;
 /**
- * decimal.js's smallest magnitude is 1e-9000000000000000; enclosures whose ends are both
- * within a few orders of it come from its underflow (an exp below its range), not from a
- * representable value.
+ * decimal.js's smallest magnitude is 1e-9000000000000000. An enclosure that contains 0 with
+ * both ends below this bound comes from its underflow (an exp below its range, possibly
+ * scaled by a huge factor), not from a representable value: the value is reported as 0.
  */
-const DEC_UNDERFLOW = new Decimal('1e-8999999999999990');
+const DEC_UNDERFLOW = new Decimal('1e-8000000000000000');
 
 const NARROW_FORMATS: readonly FormatName[] = FORMAT_NAMES.filter((f) => f !== 'float64');
 
@@ -159,7 +159,7 @@ function decidePlain(iv: Iv, digits: number): Decided | null {
     const a = lo.toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN);
     const b = hi.toSignificantDigits(digits, Decimal.ROUND_HALF_EVEN);
     if (a.eq(b)) out.decimal = decimalString(a);
-    else if (lo.abs().lte(DEC_UNDERFLOW) && hi.abs().lte(DEC_UNDERFLOW)) out.decimal = '0'; // docs/semantics.md
+    else if (lo.lte(0) && hi.gte(0) && lo.abs().lte(DEC_UNDERFLOW) && hi.abs().lte(DEC_UNDERFLOW)) out.decimal = '0'; // docs/semantics.md
     else return null;
   }
   return out as Decided;
