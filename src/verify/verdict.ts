@@ -111,7 +111,9 @@ export function judgeResult(
   const fmt = FORMATS[dtype];
   const n = pol.sumLength(args as never);
   const floorRaw = pol.floor(args as never);
-  const edge = (pol.sumLength(args as never) + 1) * multiplierScale(args);
+  // F: how much larger (edge overflow) or smaller (intermediate underflow) than the result a
+  // sound algorithm's intermediates may be: the summed terms times the largest multiplier
+  const edge = Math.max(1, pol.sumLength(args as never)) * multiplierScale(args);
   const decs = flattenStrings(ref.decimal);
   const expRounded = flatten(ref[dtype]);
   const gotFlat = flatten(got);
@@ -150,7 +152,9 @@ export function judgeResult(
     // |y| < MIN_NORMAL·F an intermediate may underflow and lose up to |y|; and a subnormal y
     // missed by less than the smallest normal (flush-to-zero hardware, as in GPU and SIMD
     // kernels). Both are tiny in absolute terms: failing only under --strict.
-    const underflow = yAbs < MIN_NORMAL[dtype] * edge ? Math.max(MIN_NORMAL[dtype], yAbs) : 0;
+    // (underflow and flush-to-zero never flip a sign: a result of the wrong sign is not tiny)
+    const sameSign = g === 0 || g < 0 === exact.isNeg();
+    const underflow = sameSign && yAbs < MIN_NORMAL[dtype] * edge ? Math.max(MIN_NORMAL[dtype], yAbs) : 0;
     const allowedLoose = Math.max(allowed + u * K_FLOOR * (n + 8) * floorM, underflow);
     if (!Number.isFinite(g)) {
       // ±∞ where the exact value is finite: fine only if the exact value overflows the dtype

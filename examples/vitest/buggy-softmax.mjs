@@ -1,0 +1,20 @@
+// A DELIBERATELY BUGGY implementation: the textbook formulas that articles print.
+//   - softmax as exp(x) / Σ exp(x) without the max shift: NaN (∞/∞) for logits above ~709;
+//   - log_softmax as log(softmax(x)): −Infinity where the probability underflows.
+// buggy-softmax.test.mjs must fail; test/vitest-integration.test.ts checks that it does.
+
+function softmaxRow(x) {
+  const e = x.map(Math.exp);
+  let s = 0;
+  for (const v of e) s += v;
+  return e.map((v) => v / s);
+}
+
+export default {
+  name: 'buggy-softmax',
+  dtype: 'float64',
+  ops: {
+    softmax: ({ logits }) => logits.map(softmaxRow),
+    log_softmax: ({ logits }) => logits.map((x) => softmaxRow(x).map(Math.log)),
+  },
+};
