@@ -11,8 +11,8 @@ import { dirname, resolve } from 'node:path';
 import { formatAuditHtml } from '../audit/html.js';
 import { formatAuditTerminal, runAudit } from '../audit/run.js';
 import { stringifyJson } from '../core/json.js';
-import { AdapterError, openCommandAdapter, openModuleAdapter, type Adapter } from '../verify/adapter.js';
 import { parseIntOption, UsageError } from './io.js';
+import { checkImplementationArgs, withAdapter } from './adapter.js';
 import { progressReporter } from './progress.js';
 import { fastEvaluator, parseOps, writeAtomic } from './verify.js';
 
@@ -67,8 +67,7 @@ function checkWritable(path: string, option: string): void {
 }
 
 async function auditCommand(module: string | undefined, o: AuditCliOptions): Promise<number> {
-  if (!module && !o.cmd) throw new UsageError('name an implementation: xent-oracle audit <module.mjs> or --cmd "<command>"');
-  if (module && o.cmd) throw new UsageError(`give either a module (${module}) or --cmd, not both`);
+  checkImplementationArgs('audit', module, o.cmd);
   const seed = parseIntOption(o.seed, '--seed', 0, 2 ** 31 - 1);
   const timeoutMs = parseIntOption(o.timeout, '--timeout', 1, 3_600_000);
   const ops = parseOps(o.ops);
@@ -77,18 +76,7 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
   if (o.html && o.json && resolve(o.html) === resolve(o.json)) throw new UsageError('--html and --json name the same file');
   const profile = o.profile as 'exact' | 'pytorch';
   const adapterArgs = module ? [module] : ['--cmd', o.cmd!];
-  let adapter: Adapter;
-  try {
-    adapter = module ? await openModuleAdapter(module, { timeoutMs }) : await openCommandAdapter(o.cmd!, { timeoutMs });
-  } catch (e) {
-    if (e instanceof AdapterError) throw new UsageError(e.message);
-    throw e;
-  }
-  const onSigint = () => {
-    void adapter.close().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSigint);
-  try {
+  return withAdapter(module, o.cmd, timeoutMs, async (adapter) => {
     if (ops) {
       const missing = ops.filter((op) => !adapter.info.ops.includes(op));
       if (missing.length) {
@@ -120,8 +108,5 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
       if (stderr) process.stderr.write(`implementation stderr (last lines):\n${stderr.split('\n').slice(-20).join('\n')}\n`);
     }
     return 0;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    await adapter.close();
-  }
+  });
 }

@@ -9,12 +9,12 @@ import { dirname, basename, join } from 'node:path';
 import { isOpName, OP_NAMES, type OpName } from '../core/catalog.js';
 import { parseJson } from '../core/json.js';
 import { FAST } from '../fast/index.js';
-import { AdapterError, openCommandAdapter, openModuleAdapter, type Adapter } from '../verify/adapter.js';
 import type { Float64Evaluator } from '../verify/condition.js';
 import { formatJson, formatJUnit, formatTerminal, type ReplaySpec } from '../verify/report.js';
 import { runVerify, type FixedCase } from '../verify/run.js';
 import { loadOracleCases } from '../oracles/load.js';
 import { parseIntOption, UsageError } from './io.js';
+import { checkImplementationArgs, withAdapter } from './adapter.js';
 import { progressReporter } from './progress.js';
 
 export const fastEvaluator: Float64Evaluator = (op, args) => {
@@ -80,8 +80,7 @@ export function registerVerify(program: Command): void {
 }
 
 async function verifyCommand(module: string | undefined, o: VerifyCliOptions): Promise<number> {
-  if (!module && !o.cmd) throw new UsageError('name an implementation: xent-oracle verify <module.mjs> or --cmd "<command>"');
-  if (module && o.cmd) throw new UsageError(`give either a module (${module}) or --cmd, not both`);
+  checkImplementationArgs('verify', module, o.cmd);
   const seed = parseIntOption(o.seed, '--seed', 0, 2 ** 31 - 1);
   const runs = o.runs !== undefined ? parseIntOption(o.runs, '--runs', 1, 100000) : o.quick ? 5 : 25;
   const timeoutMs = parseIntOption(o.timeout, '--timeout', 1, 3_600_000);
@@ -90,19 +89,7 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
   if (o.case !== undefined) single = parseCase(o.case);
   const profile = o.profile as 'exact' | 'pytorch';
   const spec: ReplaySpec = { adapterArgs: [...(module ? [module] : ['--cmd', o.cmd!]), ...(profile !== 'exact' ? ['--profile', profile] : [])] };
-  let adapter: Adapter;
-  try {
-    adapter = module ? await openModuleAdapter(module, { timeoutMs }) : await openCommandAdapter(o.cmd!, { timeoutMs });
-  } catch (e) {
-    if (e instanceof AdapterError) throw new UsageError(e.message);
-    throw e;
-  }
-  // Ctrl-C: stop the implementation (its process group) before exiting
-  const onSigint = () => {
-    void adapter.close().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSigint);
-  try {
+  return withAdapter(module, o.cmd, timeoutMs, async (adapter) => {
     if (single && !adapter.info.ops.includes(single.op)) {
       throw new UsageError(`--case: the implementation does not offer ${single.op} (it offers ${adapter.info.ops.join(', ') || 'nothing'})`);
     }
@@ -135,10 +122,7 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
       return 1;
     }
     return 0;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    await adapter.close();
-  }
+  });
 }
 
 function parseCase(text: string): FixedCase {
