@@ -10,3 +10,10 @@ export { roundDecimal, roundRational } from './core/rounding.js';
 export { parseJson, stringifyJson } from './core/json.js';
 export { reference, referenceIn, referenceEnclosure, DEFAULT_DIGITS } from './reference/index.js';
 export type { ReferenceResult, ReferenceOptions, Nest } from './reference/index.js';
+// gradient checkers (docs/gradcheck.md) and their wiring to the catalog's backward ops.
+// Both core/floats and gradcheck name a type FloatFormat: the package's FloatFormat stays
+// core's (float16 / bfloat16 aware); gradcheck's is exported as GradcheckFloatFormat.
+export * from './gradcheck/index.js';
+export * from './gradcheck/catalog.js';
+export type { FloatFormat } from './core/floats.js';
+export type { FloatFormat as GradcheckFloatFormat } from './gradcheck/index.js';

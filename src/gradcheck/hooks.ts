@@ -2,10 +2,18 @@
  * ---------------------------------------------------------------------------------------
  * HOOKS: wiring catalog ops into the gradient checkers.
  *
- * src/gradcheck must not import src/reference or src/fast (layering); the lead registers the
- * reference's decimal evaluator here (`setReferenceDecimal(referenceDecimal)`), and passes
- * fast-path forward / backward functions to `opFunction` / `opVjp` as plain callbacks. Until
- * then these helpers work with any evaluator of the same shape.
+ * The catalog's backward ops are wired in src/gradcheck/catalog.ts (gradcheckOp,
+ * catalogForward / catalogVjp, decimalNumeric + checkDecimal), which imports the reference
+ * and the fast path (docs/architecture.md: gradcheck ← core, reference, fast) and uses
+ * `argumentPoint` / `withArgument` from here. The helpers below stay generic: `opFunction` /
+ * `opVjp` turn any implementation of an op into f and { vjp }.
+ *
+ * `setReferenceDecimal` is left unregistered on purpose: its contract is an evaluator that
+ * accepts Decimal entries in args[wrt] (gradcheckDecimal steps by powers of ten, x ± 10^-k),
+ * but the reference evaluates ops at doubles only (it starts from each input's exact binary
+ * value). catalog.ts instead steps by exactly representable powers of two and evaluates
+ * referenceEnclosure at those doubles. Register an evaluator here if you have one that takes
+ * Decimal inputs.
  * ---------------------------------------------------------------------------------------
  */
 import type { Decimal } from 'decimal.js';
