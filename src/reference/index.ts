@@ -78,6 +78,9 @@ function decimalString(v: Decimal): string {
 
 /** Decide one enclosure in every target, or return null when it straddles a boundary. */
 export function decide(iv: Iv, digits: number): Decided | null {
+  // a tiny value of known sign (anchor 0) is decided from its sign first: the plain decision
+  // would report an enclosure touching 0 as +0
+  if (iv.anchor?.isZero() && iv.side) return decideAnchored(iv, digits) ?? decidePlain(iv, digits);
   return decidePlain(iv, digits) ?? (iv.anchor && iv.side ? decideAnchored(iv, digits) : null);
 }
 
@@ -93,6 +96,17 @@ function decideAnchored(iv: Iv, digits: number): Decided | null {
   const side = iv.side!;
   const far = side > 0 ? iv.hi : iv.lo;
   const out: Partial<Decided> = {};
+  if (a.isZero()) {
+    // the value is a tiny number of sign `side`: every format rounds it to a signed zero as
+    // long as the far end does; its decimal is "0" only below decimal.js's range
+    for (const name of FORMAT_NAMES) {
+      if (roundDecimal(far, FORMATS[name]) !== 0) return null;
+      out[name] = side < 0 ? -0 : 0;
+    }
+    if (!far.abs().lte(DEC_UNDERFLOW)) return null;
+    out.decimal = '0';
+    return out as Decided;
+  }
   for (const name of FORMAT_NAMES) {
     const fmt = FORMATS[name];
     const fa = roundDecimal(a, fmt);

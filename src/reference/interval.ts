@@ -74,8 +74,18 @@ export class Ctx {
    * `knownSide` is the sign of b when the caller knows it is strictly nonzero.
    */
   addTiny(a: Decimal, b: Iv, knownSide: -1 | 0 | 1 = 0): Iv {
-    if (!a.isFinite() || a.isZero() || b.isNaN() || !b.lo.isFinite() || !b.hi.isFinite() || (b.lo.isZero() && b.hi.isZero())) {
+    if (!a.isFinite() || b.isNaN() || !b.lo.isFinite() || !b.hi.isFinite() || (b.lo.isZero() && b.hi.isZero())) {
       return this.add(this.point(a), b);
+    }
+    if (a.isZero()) {
+      // a tiny value of known sign: keep the sign for the rounding decision (±0 below range)
+      const r = this.add(this.point(a), b);
+      const side0 = b.lo.gt(0) ? 1 : b.hi.lt(0) ? -1 : knownSide;
+      if (side0 !== 0) {
+        r.anchor = a;
+        r.side = side0;
+      }
+      return r;
     }
     const mag = Math.max(b.lo.isZero() ? -Infinity : b.lo.e, b.hi.isZero() ? -Infinity : b.hi.e);
     const gap = a.e - mag;
@@ -135,8 +145,13 @@ export class Ctx {
   scale(a: Iv, k: number | Decimal): Iv {
     const kd = typeof k === 'number' ? toDecimal(k, Exact) : k;
     if (kd.isZero()) return this.point(0);
-    if (kd.gt(0)) return new Iv(this.Dn.mul(a.lo, kd), this.Up.mul(a.hi, kd));
-    return new Iv(this.Dn.mul(a.hi, kd), this.Up.mul(a.lo, kd));
+    const r = kd.gt(0) ? new Iv(this.Dn.mul(a.lo, kd), this.Up.mul(a.hi, kd)) : new Iv(this.Dn.mul(a.hi, kd), this.Up.mul(a.lo, kd));
+    if (a.anchor && kd.isFinite()) {
+      // an exact scale keeps the anchor exact (product of exact decimals) and the side's sign
+      r.anchor = Exact.mul(a.anchor, kd);
+      r.side = ((a.side ?? 0) * (kd.isNeg() ? -1 : 1)) as -1 | 0 | 1;
+    }
+    return r;
   }
 
   div(a: Iv, b: Iv): Iv {

@@ -234,7 +234,13 @@ function logSoftmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] {
       return r.e.map((ei, j) => {
         const gj = dec(g[j]);
         if (ei.isExactZero()) return ctx.point(gj);
-        return ctx.div(ctx.sub(ctx.scale(r.S, gj), ctx.scale(ei, G)), r.S);
+        // at the argmax (e = 1): g_j·S − G = (g_j − G) + g_j·s, the exact part apart from the
+        // tail, so g_j = Σg (one-hot grad on the predicted class) stays decidable
+        const num =
+          j === r.argmax
+            ? ctx.add(ctx.point(Exact.sub(gj, G)), ctx.scale(r.s, gj))
+            : ctx.sub(ctx.scale(r.S, gj), ctx.scale(ei, G));
+        return ctx.div(num, r.S);
       });
   }
 }
@@ -473,10 +479,15 @@ function bceWithLogitsBackward(ctx: Ctx, args: A.BceWithLogitsArgs): Iv[] {
     const pt = Exact.mul(dec(args.pos_weight), dec(t));
     const q = Exact.sub(1, dec(t));
     const E = expPoint(ctx, dec(-Math.abs(x)));
-    const num =
-      x >= 0 ? ctx.sub(ctx.point(q), ctx.scale(E, pt)) : ctx.sub(ctx.scale(E, q), ctx.point(pt));
-    const v = ctx.div(num, ctx.add(ctx.point(1), E));
-    return ctx.div(ctx.scale(v, Exact.mul(dec(w), dec(g))), ctx.point(D));
+    // (q − pt·E)/(1 + E) = q − (q + pt)·E/(1 + E) for x ≥ 0 and (E·q − pt)/(1 + E) =
+    // −pt + (q + pt)·E/(1 + E) for x < 0: an exact anchor plus a tail of known sign (E > 0),
+    // so a value whose anchor is a float midpoint stays decidable (addTiny)
+    const tail = ctx.div(ctx.scale(E, q.plus(pt)), ctx.add(ctx.point(1), E));
+    const side = q.plus(pt).isZero() ? 0 : 1;
+    const v = x >= 0 ? ctx.addTiny(q, ctx.neg(tail), side ? -1 : 0) : ctx.addTiny(pt.neg(), tail, side ? 1 : 0);
+    const k = Exact.mul(dec(w), dec(g));
+    const scaled = ctx.scale(v, k);
+    return D.eq(1) ? scaled : ctx.div(scaled, ctx.point(D));
   });
 }
 
