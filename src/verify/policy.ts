@@ -107,9 +107,16 @@ function bceFloor(a: ArgsByOp['binary_cross_entropy'], backward: boolean): numbe
   return a.reduction === 'sum' ? total : total / a.probs.length;
 }
 
+/** the largest non-NaN entry (a loop: spreading a row of 10^5+ entries into Math.max throws) */
+function rowMax(x: number[]): number {
+  let m = -Infinity;
+  for (const v of x) if (v > m) m = v;
+  return m;
+}
+
 /** softmax of a row in float64 (magnitudes only): shifted, masked entries 0, NaN-free */
 function softmaxRow(x: number[]): number[] {
-  const m = Math.max(...x.filter((v) => !Number.isNaN(v)));
+  const m = rowMax(x);
   if (!Number.isFinite(m)) return x.map(() => 0);
   const e = x.map((v) => (Number.isNaN(v) ? 0 : Math.exp(v - m)));
   const s = e.reduce((a, b) => a + b, 0);
@@ -124,7 +131,7 @@ function softmaxBackwardFloor(a: { logits: Matrix; grad_output: Matrix }): numbe
   return a.logits.flatMap((x, n) => {
     const p = softmaxRow(x);
     const g = a.grad_output[n];
-    const m = Math.max(...x.filter((v) => !Number.isNaN(v)));
+    const m = rowMax(x);
     const gp = g.reduce((acc, gk, k) => acc + Math.abs(gk) * p[k] * (1 + (Number.isFinite(x[k] - m) ? Math.abs(x[k] - m) : 0)), 0);
     return p.map((pj, j) => pj * (Math.abs(g[j]) + gp));
   });
