@@ -7,6 +7,6 @@ export type { AuditOptions, AuditPoint, AuditReport, AuditSweep, GradientCheck, 
 export { formatAuditHtml, esc } from './html.js';
 export { sweepsFor, scaleGrid, widthGrid, gradientPoints, type Sweep, type SweepId, type SweepOptions } from './sweeps.js';
 export { judgePoint, WIDE_C, type PointEval, type BreakKind, type JudgeContext } from './judge.js';
-export { analyticKappa, analyticKappaApplies } from './kappa.js';
+export { analyticKappa, analyticKappaApplies } from '../verify/kappa.js';
 export { fdCheck, FdSkip, type FdResult } from './gradients.js';
 export { bcePlot, type BcePlot } from './bceplot.js';

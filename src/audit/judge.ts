@@ -12,7 +12,7 @@ import { reference, type Profile, type ReferenceResult } from '../reference/inde
 import type { Adapter, CallOutcome } from '../verify/adapter.js';
 import { conditionNumbers, type Float64Evaluator } from '../verify/condition.js';
 import { judgeResult, type Dtype, type FailureClass, type Judgement } from '../verify/verdict.js';
-import { analyticKappa, analyticKappaApplies } from './kappa.js';
+import { analyticKappa, analyticKappaApplies } from '../verify/kappa.js';
 
 /** Rows wider than this are judged with closed-form condition numbers. */
 export const WIDE_C = 64;

@@ -9,6 +9,7 @@
  */
 import type { OpResult } from '../core/args.js';
 import type { OpName } from '../core/catalog.js';
+import { analyticKappa, analyticKappaApplies } from './kappa.js';
 import { policyFor } from './policy.js';
 
 export type Float64Evaluator = (op: OpName, args: Record<string, unknown>) => OpResult;
@@ -100,9 +101,21 @@ function cloneArgs(args: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Rows wider than this use the closed forms of kappa.ts: central differences cost O(C²) per
+ * row (minutes at C = 10^4, hours at 10^5). The closed forms are the first-order κ, which
+ * does not saturate at |logits| ≳ 1e15 the way the finite-perturbation estimate does
+ * (docs/verdicts.md); below this width the estimate is used everywhere.
+ */
+export const ANALYTIC_WIDTH = 512;
+
 /** κ per output, flattened in result order. */
 export function conditionNumbers(op: OpName, args: Record<string, unknown>, evaluate: Float64Evaluator): number[] {
   const pol = policyFor(op);
+  const logits = args.logits as number[][] | undefined;
+  if (Array.isArray(logits) && Array.isArray(logits[0]) && logits[0].length > ANALYTIC_WIDTH && analyticKappaApplies(op, args)) {
+    return analyticKappa(op, args);
+  }
   if (!pol.rowwise) return kappaDirect(op, cloneArgs(args), evaluate);
   const first = Object.values(args).find(Array.isArray) as unknown[];
   const out: number[] = [];
