@@ -806,6 +806,12 @@ export function binaryCrossEntropy(
   return finish(LH, red, reduceDD(LH, LL, n, red, n, 0) + 0, isF32(probs));
 }
 
+
+/** K = g·w/D in double-double, into DD (the per-element factor of both BCE backward kernels). */
+function gradFactor(g: number, w: number, D: number): void {
+  twoProd(g, w);
+  if (D !== 1) ddDiv(DD[0], DD[1], D, 0);
+}
 /** d binary_cross_entropy / d probs: [n] */
 export function binaryCrossEntropyBackward(
   probs: FloatArray,
@@ -824,14 +830,9 @@ export function binaryCrossEntropyBackward(
     const t = target[i];
     const wn = w ? w[i] : 1;
     // K = g w / D
-    twoProd(gradOf(go, red, i), wn);
-    let Kh = DD[0];
-    let Kl = DD[1];
-    if (red === 'mean') {
-      ddDiv(Kh, Kl, n, 0);
-      Kh = DD[0];
-      Kl = DD[1];
-    }
+    gradFactor(gradOf(go, red, i), wn, red === 'mean' ? n : 1);
+    const Kh = DD[0];
+    const Kl = DD[1];
     if (p !== p || t !== t || Kh !== Kh) {
       res[i] = NaN;
       continue;
@@ -999,14 +1000,9 @@ export function bceWithLogitsBackward(
     const x = logits[i];
     const t = target[i];
     const wn = w ? w[i] : 1;
-    twoProd(gradOf(go, red, i), wn);
-    let Kh = DD[0];
-    let Kl = DD[1];
-    if (red === 'mean') {
-      ddDiv(Kh, Kl, n, 0);
-      Kh = DD[0];
-      Kl = DD[1];
-    }
+    gradFactor(gradOf(go, red, i), wn, red === 'mean' ? n : 1);
+    const Kh = DD[0];
+    const Kl = DD[1];
     if (x !== x || t !== t || Kh !== Kh) {
       res[i] = NaN;
       continue;
