@@ -13,6 +13,7 @@ import type { Adapter, CallOutcome } from '../verify/adapter.js';
 import { conditionNumbers, type Float64Evaluator } from '../verify/condition.js';
 import { judgeResult, type Dtype, type FailureClass, type Judgement } from '../verify/verdict.js';
 import { analyticKappa, analyticKappaApplies } from '../verify/kappa.js';
+import { judgeFailedCall } from '../verify/run.js';
 
 /** Rows wider than this are judged with closed-form condition numbers. */
 export const WIDE_C = 64;
@@ -74,21 +75,6 @@ function flat(v: unknown): unknown[] {
   return Array.isArray(v) ? v.flatMap((x) => flat(x)) : [v];
 }
 
-function failedCall(outcome: CallOutcome): Judgement {
-  const cls: FailureClass = outcome.kind === 'error' ? 'error_reply' : (outcome.kind as FailureClass);
-  const detail =
-    outcome.kind === 'error'
-      ? `the implementation replied with an error: ${outcome.message}`
-      : outcome.kind === 'timeout'
-        ? `no reply within ${outcome.ms} ms`
-        : outcome.kind === 'crash'
-          ? `the implementation crashed: ${outcome.message}`
-          : outcome.kind === 'protocol'
-            ? `protocol error: ${outcome.message}`
-            : 'unexpected outcome';
-  return { status: 'fail', cls, worst: null, elements: 0, message: detail };
-}
-
 /** Working-precision cap of the reference (checkCase's is 3000 digits: seconds to minutes per case). */
 export const REFERENCE_MAX_DIGITS = 400;
 
@@ -129,7 +115,7 @@ export async function judgeCase(
     return { judgement: { status: 'pass', cls: null, worst: null, elements: 0, message: why }, skipped: why, wide };
   }
   const outcome = await ctx.adapter.call(op, raw);
-  if (outcome.kind !== 'result') return { judgement: failedCall(outcome), ref, outcome, wide };
+  if (outcome.kind !== 'result') return { judgement: judgeFailedCall(outcome), ref, outcome, wide };
   const kappa = wide ? analyticKappa(op, args) : conditionNumbers(op, args, ctx.evaluator);
   const judgement = judgeResult(op, args, ref, outcome.value, ctx.dtype, kappa, { strict: ctx.strict });
   return { judgement, ref, outcome, wide };

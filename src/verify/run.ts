@@ -93,6 +93,20 @@ interface CaseResult {
   skipped?: string;
 }
 
+/** The verdict on a call that produced no result: its failure class and a readable reason. */
+export function judgeFailedCall(outcome: Exclude<CallOutcome, { kind: 'result' }>): Judgement {
+  const cls: FailureClass = outcome.kind === 'error' ? 'error_reply' : outcome.kind;
+  const detail =
+    outcome.kind === 'error'
+      ? `the implementation replied with an error: ${outcome.message}`
+      : outcome.kind === 'timeout'
+        ? `no reply within ${outcome.ms} ms`
+        : outcome.kind === 'crash'
+          ? `the implementation crashed: ${outcome.message}`
+          : `protocol error: ${outcome.message}${outcome.line ? ` — line: ${outcome.line}` : ''}`;
+  return { status: 'fail', cls, worst: null, elements: 0, message: detail };
+}
+
 /** Judge one case end to end. Never throws for the implementation's sake. */
 export async function checkCase(
   adapter: Adapter,
@@ -111,18 +125,7 @@ export async function checkCase(
     return { judgement: { status: 'pass', cls: null, worst: null, elements: 0, message: why }, skipped: why };
   }
   const outcome = await adapter.call(op, raw);
-  if (outcome.kind !== 'result') {
-    const cls: FailureClass = outcome.kind === 'error' ? 'error_reply' : outcome.kind;
-    const detail =
-      outcome.kind === 'error'
-        ? `the implementation replied with an error: ${outcome.message}`
-        : outcome.kind === 'timeout'
-          ? `no reply within ${outcome.ms} ms`
-          : outcome.kind === 'crash'
-            ? `the implementation crashed: ${outcome.message}`
-            : `protocol error: ${outcome.message}${outcome.line ? ` — line: ${outcome.line}` : ''}`;
-    return { judgement: { status: 'fail', cls, worst: null, elements: 0, message: detail }, ref, outcome };
-  }
+  if (outcome.kind !== 'result') return { judgement: judgeFailedCall(outcome), ref, outcome };
   const kappa = conditionNumbers(op, args, opts.evaluator);
   const judgement = judgeResult(op, args, ref, outcome.value, opts.dtype, kappa, { strict: opts.strict });
   return { judgement, ref, outcome };
