@@ -5,8 +5,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url).pathname;
-if (!existsSync(`${root}/dist/reference/index.js`)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-const { reference } = await import(`${root}/dist/reference/index.js`);
+if (!existsSync(`${root}/dist/ops/evaluate.js`)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+const { reference } = await import(`${root}/dist/ops/evaluate.js`);
 
 const ROWS = Number(process.env.ROWS ?? 20);
 const C = 1000;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Regenerate the committed golden fixtures oracles/<op>.json from the curated cases
-// (src/oracles/curated.ts) with the BUILT package (dist/; run `npm run build` first, as
+// (each op record's `curated`, src/ops/<family>/curated.ts) with the BUILT package (dist/; run `npm run build` first, as
 // `npm run oracles:update` does). The files are never edited by hand.
 //
 //   node scripts/generate-oracles.mjs            rewrite oracles/ (stale oracles/*.json removed)
@@ -42,8 +42,9 @@ for (let i = 0; i < argv.length; i++) {
 }
 if (!existsSync(BIN)) usage(`${BIN} is missing: run npm run build first`);
 
-const { OP_NAMES } = await import(join(ROOT, 'dist/core/catalog.js'));
-const { CURATED } = await import(join(ROOT, 'dist/oracles/curated.js'));
+const { OP_NAMES } = await import(join(ROOT, 'dist/ops/registry.js'));
+const { curatedFor } = await import(join(ROOT, 'dist/ops/evaluate.js'));
+const CURATED = OP_NAMES.flatMap((op) => curatedFor(op));
 
 /** Split the ops into `n` groups of similar cost (cost ~ number of logits). */
 function partition(n) {

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OP_NAMES, type OpName } from '../src/core/catalog.js';
+import { OP_NAMES, type OpName } from '../src/ops/registry.js';
 import { openCommandAdapter, openModuleAdapter, type Adapter, type CallOutcome } from '../src/verify/adapter.js';
 
 const example = (name: string) => fileURLToPath(new URL(`../examples/adapters/${name}`, import.meta.url));

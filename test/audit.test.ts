@@ -5,23 +5,22 @@
  * shape and the HTML report's self-containment and escaping.
  */
 import { describe, expect, it } from 'vitest';
-import { OP_NAMES, type OpName } from '../src/core/catalog.js';
+import { OP_NAMES, type OpName } from '../src/ops/registry.js';
 import { parseJson, stringifyJson } from '../src/core/json.js';
-import { FAST } from '../src/fast/index.js';
 import { analyticKappa, AUDIT_SCHEMA, formatAuditHtml, gradientPoints, runAudit, sweepsFor, type AuditReport } from '../src/audit/index.js';
 import { judgeCase } from '../src/audit/judge.js';
-import { getSpec } from '../src/core/catalog.js';
+import { getSpec } from '../src/ops/registry.js';
 import { inProcessAdapter, type Implementation } from '../src/verify/adapter-inprocess.js';
 import { conditionNumbers } from '../src/verify/condition.js';
 import { checkCase, float32Representable } from '../src/verify/run.js';
-import { fastEvaluatorDefault } from '../src/audit/run.js';
+import { fastEvaluate, fastEvaluator as fastEvaluatorDefault } from '../src/ops/evaluate.js';
 
 const LN_MAX = Math.log(Number.MAX_VALUE); // 709.782712893384
 
 /** The fast path as an implementation (accurate float64 kernels). */
 function fastImpl(ops: OpName[], name = 'fast path'): Implementation {
   const table: Implementation['ops'] = {};
-  for (const op of ops) table[op] = (a) => (FAST[op] as (x: unknown, d: 'float64') => unknown)(getSpec(op).validate(a), 'float64');
+  for (const op of ops) table[op] = (a) => fastEvaluate(op, getSpec(op).validate(a), 'float64');
   return { name, dtype: 'float64', ops: table };
 }
 

@@ -12,8 +12,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OP_NAMES } from '../src/core/catalog.js';
-import { reference } from '../src/reference/index.js';
+import { OP_NAMES } from '../src/ops/registry.js';
+import { reference } from '../src/ops/evaluate.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'dist/cli/bin.js');

@@ -1,13 +1,14 @@
 /**
  * docs/semantics.md's special-value table, row by row, for every op of the fast path, in
- * float64 and float32 (through the FAST adapter, with catalog-normalised args), plus the
+ * float64 and float32 (through each op record's fast entry, with catalog-normalised args), plus the
  * property tests (fast-check, fixed seeds: a failure prints its seed and counterexample).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FAST, softmax, logSoftmax, logsumexp, sigmoid, crossEntropy, crossEntropyBackward, bceWithLogits } from '../src/fast/index.js';
-import { getSpec, type ArgsByOp, type OpName } from '../src/core/catalog.js';
+import { softmax, logSoftmax, logsumexp, sigmoid, crossEntropy, crossEntropyBackward, bceWithLogits } from '../src/fast/index.js';
+import { getSpec, type ArgsByOp, type OpName } from '../src/ops/registry.js';
 import { ulp64 } from './fast-mpmath.js';
+import { fastEvaluate } from '../src/ops/evaluate.js';
 
 const I = Infinity;
 const DTYPES = ['float64', 'float32'] as const;
@@ -16,8 +17,7 @@ type Res = number | number[] | number[][];
 /** validate raw JSON-shaped args with the catalog, then run the fast op */
 function run<N extends OpName>(op: N, raw: Record<string, unknown>, dt: 'float64' | 'float32'): Res {
   const args = getSpec(op).validate(raw) as ArgsByOp[N];
-  const f = FAST[op] as (a: ArgsByOp[N], d: typeof dt) => Res;
-  return f(args, dt);
+  return fastEvaluate(op, args, dt) as Res;
 }
 
 /** exact equality with NaN = NaN and +0 distinct from -0 where `signed` */

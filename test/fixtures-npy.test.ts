@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OP_NAMES } from '../src/core/catalog.js';
+import { OP_NAMES } from '../src/ops/registry.js';
 import { FORMATS, fromOrdinal } from '../src/core/floats.js';
 import { parseJson } from '../src/core/json.js';
 import { bfloat16Bits, float16Bits, flatten, npyHeader } from '../src/oracles/npy.js';

@@ -10,9 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getSpec, OP_NAMES, shapeMismatch, type OpName } from '../src/core/catalog.js';
+import { getSpec, OP_NAMES, shapeMismatch, type OpName } from '../src/ops/registry.js';
 import { parseJson, reviveNonFinite } from '../src/core/json.js';
-import { reference } from '../src/reference/index.js';
+import { reference } from '../src/ops/evaluate.js';
 import { formatFixtureFile, hasFloat32Inputs, splitCaseBlocks, type FixtureCase, type Generator } from '../src/oracles/format.js';
 import { hashSeed, padDecimal, planOp, randomCases, shardCases, significantDigits } from '../src/oracles/generate.js';
 import { ORACLES_DIR } from '../src/oracles/load.js';

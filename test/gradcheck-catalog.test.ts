@@ -2,7 +2,7 @@
  * Every backward op of the catalog against finite differences of its forward op
  * (src/gradcheck/catalog.ts), across the regimes of regimesFor(B, 'float64').
  *
- * Per op B (forward F = spec(B).pair, differentiated argument wrt = spec(B).wrt), per case:
+ * Per op B (forward F and differentiated argument wrt from the record's gradient spec), per case:
  *  - analytic sides: the reference backward (correctly rounded float64 of reference(B, …))
  *    and the fast backward FAST[B](…, 'float64');
  *  - cotangents: 'basis' (the full Jacobian: B with grad_output = every unit vector e_o) and
@@ -47,10 +47,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getSpec } from '../src/core/catalog.js';
+import { gradientOf } from '../src/ops/registry.js';
 import { PrecisionError } from '../src/core/errors.js';
-import { regimesFor } from '../src/core/regimes.js';
-import { FAST } from '../src/fast/index.js';
+import { fastEvaluate, regimesFor } from '../src/ops/evaluate.js';
 import {
   BACKWARD_OPS,
   type BackwardFn,
@@ -93,7 +92,7 @@ const flat = (v: unknown): number[] => (typeof v === 'number' ? [v] : ((v as unk
 
 /** Why a case cannot be checked at all (null: it can). */
 function skipReason(op: BackwardOp, args: Args): string | null {
-  const wrt = getSpec(op).wrt!;
+  const wrt = gradientOf(op)!.wrt;
   if (!allFinite(args[wrt])) return 'non-finite input';
   if (wrt === 'probs' && !(args.probs as number[]).every((p) => p > 0 && p < 1)) return 'probability at 0 or 1';
   const x = flat(args[wrt]);
@@ -166,7 +165,7 @@ function casesFor(op: BackwardOp): { cases: Case[]; skipped: { regime: string; r
       }
       let mask: number[] | undefined;
       if (wide) {
-        const x = flat(args[getSpec(op).wrt!]);
+        const x = flat(args[gradientOf(op)!.wrt]);
         const rng = new SeededRandom(SEED);
         const set = new Set([x.indexOf(Math.max(...x))]);
         while (set.size < 6) set.add(rng.int(x.length));
@@ -186,7 +185,7 @@ function casesFor(op: BackwardOp): { cases: Case[]; skipped: { regime: string; r
  * its Neville tableau extrapolates in h², which overflows / underflows there (BCE at p = 1e-300).
  */
 function riddersMask(op: BackwardOp, x: ArrayLike<number>, mask: number[]): number[] {
-  const probs = getSpec(op).wrt === 'probs';
+  const probs = gradientOf(op)!.wrt === 'probs';
   return mask.filter((i) => (probs ? Math.min(x[i], 1 - x[i]) > 1e-140 : Math.abs(x[i]) < 1e150));
 }
 
@@ -304,7 +303,7 @@ describe.each(BACKWARD_OPS.map((op) => [op]))('%s', (op: BackwardOp) => {
       const p = opProblem(op, c.args);
       const where = `${op} / ${c.regime} / ${JSON.stringify(c.raw).slice(0, 200)}`;
       // the planted entry: the largest |entry| of the gradient at the case's grad_output
-      const g = flat(FAST[op]!(c.args as never, 'float64'));
+      const g = flat(fastEvaluate(op, c.args, 'float64'));
       let q = 0;
       for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[q])) q = i;
       if (g[q] === 0) continue; // nothing to plant into (e.g. every weight 0)
@@ -352,7 +351,7 @@ describe('catalog helpers', () => {
       expect(s, s.message).toMatchObject({ ok: true, mode: 'full', method: 'ridders' });
     }
     // a backward that ignores grad_output (treats it as 1) passes the basis check and fails the given one
-    const ignoresGrad: BackwardFn = (a) => FAST.cross_entropy_backward!({ ...(a as never), grad_output: 1 }, 'float64');
+    const ignoresGrad: BackwardFn = (a) => fastEvaluate('cross_entropy_backward', { ...a, grad_output: 1 }, 'float64');
     expect(gradcheckOp('cross_entropy_backward', args, { backward: ignoresGrad, cotangent: 'basis' }).ok).toBe(true);
     expect(gradcheckOp('cross_entropy_backward', args, { backward: ignoresGrad, cotangent: 'given' }).ok).toBe(false);
   });

@@ -10,11 +10,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OP_NAMES, type OpName } from '../src/core/catalog.js';
+import { OP_NAMES, type OpName } from '../src/ops/registry.js';
 import { exactDecimalString, FORMATS, isRepresentable, ulpDistance } from '../src/core/floats.js';
 import { parseJson, reviveNonFinite } from '../src/core/json.js';
 import { roundDecimal } from '../src/core/rounding.js';
-import { CURATED } from '../src/oracles/curated.js';
+import { curatedFor } from '../src/ops/evaluate.js';
+import { OP_NAMES as ALL_OPS } from '../src/ops/registry.js';
+
+const CURATED = ALL_OPS.flatMap((op) => curatedFor(op));
 import { padDecimal, significantDigits } from '../src/oracles/generate.js';
 import { formatFixtureFile, hasFloat32Inputs, type FixtureCase, type Generator } from '../src/oracles/format.js';
 import { loadOracleCases, ORACLES_DIR } from '../src/oracles/load.js';

@@ -17,8 +17,8 @@
  * failure is reproducible; every python call of this file is ONE subprocess.
  */
 import { beforeAll, describe, expect } from 'vitest';
-import { OP_NAMES } from '../src/core/catalog.js';
-import { reference } from '../src/reference/index.js';
+import { OP_NAMES } from '../src/ops/registry.js';
+import { reference } from '../src/ops/evaluate.js';
 import { fromPy, itPy, leaves, mpmathReference, pythonStatus, type MpCase, type MpLeaf } from './helpers/mpmath.js';
 
 // ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { reference } from '../src/reference/index.js';
+import { reference } from '../src/ops/evaluate.js';
 import { exactDecimal, leaves, roundRational, type Fmt } from './helpers/mpmath.js';
 
 const FORMATS: readonly Fmt[] = ['float64', 'float32', 'float16', 'bfloat16'];

@@ -5,9 +5,9 @@
  * exact strings. Also the normalised defaults every implementation receives.
  */
 import { describe, expect, it } from 'vitest';
-import { getSpec, OP_NAMES, type OpName } from '../src/core/catalog.js';
+import { getSpec, OP_NAMES, type OpName } from '../src/ops/registry.js';
 import { ArgumentError } from '../src/core/errors.js';
-import { reference } from '../src/reference/index.js';
+import { reference } from '../src/ops/evaluate.js';
 
 /** reference(op, raw) must throw an ArgumentError with exactly this message. */
 function rejects(op: string, raw: unknown, message: string, opts?: { digits?: unknown }): void {

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { baseImplementation, baseOps } from '../src/selftest/base.js';
+import { baseImplementation } from '../src/selftest/bugs.js';
+import { baseOps } from '../examples/adapters/correct.mjs';
 import { describeOracle, formatFailure, installOracleMatchers, judgeOracle } from '../src/vitest/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -50,7 +51,7 @@ describe('examples/vitest (child vitest)', () => {
 
 // describeOracle registers its tests at collection time, here inside this suite
 describe('describeOracle in this suite', () => {
-  describeOracle(baseImplementation, { ops: ['softmax', 'sigmoid'], oracles: false, module: 'src/selftest/base.ts' });
+  describeOracle(baseImplementation, { ops: ['softmax', 'sigmoid'], oracles: false, module: 'examples/adapters/correct.mjs' });
 });
 
 describe('toMatchOracle', () => {

@@ -1,6 +1,6 @@
 // A careful float64 implementation of every op of the catalog, in plain JavaScript.
 //
-//   xent-oracle verify --module examples/adapters/correct.mjs
+//   xent-oracle verify examples/adapters/correct.mjs
 //
 // It is written independently of src/ (it imports nothing) from docs/semantics.md:
 // max-shifted exponentials with the shift error compensated, log1p for the log of the
@@ -10,353 +10,401 @@
 // Accuracy: a few ulps, except where the result itself comes from a cancellation that no
 // float64 formula avoids (e.g. logsumexp of a row whose value is ~0, a gradient at the optimum).
 //
+// It is also the correct base of the self-test's kill matrix (src/ops/*/planted.ts): each
+// planted bug and correct variant replaces one op (or one op pair) of `baseOps`, and reuses
+// the helpers exported here (summations, the special-value table of a row, the
+// cross-entropy coefficients, the reductions). Types: correct.d.mts beside this file.
+//
 // Arguments arrive as the user-visible args of the catalog, so defaults are applied here:
 // reduction 'mean', ignore_index -100, label_smoothing 0, pos_weight 1, weight all ones,
 // grad_output 1 (mean / sum) or ones [N] (none).
 
-// ---------------------------------------------------------------------------------------
-// numeric helpers
-
 /** Neumaier-compensated sum; infinities and NaN propagate as in a plain sum. */
-function sum(xs) {
-  let s = 0;
-  let c = 0;
-  for (const x of xs) {
-    const t = s + x;
-    c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
-    s = t;
-  }
-  return Number.isFinite(s) ? s + c : s;
-}
-
+export const neumaierSum = (xs) => {
+    let s = 0;
+    let c = 0;
+    for (const x of xs) {
+        const t = s + x;
+        c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
+        s = t;
+    }
+    return Number.isFinite(s) ? s + c : s;
+};
+/** Recursive summation, left to right. */
+export const plainSum = (xs) => {
+    let s = 0;
+    for (const x of xs)
+        s += x;
+    return s;
+};
+/** Recursive summation, right to left (a different but equally sound order). */
+export const reverseSum = (xs) => {
+    let s = 0;
+    for (let i = xs.length - 1; i >= 0; i--)
+        s += xs[i];
+    return s;
+};
+/** Pairwise (cascade) summation, as numpy and most GPU reductions do it. */
+export const pairwiseSum = (xs) => {
+    const rec = (lo, hi) => {
+        if (hi - lo <= 2) {
+            let s = 0;
+            for (let i = lo; i < hi; i++)
+                s += xs[i];
+            return s;
+        }
+        const mid = (lo + hi) >> 1;
+        return rec(lo, mid) + rec(mid, hi);
+    };
+    return rec(0, xs.length);
+};
+export const sum = neumaierSum;
 /** a − b as an unevaluated pair hi + lo (TwoSum), for finite a, b */
-function twoDiff(a, b) {
-  const hi = a - b;
-  const bb = hi - a;
-  const lo = a - (hi - bb) + (-b - bb);
-  return [hi, lo];
+export function twoDiff(a, b) {
+    const hi = a - b;
+    const bb = hi - a;
+    const lo = a - (hi - bb) + (-b - bb);
+    return [hi, lo];
 }
-
 /** the zero-coefficient rule: 0 · anything = 0 (including ±Infinity and NaN from 0/0) */
-const zmul = (coef, v) => (coef === 0 ? 0 : coef * v);
+export const zmul = (coef, v) => (coef === 0 ? 0 : coef * v);
 /** outputs that are exactly zero are +0 in the forward ops */
-const pz = (v) => (v === 0 ? 0 : v);
-const ones = (n) => new Array(n).fill(1);
-
-function sigmoid1(x) {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x); // x < 0 or NaN
-  return e / (1 + e);
+export const pz = (v) => (v === 0 ? 0 : v);
+export const ones = (n) => new Array(n).fill(1);
+export function sigmoid1(x) {
+    if (x >= 0)
+        return 1 / (1 + Math.exp(-x));
+    const e = Math.exp(x); // x < 0 or NaN
+    return e / (1 + e);
 }
-
-function softplus1(x) {
-  // log(1 + e^x) = max(x, 0) + log1p(e^-|x|); both terms >= 0, no cancellation
-  if (Number.isNaN(x)) return NaN;
-  if (x > 0) return x + Math.log1p(Math.exp(-x));
-  return Math.log1p(Math.exp(x));
+export function softplus1(x) {
+    // log(1 + e^x) = max(x, 0) + log1p(e^-|x|); both terms >= 0, no cancellation
+    if (Number.isNaN(x))
+        return NaN;
+    if (x > 0)
+        return x + Math.log1p(Math.exp(-x));
+    return Math.log1p(Math.exp(x));
 }
-
 /** log(1 − p) for p in [0, 1], accurate for small p */
-const log1m = (p) => (p < 0.5 ? Math.log1p(-p) : Math.log(1 - p));
-
-// ---------------------------------------------------------------------------------------
-// one row of logits
-
+export const log1m = (p) => (p < 0.5 ? Math.log1p(-p) : Math.log(1 - p));
+/**
+ * The rows of the special-value table of docs/semantics.md: a NaN, one or more +Infinity,
+ * every entry −Infinity. null for a row with a finite maximum (−Infinity entries allowed).
+ */
+export function specialRow(x) {
+    const C = x.length;
+    let nan = false;
+    let posInf = 0;
+    let finite = false;
+    for (const v of x) {
+        if (Number.isNaN(v))
+            nan = true;
+        else if (v === Infinity)
+            posInf++;
+        else if (v !== -Infinity)
+            finite = true;
+    }
+    if (nan) {
+        const n = new Array(C).fill(NaN);
+        return { p: n, lsm: n, lse: NaN, q: () => NaN, nan: true };
+    }
+    if (posInf > 0) {
+        // one +inf takes all the mass; two or more: the split depends on the path (NaN there)
+        const at = posInf === 1 ? 1 : NaN;
+        const p = x.map((v) => (v === Infinity ? at : 0));
+        const lsm = x.map((v) => (v === Infinity ? (posInf === 1 ? 0 : NaN) : -Infinity));
+        return { p, lsm, lse: Infinity, q: (j) => 1 - p[j], nan: false };
+    }
+    if (!finite) {
+        // every entry masked: no limit for softmax; log Σ exp = log 0
+        const n = new Array(C).fill(NaN);
+        return { p: n, lsm: n, lse: -Infinity, q: () => NaN, nan: false };
+    }
+    return null;
+}
+/** Index of the largest finite entry of a row that has one. */
+export function argmax(x) {
+    let k = -1;
+    let m = -Infinity;
+    for (let j = 0; j < x.length; j++) {
+        if (x[j] > m) {
+            m = x[j];
+            k = j;
+        }
+    }
+    return k;
+}
 /**
  * Everything the row ops need: p (softmax), lsm (log_softmax), lse (logsumexp) and q(j) =
  * 1 − p_j computed without cancellation. Follows the special-value table of the semantics.
  */
-function analyseRow(x) {
-  const C = x.length;
-  let nan = false;
-  let posInf = 0;
-  let m = -Infinity;
-  let k = -1;
-  for (let j = 0; j < C; j++) {
-    const v = x[j];
-    if (Number.isNaN(v)) nan = true;
-    else if (v === Infinity) posInf++;
-    else if (v > m) {
-      m = v;
-      k = j;
+export function analyseRow(x) {
+    const special = specialRow(x);
+    if (special)
+        return special;
+    const C = x.length;
+    const k = argmax(x);
+    const m = x[k];
+    const e = new Array(C);
+    const hiArr = new Array(C);
+    const loArr = new Array(C);
+    for (let j = 0; j < C; j++) {
+        if (x[j] === -Infinity) {
+            e[j] = 0;
+            hiArr[j] = -Infinity;
+            loArr[j] = 0;
+            continue;
+        }
+        const [hi, lo] = twoDiff(x[j], m);
+        hiArr[j] = hi;
+        if (hi === -Infinity) {
+            // the difference overflows: exp is 0 and the log-probability −Infinity
+            e[j] = 0;
+            loArr[j] = 0;
+            continue;
+        }
+        loArr[j] = lo;
+        // exp(hi + lo) = exp(hi)·(1 + lo + …), |lo| <= ulp(hi)/2
+        e[j] = Math.exp(hi) * (1 + lo);
     }
-  }
-  if (nan) {
-    const n = new Array(C).fill(NaN);
-    return { p: n, lsm: n, lse: NaN, q: () => NaN, nan: true };
-  }
-  if (posInf > 0) {
-    // one +inf takes all the mass; two or more: the split depends on the path (NaN there)
-    const at = posInf === 1 ? 1 : NaN;
-    const p = x.map((v) => (v === Infinity ? at : 0));
-    const lsm = x.map((v) => (v === Infinity ? (posInf === 1 ? 0 : NaN) : -Infinity));
-    return { p, lsm, lse: Infinity, q: (j) => 1 - p[j], nan: false };
-  }
-  if (m === -Infinity) {
-    // every entry masked: no limit for softmax; log Σ exp = log 0
-    const n = new Array(C).fill(NaN);
-    return { p: n, lsm: n, lse: -Infinity, q: () => NaN, nan: false };
-  }
-  const e = new Array(C);
-  const hiArr = new Array(C);
-  const loArr = new Array(C);
-  for (let j = 0; j < C; j++) {
-    if (x[j] === -Infinity) {
-      e[j] = 0;
-      hiArr[j] = -Infinity;
-      loArr[j] = 0;
-      continue;
-    }
-    const [hi, lo] = twoDiff(x[j], m);
-    hiArr[j] = hi;
-    if (hi === -Infinity) {
-      // the difference overflows: exp is 0 and the log-probability −Infinity
-      e[j] = 0;
-      loArr[j] = 0;
-      continue;
-    }
-    loArr[j] = lo;
-    // exp(hi + lo) = exp(hi)·(1 + lo + …), |lo| <= ulp(hi)/2
-    e[j] = Math.exp(hi) * (1 + lo);
-  }
-  e[k] = 1;
-  hiArr[k] = 0;
-  loArr[k] = 0;
-  const S = sum(e);
-  const others = (skip) => sum(e.filter((_, j) => j !== skip));
-  const L = Math.log1p(others(k)); // log S, accurate when S is close to 1
-  const p = e.map((v) => v / S);
-  const lsm = hiArr.map((hi, j) => (hi === -Infinity ? -Infinity : hi - L + loArr[j]));
-  lsm[k] = -L;
-  return { p, lsm, lse: m + L, q: (j) => others(j) / S, nan: false };
+    e[k] = 1;
+    hiArr[k] = 0;
+    loArr[k] = 0;
+    const S = sum(e);
+    const others = (skip) => sum(e.filter((_, j) => j !== skip));
+    const L = Math.log1p(others(k)); // log S, accurate when S is close to 1
+    const p = e.map((v) => v / S);
+    const lsm = hiArr.map((hi, j) => (hi === -Infinity ? -Infinity : hi - L + loArr[j]));
+    lsm[k] = -L;
+    return { p, lsm, lse: m + L, q: (j) => others(j) / S, nan: false };
 }
-
-// ---------------------------------------------------------------------------------------
-// argument helpers
-
-function reductionOf(args) {
-  const r = args.reduction ?? 'mean';
-  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new Error(`reduction = ${JSON.stringify(r)} must be mean, sum or none`);
-  return r;
+export function reductionOf(args) {
+    const r = args.reduction ?? 'mean';
+    if (r !== 'mean' && r !== 'sum' && r !== 'none')
+        throw new Error(`reduction = ${JSON.stringify(r)} must be mean, sum or none`);
+    return r;
 }
-
-function lossGrad(args, n) {
-  const red = reductionOf(args);
-  if (red === 'none') return args.grad_output ?? ones(n);
-  return new Array(n).fill(args.grad_output ?? 1);
+/** grad_output per sample: the number for mean / sum, element n for none */
+export function lossGrad(args, n) {
+    const red = reductionOf(args);
+    if (red === 'none')
+        return args.grad_output ?? ones(n);
+    return new Array(n).fill(args.grad_output ?? 1);
 }
-
-function reduce(losses, red, denominator) {
-  if (red === 'none') return losses.map(pz);
-  const s = sum(losses);
-  if (red === 'sum') return pz(s);
-  return denominator === 0 ? NaN : pz(s / denominator);
+export function reduce(losses, red, denominator, s = sum) {
+    if (red === 'none')
+        return losses.map(pz);
+    const total = s(losses);
+    if (red === 'sum')
+        return pz(total);
+    return denominator === 0 ? NaN : pz(total / denominator);
 }
-
-const isProbTarget = (t) => t.length > 0 && Array.isArray(t[0]);
-
-/**
- * Cross-entropy coefficients a_{n,c} = w_c·((1−ε)·target + ε/C), the mean denominator and
- * the ignored rows.
- */
-function ceSetup(args) {
-  const logits = args.logits;
-  const N = logits.length;
-  const C = logits[0].length;
-  const w = args.weight ?? ones(C);
-  const eps = args.label_smoothing ?? 0;
-  const ignore = args.ignore_index ?? -100;
-  const red = reductionOf(args);
-  const prob = isProbTarget(args.target);
-  const coef = [];
-  const ignored = [];
-  const dTerms = [];
-  for (let n = 0; n < N; n++) {
-    const a = new Array(C);
-    if (prob) {
-      for (let c = 0; c < C; c++) a[c] = w[c] * ((1 - eps) * args.target[n][c] + eps / C);
-      ignored.push(false);
-    } else {
-      const y = args.target[n];
-      ignored.push(y === ignore);
-      for (let c = 0; c < C; c++) a[c] = w[c] * ((c === y ? 1 - eps : 0) + eps / C);
-      if (y !== ignore) dTerms.push(w[y]);
-    }
-    coef.push(a);
-  }
-  // mean: PyTorch's weighted mean for class indices, N for probabilities
-  const D = red !== 'mean' ? 1 : prob ? N : sum(dTerms);
-  return { logits, N, C, coef, ignored, red, D, prob };
-}
-
-// ---------------------------------------------------------------------------------------
-// the ops
-
-const ops = {
-  softmax({ logits }) {
-    return logits.map((row) => analyseRow(row).p.map(pz));
-  },
-
-  log_softmax({ logits }) {
-    return logits.map((row) => analyseRow(row).lsm.map(pz));
-  },
-
-  logsumexp({ logits }) {
-    return logits.map((row) => pz(analyseRow(row).lse));
-  },
-
-  sigmoid({ x }) {
-    return x.map((v) => pz(sigmoid1(v)));
-  },
-
-  log_sigmoid({ x }) {
-    return x.map((v) => pz(-softplus1(-v)));
-  },
-
-  softplus({ x }) {
-    return x.map((v) => pz(softplus1(v)));
-  },
-
-  cross_entropy(args) {
-    const s = ceSetup(args);
-    const losses = s.logits.map((row, n) => {
-      if (s.ignored[n]) return 0;
-      const r = analyseRow(row);
-      if (r.nan) return NaN;
-      return sum(s.coef[n].map((a, c) => zmul(a, -r.lsm[c])));
-    });
-    return reduce(losses, s.red, s.D);
-  },
-
-  nll_loss(args) {
-    const lp = args.log_probs;
-    const C = lp[0].length;
+export const isProbTarget = (t) => t.length > 0 && Array.isArray(t[0]);
+/** Cross-entropy coefficients a_{n,c}, the mean denominator and the ignored rows. */
+export function ceSetup(args) {
+    const logits = args.logits;
+    const N = logits.length;
+    const C = logits[0].length;
     const w = args.weight ?? ones(C);
+    const eps = args.label_smoothing ?? 0;
     const ignore = args.ignore_index ?? -100;
     const red = reductionOf(args);
+    const prob = isProbTarget(args.target);
+    const coef = [];
+    const ignored = [];
     const dTerms = [];
-    const losses = lp.map((row, n) => {
-      const y = args.target[n];
-      if (y === ignore) return 0;
-      dTerms.push(w[y]);
-      if (Number.isNaN(row[y])) return NaN;
-      return zmul(w[y], -row[y]);
+    const y = [];
+    for (let n = 0; n < N; n++) {
+        const a = new Array(C);
+        if (prob) {
+            const t = args.target[n];
+            for (let c = 0; c < C; c++)
+                a[c] = w[c] * ((1 - eps) * t[c] + eps / C);
+            ignored.push(false);
+        }
+        else {
+            const yn = args.target[n];
+            y.push(yn);
+            ignored.push(yn === ignore);
+            for (let c = 0; c < C; c++)
+                a[c] = w[c] * ((c === yn ? 1 - eps : 0) + eps / C);
+            if (yn !== ignore)
+                dTerms.push(w[yn]);
+        }
+        coef.push(a);
+    }
+    // mean: PyTorch's weighted mean for class indices, N for probabilities
+    const D = red !== 'mean' ? 1 : prob ? N : sum(dTerms);
+    return { logits, N, C, coef, ignored, red, D, prob, y };
+}
+/** Cross-entropy losses per sample from a row analysis (log_softmax) and the coefficients. */
+export function ceLosses(s, row = analyseRow) {
+    return s.logits.map((x, n) => {
+        if (s.ignored[n])
+            return 0;
+        const r = row(x);
+        if (r.nan)
+            return NaN;
+        return sum(s.coef[n].map((a, c) => zmul(a, -r.lsm[c])));
     });
-    return reduce(losses, red, red === 'mean' ? sum(dTerms) : 1);
-  },
-
-  binary_cross_entropy(args) {
-    const { probs, target } = args;
-    const w = args.weight ?? ones(probs.length);
-    const red = reductionOf(args);
-    const losses = probs.map((p, n) => {
-      const t = target[n];
-      const l = zmul(t, -Math.log(p)) + zmul(1 - t, -log1m(p));
-      return zmul(w[n], l);
-    });
-    return reduce(losses, red, probs.length);
-  },
-
-  binary_cross_entropy_with_logits(args) {
-    const { logits, target } = args;
-    const w = args.weight ?? ones(logits.length);
-    const pw = args.pos_weight ?? 1;
-    const red = reductionOf(args);
-    const losses = logits.map((x, n) => {
-      if (Number.isNaN(x)) return NaN;
-      const t = target[n];
-      // −log σ(x) = softplus(−x), −log σ(−x) = softplus(x): two non-negative terms
-      const l = zmul(pw * t, softplus1(-x)) + zmul(1 - t, softplus1(x));
-      return zmul(w[n], l);
-    });
-    return reduce(losses, red, logits.length);
-  },
-
-  softmax_backward({ logits, grad_output }) {
-    return logits.map((row, n) => {
-      const r = analyseRow(row);
-      const g = grad_output[n];
-      if (r.nan) return row.map(() => NaN);
-      // the zero-coefficient rule keeps finite entries of a two-+inf row at 0
-      const dot = sum(r.p.map((p, j) => zmul(p, g[j])));
-      return r.p.map((p, j) => zmul(p, g[j] - dot));
-    });
-  },
-
-  log_softmax_backward({ logits, grad_output }) {
-    return logits.map((row, n) => {
-      const r = analyseRow(row);
-      const g = grad_output[n];
-      if (r.nan) return row.map(() => NaN);
-      const gs = sum(g);
-      return r.p.map((p, j) => g[j] - zmul(p, gs));
-    });
-  },
-
-  sigmoid_backward({ x, grad_output }) {
-    return x.map((v, n) => {
-      // σ(x)·(1 − σ(x)) = e/(1 + e)² with e = exp(−|x|): no cancellation
-      const e = Math.exp(-Math.abs(v));
-      const d = e / ((1 + e) * (1 + e));
-      return grad_output[n] * d;
-    });
-  },
-
-  cross_entropy_backward(args) {
-    const s = ceSetup(args);
-    const g = lossGrad(args, s.N);
-    return s.logits.map((row, n) => {
-      if (s.ignored[n]) return row.map(() => 0);
-      const r = analyseRow(row);
-      if (r.nan || s.D === 0) return row.map(() => NaN);
-      const a = s.coef[n];
-      const A = sum(a);
-      const scale = g[n] / s.D;
-      const out = r.p.map((p, c) => (zmul(A, p) - a[c]) * scale);
-      if (!s.prob) {
-        // target class: p_y·A − a_y = (A − a_y) − A·(1 − p_y), with 1 − p_y without cancellation
-        const y = args.target[n];
-        const rest = sum(a.filter((_, c) => c !== y));
-        out[y] = (rest - zmul(A, r.q(y))) * scale;
-      }
-      return out;
-    });
-  },
-
-  binary_cross_entropy_backward(args) {
-    const { probs, target } = args;
-    const N = probs.length;
-    const w = args.weight ?? ones(N);
-    const red = reductionOf(args);
-    const g = lossGrad(args, N);
-    const D = red === 'mean' ? N : 1;
-    return probs.map((p, n) => {
-      const t = target[n];
-      let d;
-      if (t === 0) d = 1 / (1 - p); // −t/p vanishes (zero coefficient), also at p = 0
-      else if (t === 1) d = -1 / p;
-      else if (p === 0 || p === 1) d = -t / p + (1 - t) / (1 - p);
-      else d = (p - t) / (p * (1 - p));
-      return (g[n] * zmul(w[n], d)) / D;
-    });
-  },
-
-  binary_cross_entropy_with_logits_backward(args) {
-    const { logits, target } = args;
-    const N = logits.length;
-    const w = args.weight ?? ones(N);
-    const pw = args.pos_weight ?? 1;
-    const red = reductionOf(args);
-    const g = lossGrad(args, N);
-    const D = red === 'mean' ? N : 1;
-    return logits.map((x, n) => {
-      if (Number.isNaN(x)) return NaN;
-      const t = target[n];
-      // σ(x)·(pw·t + 1 − t) − pw·t = (1 − t)·σ(x) − pw·t·σ(−x)
-      const d = zmul(1 - t, sigmoid1(x)) - zmul(pw * t, sigmoid1(-x));
-      return (g[n] * zmul(w[n], d)) / D;
-    });
-  },
+}
+// ---------------------------------------------------------------------------------------
+// the ops
+export const baseOps = {
+    softmax({ logits }) {
+        return logits.map((row) => analyseRow(row).p.map(pz));
+    },
+    log_softmax({ logits }) {
+        return logits.map((row) => analyseRow(row).lsm.map(pz));
+    },
+    logsumexp({ logits }) {
+        return logits.map((row) => pz(analyseRow(row).lse));
+    },
+    sigmoid({ x }) {
+        return x.map((v) => pz(sigmoid1(v)));
+    },
+    log_sigmoid({ x }) {
+        return x.map((v) => pz(-softplus1(-v)));
+    },
+    softplus({ x }) {
+        return x.map((v) => pz(softplus1(v)));
+    },
+    cross_entropy(args) {
+        const s = ceSetup(args);
+        return reduce(ceLosses(s), s.red, s.D);
+    },
+    nll_loss(args) {
+        const lp = args.log_probs;
+        const w = args.weight ?? ones(lp[0].length);
+        const ignore = args.ignore_index ?? -100;
+        const red = reductionOf(args);
+        const dTerms = [];
+        const losses = lp.map((row, n) => {
+            const y = args.target[n];
+            if (y === ignore)
+                return 0;
+            dTerms.push(w[y]);
+            if (Number.isNaN(row[y]))
+                return NaN;
+            return zmul(w[y], -row[y]);
+        });
+        return reduce(losses, red, red === 'mean' ? sum(dTerms) : 1);
+    },
+    binary_cross_entropy(args) {
+        const { probs, target } = args;
+        const w = args.weight ?? ones(probs.length);
+        const red = reductionOf(args);
+        const losses = probs.map((p, n) => {
+            const t = target[n];
+            const l = zmul(t, -Math.log(p)) + zmul(1 - t, -log1m(p));
+            return zmul(w[n], l);
+        });
+        return reduce(losses, red, probs.length);
+    },
+    binary_cross_entropy_with_logits(args) {
+        const { logits, target } = args;
+        const w = args.weight ?? ones(logits.length);
+        const pw = args.pos_weight ?? 1;
+        const red = reductionOf(args);
+        const losses = logits.map((x, n) => {
+            if (Number.isNaN(x))
+                return NaN;
+            const t = target[n];
+            // −log σ(x) = softplus(−x), −log σ(−x) = softplus(x): two non-negative terms
+            const l = zmul(pw * t, softplus1(-x)) + zmul(1 - t, softplus1(x));
+            return zmul(w[n], l);
+        });
+        return reduce(losses, red, logits.length);
+    },
+    softmax_backward({ logits, grad_output }) {
+        return logits.map((row, n) => {
+            const r = analyseRow(row);
+            const g = grad_output[n];
+            if (r.nan)
+                return row.map(() => NaN);
+            // the zero-coefficient rule keeps finite entries of a two-+inf row at 0
+            const dot = sum(r.p.map((p, j) => zmul(p, g[j])));
+            return r.p.map((p, j) => zmul(p, g[j] - dot));
+        });
+    },
+    log_softmax_backward({ logits, grad_output }) {
+        return logits.map((row, n) => {
+            const r = analyseRow(row);
+            const g = grad_output[n];
+            if (r.nan)
+                return row.map(() => NaN);
+            const gs = sum(g);
+            return r.p.map((p, j) => g[j] - zmul(p, gs));
+        });
+    },
+    sigmoid_backward({ x, grad_output }) {
+        return x.map((v, n) => {
+            // σ(x)·(1 − σ(x)) = e/(1 + e)² with e = exp(−|x|): no cancellation
+            const e = Math.exp(-Math.abs(v));
+            const d = e / ((1 + e) * (1 + e));
+            return grad_output[n] * d;
+        });
+    },
+    cross_entropy_backward(args) {
+        const s = ceSetup(args);
+        const g = lossGrad(args, s.N);
+        return s.logits.map((row, n) => {
+            if (s.ignored[n])
+                return row.map(() => 0);
+            const r = analyseRow(row);
+            if (r.nan || s.D === 0)
+                return row.map(() => NaN);
+            const a = s.coef[n];
+            const A = sum(a);
+            const scale = g[n] / s.D;
+            const out = r.p.map((p, c) => (zmul(A, p) - a[c]) * scale);
+            if (!s.prob) {
+                // target class: p_y·A − a_y = (A − a_y) − A·(1 − p_y), with 1 − p_y without cancellation
+                const y = s.y[n];
+                const rest = sum(a.filter((_, c) => c !== y));
+                out[y] = (rest - zmul(A, r.q(y))) * scale;
+            }
+            return out;
+        });
+    },
+    binary_cross_entropy_backward(args) {
+        const { probs, target } = args;
+        const N = probs.length;
+        const w = args.weight ?? ones(N);
+        const red = reductionOf(args);
+        const g = lossGrad(args, N);
+        const D = red === 'mean' ? N : 1;
+        return probs.map((p, n) => {
+            const t = target[n];
+            let d;
+            if (t === 0)
+                d = 1 / (1 - p); // −t/p vanishes (zero coefficient), also at p = 0
+            else if (t === 1)
+                d = -1 / p;
+            else if (p === 0 || p === 1)
+                d = -t / p + (1 - t) / (1 - p);
+            else
+                d = (p - t) / (p * (1 - p));
+            return (g[n] * zmul(w[n], d)) / D;
+        });
+    },
+    binary_cross_entropy_with_logits_backward(args) {
+        const { logits, target } = args;
+        const N = logits.length;
+        const w = args.weight ?? ones(N);
+        const pw = args.pos_weight ?? 1;
+        const red = reductionOf(args);
+        const g = lossGrad(args, N);
+        const D = red === 'mean' ? N : 1;
+        return logits.map((x, n) => {
+            if (Number.isNaN(x))
+                return NaN;
+            const t = target[n];
+            // σ(x)·(pw·t + 1 − t) − pw·t = (1 − t)·σ(x) − pw·t·σ(−x)
+            const d = zmul(1 - t, sigmoid1(x)) - zmul(pw * t, sigmoid1(-x));
+            return (g[n] * zmul(w[n], d)) / D;
+        });
+    },
 };
-
-export default { name: 'correct-js', dtype: 'float64', ops };
+/** The implementation object verify loads (`xent-oracle verify examples/adapters/correct.mjs`). */
+export default { name: 'correct-js', dtype: 'float64', ops: baseOps };

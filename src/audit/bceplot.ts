@@ -7,7 +7,7 @@
 import type { RawArgs } from '../core/regimes.js';
 import type { JudgeContext } from './judge.js';
 import { judgePoint } from './judge.js';
-import { reference } from '../reference/index.js';
+import { reference } from '../ops/evaluate.js';
 
 export interface BceCurve {
   /** φ(z) per z */

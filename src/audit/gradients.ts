@@ -12,8 +12,8 @@
  * Only finite inputs are differentiated (masked −Infinity logits stay fixed) and only finite
  * outputs are compared (log_softmax is −Infinity at a masked entry).
  */
-import type { OpName } from '../core/catalog.js';
-import { getSpec } from '../core/catalog.js';
+import type { OpName } from '../ops/registry.js';
+import { gradientOf } from '../ops/registry.js';
 import type { RawArgs } from '../core/regimes.js';
 import { gradcheck, GradcheckError, type GradcheckReport } from '../gradcheck/index.js';
 import type { Adapter } from '../verify/adapter.js';
@@ -70,9 +70,9 @@ export class FdSkip extends Error {}
  * the cotangents). Throws FdSkip when the check cannot be carried out at this point.
  */
 export async function fdCheck(adapter: Adapter, backward: OpName, raw: RawArgs, dtype: Dtype, seed: number): Promise<FdResult> {
-  const spec = getSpec(backward);
-  const forward = spec.pair!;
-  const wrt = spec.wrt!;
+  const grad = gradientOf(backward);
+  if (grad === null) throw new FdSkip(`${backward} is not a backward op`);
+  const { forward, wrt } = grad;
   const { grad_output: _g, ...fwdArgs } = raw;
   void _g;
   const xFull = flatNums(fwdArgs[wrt]);

@@ -4,7 +4,7 @@
  */
 import { bceChartSvg, cellClass, CELL_COLORS, CELL_LABELS, opChartSvg, type CellClass } from './charts.js';
 import { fmtUlp, type AuditReport, type AuditSweep, type OpAudit } from './run.js';
-import { formatParam } from './sweeps.js';
+import { formatParam } from '../ops/lib/sweeps.js';
 
 export function esc(v: unknown): string {
   return String(v).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);

@@ -5,14 +5,15 @@
  * although the exact value is not, and whether the point counts as broken for the threshold
  * search.
  */
-import { getSpec, type OpName } from '../core/catalog.js';
+import { getSpec, type OpName } from '../ops/registry.js';
 import { PrecisionError } from '../core/errors.js';
 import type { RawArgs } from '../core/regimes.js';
-import { reference, type Profile, type ReferenceResult } from '../reference/index.js';
+import type { Profile, ReferenceResult } from '../reference/index.js';
+import { reference } from '../ops/evaluate.js';
 import type { Adapter, CallOutcome } from '../verify/adapter.js';
 import { conditionNumbers, type Float64Evaluator } from '../verify/condition.js';
 import { judgeResult, type Dtype, type FailureClass, type Judgement } from '../verify/verdict.js';
-import { analyticKappa, analyticKappaApplies } from '../verify/kappa.js';
+import { analyticKappa, analyticKappaApplies } from '../verify/condition.js';
 import { judgeFailedCall } from '../verify/run.js';
 
 /** Rows wider than this are judged with closed-form condition numbers. */

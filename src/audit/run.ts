@@ -6,10 +6,9 @@
  * The result is the versioned report "xent-oracle/audit-report@1" (docs/audit.md).
  */
 import { createRequire } from 'node:module';
-import { getSpec, type OpName } from '../core/catalog.js';
+import { getSpec, pairOf, type OpName } from '../ops/registry.js';
 import { stringifyJson } from '../core/json.js';
 import type { RawArgs } from '../core/regimes.js';
-import { FAST } from '../fast/index.js';
 import type { Profile } from '../reference/index.js';
 import type { Adapter, AdapterInfo } from '../verify/adapter.js';
 import type { Float64Evaluator } from '../verify/condition.js';
@@ -18,7 +17,8 @@ import type { FailureClass } from '../verify/verdict.js';
 import { bcePlot, type BcePlot } from './bceplot.js';
 import { fdCheck, FdSkip, type FdResult } from './gradients.js';
 import { judgePoint, type BreakKind, type JudgeContext, type PointEval } from './judge.js';
-import { formatParam, gradientPoints, sweepsFor, type Sweep, type SweepId } from './sweeps.js';
+import { fastEvaluator, gradientPoints, sweepsFor } from '../ops/evaluate.js';
+import { formatParam, type Sweep, type SweepId } from '../ops/lib/sweeps.js';
 
 export const AUDIT_SCHEMA = 'xent-oracle/audit-report@1';
 
@@ -147,11 +147,6 @@ export interface AuditOptions {
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
-export const fastEvaluatorDefault: Float64Evaluator = (op, args) => {
-  const f = FAST[op] as ((a: unknown, d: 'float64') => ReturnType<Float64Evaluator>) | undefined;
-  if (!f) throw new Error(`no fast path for ${op}`);
-  return f(args, 'float64');
-};
 
 /** relative width of a bisection bracket at which the threshold counts as found (~6 significant digits) */
 const BISECT_REL = 1e-6;
@@ -349,11 +344,11 @@ export async function runAudit(adapter: Adapter, opts: AuditOptions): Promise<Au
   const sweepOpts = { seed: opts.seed, quick: opts.quick, dtype };
   const plan = ops.map((op) => ({ op, sweeps: sweepsFor(op, sweepOpts) }));
   const hugeOp = !opts.quick && opts.hugeRow !== false ? (['softmax', 'log_softmax', 'logsumexp'] as OpName[]).find((o) => ops.includes(o)) : undefined;
-  const gradPlan = opts.gradients === false ? [] : ops.filter((op) => getSpec(op).kind === 'backward' && ops.includes(getSpec(op).pair!)).flatMap((op) => gradientPoints(op, opts.quick).map((p) => ({ op, ...p })));
+  const gradPlan = opts.gradients === false ? [] : ops.filter((op) => getSpec(op).kind === 'backward' && ops.includes(pairOf(op)!)).flatMap((op) => gradientPoints(op, opts.quick).map((p) => ({ op, ...p })));
   let total = plan.reduce((a, p) => a + p.sweeps.reduce((b, s) => b + s.grid.length, 0), 0) + (hugeOp ? 1 : 0) + gradPlan.length + (opts.bce === false ? 0 : 3);
   let done = 0;
   const ctx: Ctx = {
-    adapter, dtype, strict: !!opts.strict, profile: opts.profile ?? 'exact', evaluator: opts.evaluator ?? fastEvaluatorDefault,
+    adapter, dtype, strict: !!opts.strict, profile: opts.profile ?? 'exact', evaluator: opts.evaluator ?? fastEvaluator,
     stats: { evaluations: 0, referenceMs: 0, adapterMs: 0, wide: 0 },
     opts,
     tick: (label) => opts.onProgress?.(++done, total, label),
@@ -416,7 +411,7 @@ export async function runAudit(adapter: Adapter, opts: AuditOptions): Promise<Au
       fdSkipped = e.message;
     }
     gradients.push({
-      op: g.op, forward: getSpec(g.op).pair!, sweep: g.sweep, param: g.param, point: sweep.describe(g.param), fd, fdSkipped,
+      op: g.op, forward: pairOf(g.op)!, sweep: g.sweep, param: g.param, point: sweep.describe(g.param), fd, fdSkipped,
       reference: { status: ref.status, cls: ref.cls, errUlp: ref.errUlp, allowedUlp: ref.allowedUlp, ratio: ref.ratio, message: ref.message },
     });
     ctx.tick(`${g.op}: gradient check`);

@@ -14,7 +14,8 @@ import { stringifyJson } from '../core/json.js';
 import { parseIntOption, UsageError } from './io.js';
 import { checkImplementationArgs, withAdapter } from './adapter.js';
 import { progressReporter } from './progress.js';
-import { fastEvaluator, parseOps, writeAtomic } from './verify.js';
+import { fastEvaluator } from '../ops/evaluate.js';
+import { parseOps, writeAtomic } from './verify.js';
 
 interface AuditCliOptions {
   cmd?: string;

@@ -10,7 +10,7 @@
 import { Command, Option } from 'commander';
 import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { OP_NAMES, type OpName } from '../core/catalog.js';
+import { OP_NAMES, type OpName } from '../ops/registry.js';
 import type { Shard } from '../oracles/generate.js';
 import { AbortedError, writeFixtures, type FixtureFormat } from '../oracles/write.js';
 import { parseIntOption, UsageError } from './io.js';

@@ -4,8 +4,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { OP_SPECS } from '../core/catalog.js';
-import { reference } from '../reference/index.js';
+import { OP_SPECS } from '../ops/registry.js';
+import { reference } from '../ops/evaluate.js';
 import { isUserError, parseIntOption, printJson, readJsonArg, UsageError } from './io.js';
 import { registerVerify } from './verify.js';
 import { registerSelftest } from './selftest.js';

@@ -6,9 +6,9 @@
 import { Command, Option } from 'commander';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { isOpName, OP_NAMES, type OpName } from '../core/catalog.js';
+import { isOpName, OP_NAMES, type OpName } from '../ops/registry.js';
 import { parseJson } from '../core/json.js';
-import { FAST } from '../fast/index.js';
+import { fastEvaluator } from '../ops/evaluate.js';
 import type { Float64Evaluator } from '../verify/condition.js';
 import { formatJson, formatJUnit, formatTerminal, type ReplaySpec } from '../verify/report.js';
 import { runVerify, type FixedCase } from '../verify/run.js';
@@ -17,11 +17,7 @@ import { parseIntOption, UsageError } from './io.js';
 import { checkImplementationArgs, withAdapter } from './adapter.js';
 import { progressReporter } from './progress.js';
 
-export const fastEvaluator: Float64Evaluator = (op, args) => {
-  const f = FAST[op] as ((a: unknown, d: 'float64') => ReturnType<Float64Evaluator>) | undefined;
-  if (!f) throw new Error(`no fast path for ${op}`);
-  return f(args, 'float64');
-};
+export { fastEvaluator } from '../ops/evaluate.js';
 
 /** Write a file atomically: a crash or Ctrl-C never leaves a half-written report. */
 export function writeAtomic(path: string, content: string): void {

@@ -8,9 +8,9 @@
  * so the reference is computed at the very inputs the implementation sees.
  */
 import fc from 'fast-check';
-import type { OpName } from './catalog.js';
+import type { Dtype } from './dtype.js';
 
-export type Dtype = 'float64' | 'float32';
+export type { Dtype } from './dtype.js';
 export type RawArgs = Record<string, unknown>;
 
 export interface Regime {
@@ -89,7 +89,7 @@ function keepOneFinite(rows: number[][]): number[][] {
   return rows.map((r) => (r.every((v) => v === -Infinity) ? r.map((v, j) => (j === r.length - 1 ? 0 : v)) : r));
 }
 
-function elementRegimes(dtype: Dtype): { name: string; quick: boolean; arb: fc.Arbitrary<number[]> }[] {
+export function elementRegimes(dtype: Dtype): { name: string; quick: boolean; arb: fc.Arbitrary<number[]> }[] {
   const f = dtype === 'float32' ? Math.fround : (x: number) => x;
   const vec = (el: fc.Arbitrary<number>) => fc.array(el, { minLength: 1, maxLength: 8 });
   const lim = dtype === 'float32' ? [88.72, 103.97, 16.6] : [709.78, 745.13, 36.7];
@@ -131,7 +131,7 @@ function gradOutputFor(red: unknown, n: number, dtype: Dtype): fc.Arbitrary<numb
   return fc.oneof(fc.constant(undefined), numAt(3, dtype));
 }
 
-function crossEntropyRegimes(dtype: Dtype, backward: boolean): Regime[] {
+export function crossEntropyRegimes(dtype: Dtype, backward: boolean): Regime[] {
   const withOptions = (logits: fc.Arbitrary<number[][]>, opts: { probs?: boolean; ignore?: 'some' | 'all'; smoothing?: boolean }) =>
     logits.chain((L) => {
       const N = L.length;
@@ -172,7 +172,7 @@ function crossEntropyRegimes(dtype: Dtype, backward: boolean): Regime[] {
   ];
 }
 
-function bceRegimes(dtype: Dtype, backward: boolean): Regime[] {
+export function bceRegimes(dtype: Dtype, backward: boolean): Regime[] {
   const f = f32(dtype);
   const vecN = (el: fc.Arbitrary<number>) => fc.integer({ min: 1, max: 8 }).chain((n) => fc.array(el, { minLength: n, maxLength: n }));
   const build = (probs: fc.Arbitrary<number>, target: fc.Arbitrary<number>) =>
@@ -196,7 +196,7 @@ function bceRegimes(dtype: Dtype, backward: boolean): Regime[] {
   ];
 }
 
-function bceLogitsRegimes(dtype: Dtype, backward: boolean): Regime[] {
+export function bceLogitsRegimes(dtype: Dtype, backward: boolean): Regime[] {
   const f = f32(dtype);
   const build = (logit: fc.Arbitrary<number>, pw: fc.Arbitrary<number | undefined>) =>
     fc.integer({ min: 1, max: 8 }).chain((n) =>
@@ -227,7 +227,7 @@ function bceLogitsRegimes(dtype: Dtype, backward: boolean): Regime[] {
   ];
 }
 
-function nllRegimes(dtype: Dtype): Regime[] {
+export function nllRegimes(dtype: Dtype): Regime[] {
   const lp = fc.oneof(numAt(20, dtype).map((v) => -Math.abs(v)), fc.constant(-Infinity));
   const build = (ignore: boolean) =>
     matrixOf(lp, [1, 4], [1, 6]).chain((L) =>
@@ -249,49 +249,35 @@ function nllRegimes(dtype: Dtype): Regime[] {
   ];
 }
 
-/** Every regime of an op, for implementations of the given dtype. */
-export function regimesFor(op: OpName, dtype: Dtype): Regime[] {
-  const rows = () => logitRegimes(dtype).map((r) => ({ ...r, arb: r.arb.map((logits) => ({ logits }) as RawArgs) }));
-  const rowsBackward = () =>
-    logitRegimes(dtype).map((r) => ({
-      ...r,
-      arb: r.arb.chain((logits) =>
-        fc
-          .array(fc.array(numAt(3, dtype), { minLength: logits[0].length, maxLength: logits[0].length }), { minLength: logits.length, maxLength: logits.length })
-          .map((g) => ({ logits, grad_output: g }) as RawArgs),
-      ),
-    }));
-  const elems = () => elementRegimes(dtype).map((r) => ({ ...r, arb: r.arb.map((x) => ({ x }) as RawArgs) }));
-  switch (op) {
-    case 'softmax':
-    case 'log_softmax':
-    case 'logsumexp':
-      return rows();
-    case 'softmax_backward':
-    case 'log_softmax_backward':
-      return rowsBackward();
-    case 'sigmoid':
-    case 'log_sigmoid':
-    case 'softplus':
-      return elems();
-    case 'sigmoid_backward':
-      return elementRegimes(dtype).map((r) => ({
-        ...r,
-        arb: r.arb.chain((x) => fc.array(numAt(3, dtype), { minLength: x.length, maxLength: x.length }).map((g) => ({ x, grad_output: g }) as RawArgs)),
-      }));
-    case 'cross_entropy':
-      return crossEntropyRegimes(dtype, false);
-    case 'cross_entropy_backward':
-      return crossEntropyRegimes(dtype, true);
-    case 'nll_loss':
-      return nllRegimes(dtype);
-    case 'binary_cross_entropy':
-      return bceRegimes(dtype, false);
-    case 'binary_cross_entropy_backward':
-      return bceRegimes(dtype, true);
-    case 'binary_cross_entropy_with_logits':
-      return bceLogitsRegimes(dtype, false);
-    case 'binary_cross_entropy_with_logits_backward':
-      return bceLogitsRegimes(dtype, true);
-  }
+// ---------------------------------------------------------------------------------------
+// the regimes of each op family (the ops' records in src/ops pick theirs)
+
+/** softmax, log_softmax, logsumexp: { logits } */
+export function rowRegimes(dtype: Dtype): Regime[] {
+  return logitRegimes(dtype).map((r) => ({ ...r, arb: r.arb.map((logits) => ({ logits }) as RawArgs) }));
+}
+
+/** softmax_backward, log_softmax_backward: { logits, grad_output } */
+export function rowBackwardRegimes(dtype: Dtype): Regime[] {
+  return logitRegimes(dtype).map((r) => ({
+    ...r,
+    arb: r.arb.chain((logits) =>
+      fc
+        .array(fc.array(numAt(3, dtype), { minLength: logits[0].length, maxLength: logits[0].length }), { minLength: logits.length, maxLength: logits.length })
+        .map((g) => ({ logits, grad_output: g }) as RawArgs),
+    ),
+  }));
+}
+
+/** sigmoid, log_sigmoid, softplus: { x } */
+export function elementwiseRegimes(dtype: Dtype): Regime[] {
+  return elementRegimes(dtype).map((r) => ({ ...r, arb: r.arb.map((x) => ({ x }) as RawArgs) }));
+}
+
+/** sigmoid_backward: { x, grad_output } */
+export function elementwiseBackwardRegimes(dtype: Dtype): Regime[] {
+  return elementRegimes(dtype).map((r) => ({
+    ...r,
+    arb: r.arb.chain((x) => fc.array(numAt(3, dtype), { minLength: x.length, maxLength: x.length }).map((g) => ({ x, grad_output: g }) as RawArgs)),
+  }));
 }

@@ -2,7 +2,7 @@
  * Gradient checks for the catalog's backward ops.
  *
  * Every backward op B of src/core/catalog.ts returns the vector-Jacobian product of its
- * forward op F = spec(B).pair with respect to one argument, wrt = spec(B).wrt
+ * forward op F = the record's gradient.forward with respect to one argument, gradient.wrt
  * (docs/semantics.md): B(args with grad_output = v) = J_F(args[wrt])ᵀ·v. This module turns
  * a catalog op and its normalised args into the pieces the checkers need:
  *
@@ -47,10 +47,9 @@
  */
 import { Decimal } from 'decimal.js';
 import { isProbabilityTarget } from '../core/args.js';
-import { type ArgsByOp, getSpec, OP_SPECS, type OpName } from '../core/catalog.js';
+import { type ArgsByOp, getSpec, gradientOf, OP_SPECS, type OpName } from '../ops/registry.js';
 import { toDecimal } from '../core/exact.js';
-import { FAST } from '../fast/index.js';
-import { reference, referenceEnclosure } from '../reference/index.js';
+import { fastEvaluate, reference, referenceEnclosure } from '../ops/evaluate.js';
 import { Exact, type Iv } from '../reference/interval.js';
 import { analyticOps } from './analytic.js';
 import { GradcheckError } from './errors.js';
@@ -105,22 +104,22 @@ export function normalizeOpArgs<B extends BackwardOp>(op: B, raw: unknown): Back
 /** Describe one backward op at its normalised args: forward op, wrt, shapes, the given cotangent. */
 export function opProblem(op: BackwardOp, args: BackwardArgs | Record<string, unknown>): OpProblem {
   if (!isBackward(op)) throw new GradcheckError(`${String(op)} is not a backward op of the catalog (${BACKWARD_OPS.join(', ')})`);
-  const spec = getSpec(op);
-  const forward = spec.pair!;
-  const wrt = spec.wrt!;
+  const grad = gradientOf(op)!;
+  const { forward, wrt } = grad;
   const a = args as Record<string, unknown>;
   const x = Float64Array.from(argumentPoint(a, wrt));
   const g = a.grad_output;
   let shapeGrad: OpProblem['shapeGrad'];
   let cotangent: number[];
   let outputs: number;
-  if (forward === 'softmax' || forward === 'log_softmax') {
-    const rows = (a.logits as number[][]).length;
-    const cols = (a.logits as number[][])[0].length;
+  const w = a[wrt] as number[] | number[][];
+  if (grad.layout === 'same-as-wrt' && Array.isArray(w[0])) {
+    const rows = w.length;
+    const cols = (w[0] as number[]).length;
     outputs = rows * cols;
     shapeGrad = (v) => Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => v[r * cols + c]));
     cotangent = (g as number[][]).flat();
-  } else if (forward === 'sigmoid') {
+  } else if (grad.layout === 'same-as-wrt') {
     outputs = x.length;
     shapeGrad = (v) => Array.from(v);
     cotangent = (g as number[]).slice();
@@ -150,9 +149,7 @@ function flatNumbers(r: unknown, what: string): number[] {
 /** The fast path's forward F as a function of args[wrt] (flat), result flattened. */
 export function catalogForward(op: BackwardOp, args: BackwardArgs | Record<string, unknown>, dtype: 'float64' | 'float32' = 'float64'): (x: ArrayLike<number>) => Float64Array {
   const p = opProblem(op, args);
-  const fwd = FAST[p.forward] as ((a: unknown, dt: 'float64' | 'float32') => unknown) | undefined;
-  if (!fwd) throw new GradcheckError(`the fast path has no ${p.forward}`);
-  return (x) => Float64Array.from(flatNumbers(fwd(p.at(x), dtype), `FAST.${p.forward}`));
+  return (x) => Float64Array.from(flatNumbers(fastEvaluate(p.forward, p.at(x), dtype), `the fast ${p.forward}`));
 }
 
 /** Midpoints and radii of the reference's enclosures of F at one point. */
@@ -224,9 +221,7 @@ export function referenceBackward(op: BackwardOp, options: { maxDigits?: number;
 export function backwardFunction(op: BackwardOp, impl: BackwardImpl = 'reference', dtype: 'float64' | 'float32' = 'float64'): BackwardFn {
   if (typeof impl === 'function') return impl;
   if (impl === 'fast') {
-    const fb = FAST[op] as ((a: unknown, dt: 'float64' | 'float32') => unknown) | undefined;
-    if (!fb) throw new GradcheckError(`the fast path has no ${op}`);
-    return (a) => fb(a, dtype);
+    return (a) => fastEvaluate(op, a, dtype);
   }
   if (impl === 'reference') return referenceBackward(op, { dtype });
   throw new GradcheckError(`backward must be 'reference', 'fast' or a function, got ${String(impl)}`);
@@ -319,12 +314,12 @@ export function planSteps(x: number, s: number, inside: (v: number) => boolean =
  * tie of two such logits has a derivative of 1/4 that no such step can see.
  */
 export function lengthScale(op: BackwardOp, x: number): number {
-  if (getSpec(op).wrt === 'probs') return Math.min(x, 1 - x);
+  if (gradientOf(op)?.domain === 'open-unit') return Math.min(x, 1 - x);
   return Math.max(1, Math.log1p(Math.abs(x)));
 }
 
 function domainOf(op: BackwardOp): (v: number) => boolean {
-  if (getSpec(op).wrt === 'probs') return (v) => v > 0 && v < 1;
+  if (gradientOf(op)?.domain === 'open-unit') return (v) => v > 0 && v < 1;
   return Number.isFinite;
 }
 

@@ -8,7 +8,7 @@ import { analyticOps, type AnalyticLabels, type AnalyticOps } from './analytic.j
 import { GradcheckError } from './errors.js';
 import { flattenOutput, type FloatFormat, type GradInput, makePoint, type Point, realiseStep, resolveMask, scaleOf } from './format.js';
 import { ECNOISE_POINTS, ecnoiseOutputs } from './noise.js';
-import { DEFAULT_SEED, SeededRandom } from './prng.js';
+import { DEFAULT_SEED, SeededRandom } from '../core/prng.js';
 import { centralDifference, NonFiniteStep, ridders, RIDDERS_CON, RIDDERS_NTAB, type RiddersResult, type SecantRow } from './ridders.js';
 import { entry, summarize, verdictMessage } from './report.js';
 import type { Analytic, EntryCheck, FnOutput, GradcheckOptions, GradcheckReport } from './types.js';

@@ -17,7 +17,7 @@
  * ---------------------------------------------------------------------------------------
  */
 import type { Decimal } from 'decimal.js';
-import type { OpName } from '../core/catalog.js';
+import type { OpName } from '../ops/registry.js';
 import type { DecimalFn } from './decimal.js';
 import { GradcheckError } from './errors.js';
 import type { FnOutput } from './types.js';

@@ -12,7 +12,7 @@ export type { DecimalFn, DecimalOutput, GradcheckDecimalOptions } from './decima
 export { gradgradcheck, thirdOrderCheck } from './second.js';
 export type { HessianAnalytic, ThirdOrderOptions } from './second.js';
 export { assertGradcheck, formatReport } from './report.js';
-export { DEFAULT_SEED, SeededRandom } from './prng.js';
+export { DEFAULT_SEED, SeededRandom } from '../core/prng.js';
 export { ecnoise } from './noise.js';
 export { ridders, RIDDERS_CON, RIDDERS_NTAB, RIDDERS_SAFE } from './ridders.js';
 export type { RiddersResult, SecantRow } from './ridders.js';

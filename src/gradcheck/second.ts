@@ -10,7 +10,7 @@
 import { GradcheckError } from './errors.js';
 import { type GradInput, makePoint } from './format.js';
 import { runCheck } from './gradcheck.js';
-import { DEFAULT_SEED, SeededRandom } from './prng.js';
+import { DEFAULT_SEED, SeededRandom } from '../core/prng.js';
 import type { GradcheckOptions, GradcheckReport, JacobianLike } from './types.js';
 
 export type HessianAnalytic<X extends GradInput = GradInput> =

@@ -10,10 +10,10 @@
  */
 import fc from 'fast-check';
 import { createRequire } from 'node:module';
-import { getSpec, type OpName } from '../core/catalog.js';
-import { regimesFor, type Dtype, type RawArgs } from '../core/regimes.js';
-import { reference, referenceEnclosure, type Iv } from '../reference/index.js';
-import { curatedFor } from './curated.js';
+import { getSpec, type OpName } from '../ops/registry.js';
+import type { Dtype, RawArgs } from '../core/regimes.js';
+import type { Iv } from '../reference/index.js';
+import { curatedFor, reference, referenceEnclosure, regimesFor } from '../ops/evaluate.js';
 import { computedTags, mergeTags, outputTags, type FixtureCase, type Generator, type Json } from './format.js';
 
 const require = createRequire(import.meta.url);

@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isOpName, type OpName } from '../core/catalog.js';
+import { isOpName, type OpName } from '../ops/registry.js';
 import { parseJson } from '../core/json.js';
 
 export interface OracleCase {

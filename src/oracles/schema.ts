@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import AjvModule from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { getSpec, isOpName, shapeMismatch } from '../core/catalog.js';
+import { getSpec, isOpName, shapeMismatch } from '../ops/registry.js';
 import { reviveNonFinite } from '../core/json.js';
 
 /** schema/fixture-1.schema.json at the package root */

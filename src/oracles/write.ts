@@ -8,7 +8,7 @@
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OpName } from '../core/catalog.js';
+import type { OpName } from '../ops/registry.js';
 import { PrecisionError } from '../core/errors.js';
 import { caseSeparator, fileHead, fileTail, formatCase, formatGenerator, formatValue, type FixtureCase } from './format.js';
 import { evaluateCase, fileStem, generatorInfo, planOp, shardCases, type PlannedCase, type Shard } from './generate.js';

@@ -1,5 +1,6 @@
 /**
- * The correctly rounded reference: every catalog op, forward and backward.
+ * The correctly rounded reference: Ziv's loop over an op's enclosures (each op's record names
+ * its enclosure function, src/ops; `reference(op, args)` is in src/ops/evaluate.ts).
  *
  * Ziv's strategy: evaluate the op as rigorous enclosures (ops.ts) at a working precision a
  * few digits above the requested one; an output is decided when both ends of its enclosure
@@ -10,14 +11,13 @@
  * guess. An exact result is a zero-width enclosure and is decided at once.
  */
 import { Decimal } from 'decimal.js';
-import { getSpec, isOpName, OP_NAMES, type OpName } from '../core/catalog.js';
 import { ArgumentError, PrecisionError, show } from '../core/errors.js';
 import { FORMAT_NAMES, FORMATS, nextDown, nextUp, roundToFormat, type FloatFormat, type FormatName } from '../core/floats.js';
 import { roundDecimal } from '../core/rounding.js';
 import { toDecimal } from '../core/exact.js';
 import { ctxFor } from './elementary.js';
-import { Exact, Iv } from './interval.js';
-import { REFERENCE_OPS, type IvNest, type Profile } from './ops.js';
+import { Exact, Iv, type Ctx } from './interval.js';
+import type { IvNest, Profile } from './ops.js';
 export type { Profile } from './ops.js';
 
 export type Nest<T> = T | T[] | T[][];
@@ -32,7 +32,7 @@ export interface ReferenceOptions {
 }
 
 export interface ReferenceResult {
-  op: OpName;
+  op: string;
   digits: number;
   /** exact value rounded half-even to `digits` significant digits; "NaN", "Infinity", "-Infinity" */
   decimal: Nest<string>;
@@ -189,12 +189,6 @@ function leaves<T>(v: Nest<T>): T[] {
   return (v as Nest<T>[]).flatMap((x) => leaves(x));
 }
 
-/** Evaluate an op's enclosures at a working precision (for gradcheck and tests). */
-export function referenceEnclosure(op: OpName, args: unknown, workingDigits: number, profile: Profile = 'exact'): IvNest {
-  const impl = REFERENCE_OPS[op] as (ctx: ReturnType<typeof ctxFor>, a: unknown, p: Profile) => IvNest;
-  return impl(ctxFor(workingDigits), args, profile);
-}
-
 export function validateDigits(digits: unknown, name = 'digits'): number {
   if (typeof digits !== 'number' || !Number.isInteger(digits) || digits < 1 || digits > 1000) {
     throw new ArgumentError(`${name} = ${show(digits)} must be an integer from 1 to 1000`);
@@ -203,23 +197,22 @@ export function validateDigits(digits: unknown, name = 'digits'): number {
 }
 
 /**
- * The correctly rounded value of `op` on `rawArgs` (JSON-shaped, validated here; throws
- * ArgumentError with a message naming the argument and the value).
+ * Ziv's loop: the correctly rounded value of the enclosures `evaluate(ctx)` (one op at its
+ * normalised args; src/ops/evaluate.ts's `reference` looks the op up and validates its args).
+ * `name` is only used in messages.
  */
-export function reference(op: string, rawArgs: unknown, opts: ReferenceOptions = {}): ReferenceResult {
-  if (!isOpName(op)) throw new ArgumentError(`unknown op ${show(op)} (known: ${OP_NAMES.join(', ')})`);
+export function zivRound(name: string, evaluate: (ctx: Ctx) => IvNest, opts: ReferenceOptions = {}): ReferenceResult {
   const digits = validateDigits(opts.digits ?? DEFAULT_DIGITS);
   const maxDigits = opts.maxDigits ?? DEFAULT_MAX_DIGITS;
-  const args = getSpec(op).validate(rawArgs);
   let working = digits + 8;
   for (;;) {
-    const enc = referenceEnclosure(op, args, working, opts.profile ?? 'exact');
+    const enc = evaluate(ctxFor(working));
     const decided = mapNest<Iv, Decided | null>(enc as Nest<Iv>, (iv) => decide(iv, digits));
     const undecided = leaves(decided).filter((d) => d === null).length;
     if (undecided === 0) {
       const pick = <K extends keyof Decided>(k: K) => mapNest(decided as Nest<Decided>, (d) => d[k]);
       return {
-        op,
+        op: name,
         digits,
         decimal: pick('decimal'),
         float64: pick('float64'),
@@ -231,7 +224,7 @@ export function reference(op: string, rawArgs: unknown, opts: ReferenceOptions =
     }
     if (working >= maxDigits) {
       throw new PrecisionError(
-        `${op}: ${undecided} output(s) could not be rounded correctly within ${maxDigits} working digits ` +
+        `${name}: ${undecided} output(s) could not be rounded correctly within ${maxDigits} working digits ` +
           '(the exact value is extraordinarily close to a rounding boundary); raise maxDigits',
       );
     }
@@ -239,11 +232,5 @@ export function reference(op: string, rawArgs: unknown, opts: ReferenceOptions =
   }
 }
 
-/** Shorthand: the correctly rounded result in one format. */
-export function referenceIn(op: string, rawArgs: unknown, format: FormatName, opts?: ReferenceOptions): Nest<number> {
-  return reference(op, rawArgs, opts)[format];
-}
-
-export { REFERENCE_OPS } from './ops.js';
 export { Ctx, Iv, Exact } from './interval.js';
 export { ctxFor, expPoint, lnPoint, log1pPoint } from './elementary.js';

@@ -13,7 +13,6 @@
 import { Decimal } from 'decimal.js';
 import type * as A from '../core/args.js';
 import { isProbabilityTarget } from '../core/args.js';
-import type { ArgsByOp, OpName } from '../core/catalog.js';
 import { toDecimal } from '../core/exact.js';
 import { exp, expPoint, ln, lnPoint, log1p } from './elementary.js';
 import { Ctx, Exact, Iv } from './interval.js';
@@ -104,7 +103,7 @@ function logS(ctx: Ctx, r: Row): Iv {
 
 const nanRow = (ctx: Ctx, n: number): Iv[] => Array.from({ length: n }, () => ctx.point(NaN));
 
-function softmaxRow(ctx: Ctx, x: number[]): Iv[] {
+export function softmaxRow(ctx: Ctx, x: number[]): Iv[] {
   const r = analyseRow(ctx, x);
   switch (r.kind) {
     case 'nan':
@@ -123,7 +122,7 @@ function softmaxRow(ctx: Ctx, x: number[]): Iv[] {
 }
 
 /** log_softmax of one row; also the "−log p" building block of cross_entropy. */
-function logSoftmaxRow(ctx: Ctx, x: number[], r = analyseRow(ctx, x)): Iv[] {
+export function logSoftmaxRow(ctx: Ctx, x: number[], r = analyseRow(ctx, x)): Iv[] {
   switch (r.kind) {
     case 'nan':
     case 'allMasked':
@@ -141,7 +140,7 @@ function logSoftmaxRow(ctx: Ctx, x: number[], r = analyseRow(ctx, x)): Iv[] {
   }
 }
 
-function logsumexpRow(ctx: Ctx, x: number[]): Iv {
+export function logsumexpRow(ctx: Ctx, x: number[]): Iv {
   const r = analyseRow(ctx, x);
   switch (r.kind) {
     case 'nan':
@@ -155,7 +154,7 @@ function logsumexpRow(ctx: Ctx, x: number[]): Iv {
   }
 }
 
-function softmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] {
+export function softmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] {
   const r = analyseRow(ctx, x);
   switch (r.kind) {
     case 'nan':
@@ -216,7 +215,7 @@ function softmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] {
   }
 }
 
-function logSoftmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] {
+export function logSoftmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] {
   const r = analyseRow(ctx, x);
   const G = g.reduce((acc, v) => acc.plus(dec(v)), new Exact(0));
   switch (r.kind) {
@@ -249,7 +248,7 @@ function logSoftmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] {
 // elementwise
 
 /** σ(x) = 1/(1 + e^−x) for x ≥ 0 and e^x/(1 + e^x) for x < 0 (E = e^−|x| ≤ 1 either way). */
-function sigmoidOf(ctx: Ctx, x: number): Iv {
+export function sigmoidOf(ctx: Ctx, x: number): Iv {
   if (Number.isNaN(x)) return ctx.point(NaN);
   const E = expPoint(ctx, dec(-Math.abs(x)));
   const den = ctx.add(ctx.point(1), E);
@@ -257,14 +256,14 @@ function sigmoidOf(ctx: Ctx, x: number): Iv {
 }
 
 /** softplus(x) = max(x, 0) + log1p(e^−|x|). */
-function softplusOf(ctx: Ctx, x: number): Iv {
+export function softplusOf(ctx: Ctx, x: number): Iv {
   if (Number.isNaN(x)) return ctx.point(NaN);
   if (x === Infinity) return ctx.point(Infinity);
   const tail = log1p(ctx, expPoint(ctx, dec(-Math.abs(x))));
   return x > 0 ? ctx.addTiny(dec(x), tail, 1) : tail; // log1p(e^−x) > 0 for finite x
 }
 
-function sigmoidBackwardOf(ctx: Ctx, x: number, g: number): Iv {
+export function sigmoidBackwardOf(ctx: Ctx, x: number, g: number): Iv {
   if (Number.isNaN(x) || Number.isNaN(g)) return ctx.point(NaN);
   // σ(1 − σ) = E/(1 + E)² with E = e^−|x|
   const E = expPoint(ctx, dec(-Math.abs(x)));
@@ -276,13 +275,7 @@ function sigmoidBackwardOf(ctx: Ctx, x: number, g: number): Iv {
 // ---------------------------------------------------------------------------------------
 // losses
 
-/** a·v under the zero-coefficient rule: a coefficient that is exactly 0 contributes 0. */
-function coeffTimes(ctx: Ctx, a: Iv, v: Iv): Iv | null {
-  if (a.isExactZero()) return null;
-  return ctx.mul(a, v);
-}
-
-function reduce(ctx: Ctx, terms: Iv[], red: A.Reduction, denom: Decimal): Iv | Iv[] {
+export function reduce(ctx: Ctx, terms: Iv[], red: A.Reduction, denom: Decimal): Iv | Iv[] {
   if (red === 'none') return terms;
   const total = ctx.sum(terms);
   if (red === 'sum') return total;
@@ -326,7 +319,7 @@ function ceDenominator(args: A.CrossEntropyArgs): Decimal {
   return D;
 }
 
-function crossEntropy(ctx: Ctx, args: A.CrossEntropyArgs): Iv | Iv[] {
+export function crossEntropy(ctx: Ctx, args: A.CrossEntropyArgs): Iv | Iv[] {
   const C = ctx.point(args.logits[0].length);
   const terms = args.logits.map((x, n) => {
     const a = ceCoefficients(args, n);
@@ -342,11 +335,11 @@ function crossEntropy(ctx: Ctx, args: A.CrossEntropyArgs): Iv | Iv[] {
   return reduce(ctx, terms, args.reduction, ceDenominator(args));
 }
 
-function gradScale(args: { reduction: A.Reduction; grad_output: number | number[] }, n: number): number {
+export function gradScale(args: { reduction: A.Reduction; grad_output: number | number[] }, n: number): number {
   return args.reduction === 'none' ? (args.grad_output as number[])[n] : (args.grad_output as number);
 }
 
-function crossEntropyBackward(ctx: Ctx, args: A.CrossEntropyArgs): Iv[][] {
+export function crossEntropyBackward(ctx: Ctx, args: A.CrossEntropyArgs): Iv[][] {
   const D = args.reduction === 'mean' ? ceDenominator(args) : new Exact(1);
   const C = args.logits[0].length;
   return args.logits.map((x, n) => {
@@ -385,7 +378,7 @@ function crossEntropyBackward(ctx: Ctx, args: A.CrossEntropyArgs): Iv[][] {
   });
 }
 
-function nllLoss(ctx: Ctx, args: A.NllLossArgs): Iv | Iv[] {
+export function nllLoss(ctx: Ctx, args: A.NllLossArgs): Iv | Iv[] {
   let D = new Exact(0);
   const terms = args.log_probs.map((row, n) => {
     const y = args.target[n];
@@ -407,7 +400,7 @@ function clampLog(ctx: Ctx, v: Iv, profile: Profile): Iv {
   return new Iv(new ctx.Dn(Decimal.max(v.lo, c)), new ctx.Up(Decimal.max(v.hi, c)));
 }
 
-function bce(ctx: Ctx, args: A.BinaryCrossEntropyArgs, profile: Profile = 'exact'): Iv | Iv[] {
+export function bce(ctx: Ctx, args: A.BinaryCrossEntropyArgs, profile: Profile = 'exact'): Iv | Iv[] {
   const terms = args.probs.map((p, n) => {
     const t = args.target[n];
     const w = args.weight ? args.weight[n] : 1;
@@ -422,7 +415,7 @@ function bce(ctx: Ctx, args: A.BinaryCrossEntropyArgs, profile: Profile = 'exact
 
 const TORCH_BCE_EPS = toDecimal(1e-12, Exact); // the double PyTorch's kernel compares against
 
-function bceBackward(ctx: Ctx, args: A.BinaryCrossEntropyArgs, profile: Profile = 'exact'): Iv[] {
+export function bceBackward(ctx: Ctx, args: A.BinaryCrossEntropyArgs, profile: Profile = 'exact'): Iv[] {
   const D = args.reduction === 'mean' ? new Exact(args.probs.length) : new Exact(1);
   return args.probs.map((p, n) => {
     const t = args.target[n];
@@ -450,7 +443,7 @@ function bceBackward(ctx: Ctx, args: A.BinaryCrossEntropyArgs, profile: Profile 
   });
 }
 
-function bceWithLogits(ctx: Ctx, args: A.BceWithLogitsArgs): Iv | Iv[] {
+export function bceWithLogits(ctx: Ctx, args: A.BceWithLogitsArgs): Iv | Iv[] {
   const terms = args.logits.map((x, n) => {
     const t = args.target[n];
     const w = args.weight ? args.weight[n] : 1;
@@ -466,7 +459,7 @@ function bceWithLogits(ctx: Ctx, args: A.BceWithLogitsArgs): Iv | Iv[] {
   return reduce(ctx, terms, args.reduction, new Exact(args.logits.length));
 }
 
-function bceWithLogitsBackward(ctx: Ctx, args: A.BceWithLogitsArgs): Iv[] {
+export function bceWithLogitsBackward(ctx: Ctx, args: A.BceWithLogitsArgs): Iv[] {
   const D = args.reduction === 'mean' ? new Exact(args.logits.length) : new Exact(1);
   return args.logits.map((x, n) => {
     const t = args.target[n];
@@ -490,29 +483,6 @@ function bceWithLogitsBackward(ctx: Ctx, args: A.BceWithLogitsArgs): Iv[] {
     return D.eq(1) ? scaled : ctx.div(scaled, ctx.point(D));
   });
 }
-
-// ---------------------------------------------------------------------------------------
-
-type RefImpl<N extends OpName> = (ctx: Ctx, args: ArgsByOp[N], profile?: Profile) => IvNest;
-
-export const REFERENCE_OPS: { [N in OpName]: RefImpl<N> } = {
-  softmax: (ctx, a) => a.logits.map((x) => softmaxRow(ctx, x)),
-  log_softmax: (ctx, a) => a.logits.map((x) => logSoftmaxRow(ctx, x)),
-  logsumexp: (ctx, a) => a.logits.map((x) => logsumexpRow(ctx, x)),
-  sigmoid: (ctx, a) => a.x.map((x) => sigmoidOf(ctx, x)),
-  log_sigmoid: (ctx, a) => a.x.map((x) => ctx.neg(softplusOf(ctx, -x))),
-  softplus: (ctx, a) => a.x.map((x) => softplusOf(ctx, x)),
-  cross_entropy: crossEntropy,
-  nll_loss: nllLoss,
-  binary_cross_entropy: bce,
-  binary_cross_entropy_with_logits: bceWithLogits,
-  softmax_backward: (ctx, a) => a.logits.map((x, n) => softmaxBackwardRow(ctx, x, a.grad_output[n])),
-  log_softmax_backward: (ctx, a) => a.logits.map((x, n) => logSoftmaxBackwardRow(ctx, x, a.grad_output[n])),
-  sigmoid_backward: (ctx, a) => a.x.map((x, n) => sigmoidBackwardOf(ctx, x, a.grad_output[n])),
-  cross_entropy_backward: crossEntropyBackward,
-  binary_cross_entropy_backward: bceBackward,
-  binary_cross_entropy_with_logits_backward: bceWithLogitsBackward,
-};
 
 // exported for the decimal-level tests and gradcheck's high-precision mode
 export { exp, ln };

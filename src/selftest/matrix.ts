@@ -11,10 +11,10 @@
  * reference.
  */
 import fc from 'fast-check';
-import type { OpName } from '../core/catalog.js';
-import { regimesFor, type RawArgs } from '../core/regimes.js';
-import { reference, type Nest } from '../reference/index.js';
-import { fastEvaluator } from '../cli/verify.js';
+import type { OpName } from '../ops/registry.js';
+import type { RawArgs } from '../core/regimes.js';
+import type { Nest } from '../reference/index.js';
+import { fastEvaluator, reference, regimesFor } from '../ops/evaluate.js';
 import { inProcessAdapter } from '../verify/adapter-inprocess.js';
 import { runVerify, type CaseFailure, type FixedCase, type VerifyReport } from '../verify/run.js';
 import { torchAssertClose, torchDefaults, tfjsExpectArraysClose } from './baselines.js';

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { OpName } from '../core/catalog.js';
+import type { OpName } from '../ops/registry.js';
 import {
   AdapterError,
   type Adapter,

@@ -7,7 +7,7 @@
  * There is no isolation: a synchronous infinite loop hangs the caller. Use the module
  * adapter (worker thread, timeouts) for code you do not trust.
  */
-import { isOpName, type OpName } from '../core/catalog.js';
+import { isOpName, type OpName } from '../ops/registry.js';
 import { reviveNonFinite } from '../core/json.js';
 import { AdapterError, type Adapter, type AdapterInfo, type CallOutcome } from './adapter-types.js';
 

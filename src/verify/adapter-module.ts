@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, extname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { OpName } from '../core/catalog.js';
+import type { OpName } from '../ops/registry.js';
 import { show } from '../core/errors.js';
 import { reviveNonFinite } from '../core/json.js';
 import {

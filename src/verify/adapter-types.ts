@@ -3,7 +3,7 @@
  * JSON-lines protocol v1 of docs/protocol.md). Re-exported by ./adapter.ts, which is the
  * entry point the verifier uses.
  */
-import type { OpName } from '../core/catalog.js';
+import type { OpName } from '../ops/registry.js';
 
 export type AdapterDtype = 'float64' | 'float32';
 

@@ -8,11 +8,24 @@
  * cost is O(C²) per row instead of O((N·C)²).
  */
 import type { OpResult } from '../core/args.js';
-import type { OpName } from '../core/catalog.js';
-import { analyticKappa, analyticKappaApplies } from './kappa.js';
+import type { Float64Evaluator } from '../ops/evaluate.js';
+import { getRecord, type OpName } from '../ops/registry.js';
 import { policyFor } from './policy.js';
 
-export type Float64Evaluator = (op: OpName, args: Record<string, unknown>) => OpResult;
+export type { Float64Evaluator } from '../ops/evaluate.js';
+
+/** Can the op's closed-form κ (its record's `kappa`) handle these normalised args? */
+export function analyticKappaApplies(op: OpName, args: Record<string, unknown>): boolean {
+  const k = getRecord(op).kappa;
+  return k !== null && k.applies(args);
+}
+
+/** κ per output from the op's closed form (see analyticKappaApplies). */
+export function analyticKappa(op: OpName, args: Record<string, unknown>): number[] {
+  const k = getRecord(op).kappa;
+  if (k === null) throw new Error(`no closed-form condition number for ${op}`);
+  return k.values(args);
+}
 
 const DELTA = 2 ** -20;
 

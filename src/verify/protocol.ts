@@ -3,7 +3,7 @@
  * Pure functions only: encoding requests, parsing and checking response lines, checking
  * describe replies and results. The process handling lives in ./adapter-command.ts.
  */
-import { isOpName, type OpName } from '../core/catalog.js';
+import { isOpName, type OpName } from '../ops/registry.js';
 import { show } from '../core/errors.js';
 import { parseJson, reviveNonFinite, stringifyJson } from '../core/json.js';
 import type { AdapterDtype, AdapterInfo } from './adapter-types.js';

@@ -5,10 +5,11 @@
  * minimal counterexample by re-querying the implementation (fast-check's shrinking).
  */
 import fc from 'fast-check';
-import { getSpec, type OpName } from '../core/catalog.js';
+import { getSpec, type OpName } from '../ops/registry.js';
 import { PrecisionError } from '../core/errors.js';
-import { regimesFor, type RawArgs } from '../core/regimes.js';
-import { reference, type Nest, type Profile, type ReferenceResult } from '../reference/index.js';
+import type { RawArgs } from '../core/regimes.js';
+import type { Nest, Profile, ReferenceResult } from '../reference/index.js';
+import { reference, regimesFor } from '../ops/evaluate.js';
 import type { Adapter, AdapterInfo, CallOutcome } from './adapter.js';
 import { conditionNumbers, type Float64Evaluator } from './condition.js';
 import { judgeResult, type Dtype, type FailureClass, type Judgement } from './verdict.js';

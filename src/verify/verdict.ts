@@ -3,7 +3,7 @@
  * tolerance policy of policy.ts. Pure: no I/O, no adapters.
  */
 import { Decimal } from 'decimal.js';
-import { getSpec, shapeMismatch, type OpName } from '../core/catalog.js';
+import { getSpec, shapeMismatch, type OpName } from '../ops/registry.js';
 import { FORMATS, ulpOf } from '../core/floats.js';
 import type { ReferenceResult } from '../reference/index.js';
 import { flatten } from './condition.js';

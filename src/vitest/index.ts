@@ -26,12 +26,11 @@
  * This module is the only one that imports vitest; vitest is a peer dependency.
  */
 import { describe, expect, it } from 'vitest';
-import { getSpec, isOpName, OP_NAMES, type OpName } from '../core/catalog.js';
+import { getSpec, isOpName, OP_NAMES, type OpName } from '../ops/registry.js';
 import { stringifyJson } from '../core/json.js';
-import { regimesFor } from '../core/regimes.js';
-import { fastEvaluator } from '../cli/verify.js';
+import { fastEvaluator, reference, regimesFor } from '../ops/evaluate.js';
 import { loadOracleCases } from '../oracles/load.js';
-import { reference, type Profile } from '../reference/index.js';
+import type { Profile } from '../reference/index.js';
 import { inProcessAdapter, type Implementation } from '../verify/adapter-inprocess.js';
 import { conditionNumbers } from '../verify/condition.js';
 import { replayCommand, type ReplaySpec } from '../verify/report.js';

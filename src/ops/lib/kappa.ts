@@ -17,8 +17,8 @@
  *   cross_entropy       (index targets, no weights, no smoothing) Σ_n κ(log_softmax)_{n,y_n} / D
  *   cross_entropy_back. (same) |g_n|/D·(κ(softmax)_{n,j} + |p_j − [j = y_n]|)
  */
-import { isProbabilityTarget, type CrossEntropyArgs, type Matrix } from '../core/args.js';
-import type { OpName } from '../core/catalog.js';
+import { isProbabilityTarget, type CrossEntropyArgs, type Matrix, type RowsArgs, type RowsBackwardArgs } from '../../core/args.js';
+import type { ClosedFormKappa } from '../types.js';
 
 function softmaxRow(x: number[]): number[] {
   let m = -Infinity;
@@ -117,68 +117,72 @@ function logSoftmaxBackwardRow(x: number[], g: number[]): number[] {
   return p.map((pi, i) => c[i] * pex[i] + pi * scex[i] + Math.abs(G) * ks[i]);
 }
 
-/** Can the closed forms handle these (normalised) args? */
-export function analyticKappaApplies(op: OpName, args: Record<string, unknown>): boolean {
-  switch (op) {
-    case 'softmax':
-    case 'log_softmax':
-    case 'logsumexp':
-    case 'softmax_backward':
-    case 'log_softmax_backward':
-      return true;
-    case 'cross_entropy':
-    case 'cross_entropy_backward': {
-      const a = args as unknown as CrossEntropyArgs;
-      return !isProbabilityTarget(a.target) && a.weight === undefined && a.label_smoothing === 0;
-    }
-    default:
-      return false;
-  }
-}
+const always = () => true;
 
-/** κ per output, flattened in result order (normalised args; see analyticKappaApplies). */
-export function analyticKappa(op: OpName, args: Record<string, unknown>): number[] {
-  const logits = args.logits as Matrix;
-  switch (op) {
-    case 'softmax':
-      return logits.flatMap((x) => rowStats(x).ks);
-    case 'log_softmax':
-      return logits.flatMap((x) => {
-        const { a, pex, aex } = rowStats(x);
-        // −Infinity at a masked entry: no condition number (the estimate skips non-finite outputs)
-        return x.map((xi, i) => (xi === -Infinity ? 0 : a[i] * pex[i] + aex[i]));
-      });
-    case 'logsumexp':
-      return logits.map((x) => rowStats(x).A);
-    case 'softmax_backward':
-      return logits.flatMap((x, n) => softmaxBackwardRow(x, (args.grad_output as Matrix)[n]));
-    case 'log_softmax_backward':
-      return logits.flatMap((x, n) => logSoftmaxBackwardRow(x, (args.grad_output as Matrix)[n]));
-    case 'cross_entropy':
-    case 'cross_entropy_backward': {
-      const a = args as unknown as CrossEntropyArgs;
-      const target = a.target as number[];
-      const kept = target.filter((y) => y !== a.ignore_index).length;
-      const D = a.reduction === 'mean' ? kept : 1;
-      if (op === 'cross_entropy') {
-        const per = logits.map((x, n) => {
-          if (target[n] === a.ignore_index) return 0;
-          const { a: mags, pex, aex } = rowStats(x);
-          const y = target[n];
-          return mags[y] * pex[y] + aex[y];
-        });
-        if (a.reduction === 'none') return per;
-        return [per.reduce((s, v) => s + v, 0) / (D || 1)];
-      }
-      const g = (n: number) => Math.abs(a.reduction === 'none' ? (a.grad_output as number[])[n] : (a.grad_output as number));
-      return logits.flatMap((x, n) => {
-        if (target[n] === a.ignore_index) return x.map(() => 0);
-        const { p, ks } = rowStats(x);
-        const y = target[n];
-        return p.map((pj, j) => (g(n) / (D || 1)) * (ks[j] + Math.abs(pj - (j === y ? 1 : 0))));
-      });
-    }
-    default:
-      throw new Error(`no closed-form condition number for ${op}`);
-  }
-}
+export const softmaxKappa: ClosedFormKappa<RowsArgs> = {
+  applies: always,
+  values: (a) => a.logits.flatMap((x) => rowStats(x).ks),
+};
+
+export const logSoftmaxKappa: ClosedFormKappa<RowsArgs> = {
+  applies: always,
+  values: (a) =>
+    a.logits.flatMap((x) => {
+      const { a: mags, pex, aex } = rowStats(x);
+      // −Infinity at a masked entry: no condition number (the estimate skips non-finite outputs)
+      return x.map((xi, i) => (xi === -Infinity ? 0 : mags[i] * pex[i] + aex[i]));
+    }),
+};
+
+export const logsumexpKappa: ClosedFormKappa<RowsArgs> = {
+  applies: always,
+  values: (a) => a.logits.map((x) => rowStats(x).A),
+};
+
+export const softmaxBackwardKappa: ClosedFormKappa<RowsBackwardArgs> = {
+  applies: always,
+  values: (a) => a.logits.flatMap((x, n) => softmaxBackwardRow(x, a.grad_output[n])),
+};
+
+export const logSoftmaxBackwardKappa: ClosedFormKappa<RowsBackwardArgs> = {
+  applies: always,
+  values: (a) => a.logits.flatMap((x, n) => logSoftmaxBackwardRow(x, a.grad_output[n])),
+};
+
+/** class-index targets without weights or label smoothing */
+const plainCe = (a: CrossEntropyArgs) => !isProbabilityTarget(a.target) && a.weight === undefined && a.label_smoothing === 0;
+const meanDenominator = (a: CrossEntropyArgs) => {
+  const kept = (a.target as number[]).filter((y) => y !== a.ignore_index).length;
+  return a.reduction === 'mean' ? kept : 1;
+};
+
+export const crossEntropyKappa: ClosedFormKappa<CrossEntropyArgs> = {
+  applies: plainCe,
+  values: (a) => {
+    const target = a.target as number[];
+    const D = meanDenominator(a);
+    const per = a.logits.map((x, n) => {
+      if (target[n] === a.ignore_index) return 0;
+      const { a: mags, pex, aex } = rowStats(x);
+      const y = target[n];
+      return mags[y] * pex[y] + aex[y];
+    });
+    if (a.reduction === 'none') return per;
+    return [per.reduce((s, v) => s + v, 0) / (D || 1)];
+  },
+};
+
+export const crossEntropyBackwardKappa: ClosedFormKappa<CrossEntropyArgs> = {
+  applies: plainCe,
+  values: (a) => {
+    const target = a.target as number[];
+    const D = meanDenominator(a);
+    const g = (n: number) => Math.abs(a.reduction === 'none' ? (a.grad_output as number[])[n] : (a.grad_output as number));
+    return a.logits.flatMap((x, n) => {
+      if (target[n] === a.ignore_index) return x.map(() => 0);
+      const { p, ks } = rowStats(x);
+      const y = target[n];
+      return p.map((pj, j) => (g(n) / (D || 1)) * (ks[j] + Math.abs(pj - (j === y ? 1 : 0))));
+    });
+  },
+};

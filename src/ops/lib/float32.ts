@@ -19,7 +19,7 @@ import {
   type Ops,
   type RowAnalysis,
   type Vector,
-} from './base.js';
+} from '../../../examples/adapters/correct.mjs';
 
 const F = Math.fround;
 
