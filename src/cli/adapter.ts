@@ -3,12 +3,20 @@
  * verify and audit commands: argument checks, AdapterError as a usage error (exit 2), Ctrl-C
  * stopping the implementation's process group, and closing it whatever happens.
  */
-import { AdapterError, openCommandAdapter, openModuleAdapter, type Adapter } from '../verify/adapter.js';
+import { AdapterError, openBrowserAdapter, openCommandAdapter, openModuleAdapter, type Adapter } from '../verify/adapter.js';
 import { UsageError } from './io.js';
 
-export function checkImplementationArgs(command: string, module: string | undefined, cmd: string | undefined): void {
+/** --browser [--browser-path]: run the module in headless Chromium (src/verify/adapter-browser.ts) */
+export interface BrowserChoice {
+  browser?: boolean;
+  browserPath?: string;
+}
+
+export function checkImplementationArgs(command: string, module: string | undefined, cmd: string | undefined, b: BrowserChoice = {}): void {
   if (!module && !cmd) throw new UsageError(`name an implementation: xent-oracle ${command} <module.mjs> or --cmd "<command>"`);
   if (module && cmd) throw new UsageError(`give either a module (${module}) or --cmd, not both`);
+  if (b.browser && !module) throw new UsageError(`--browser runs a JS module in the browser: xent-oracle ${command} --browser <module.mjs> (it cannot run --cmd)`);
+  if (b.browserPath !== undefined && !b.browser) throw new UsageError(`--browser-path ${b.browserPath}: only meaningful with --browser`);
 }
 
 export async function withAdapter<T>(
@@ -16,10 +24,16 @@ export async function withAdapter<T>(
   cmd: string | undefined,
   timeoutMs: number,
   body: (adapter: Adapter) => Promise<T>,
+  b: BrowserChoice = {},
 ): Promise<T> {
   let adapter: Adapter;
   try {
-    adapter = module ? await openModuleAdapter(module, { timeoutMs }) : await openCommandAdapter(cmd!, { timeoutMs });
+    adapter =
+      module && b.browser
+        ? await openBrowserAdapter(module, { timeoutMs, browserPath: b.browserPath })
+        : module
+          ? await openModuleAdapter(module, { timeoutMs })
+          : await openCommandAdapter(cmd!, { timeoutMs });
   } catch (e) {
     if (e instanceof AdapterError) throw new UsageError(e.message);
     throw e;
