@@ -26,7 +26,13 @@ export async function withAdapter<T>(
   body: (adapter: Adapter) => Promise<T>,
   b: BrowserChoice = {},
 ): Promise<T> {
-  let adapter: Adapter;
+  // Ctrl-C: stop the implementation (its process group, or the browser) before exiting; also
+  // while it is still starting (a browser takes a moment to launch)
+  let adapter: Adapter | undefined;
+  const onSigint = () => {
+    void (adapter ? adapter.close() : Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSigint);
   try {
     adapter =
       module && b.browser
@@ -35,14 +41,10 @@ export async function withAdapter<T>(
           ? await openModuleAdapter(module, { timeoutMs })
           : await openCommandAdapter(cmd!, { timeoutMs });
   } catch (e) {
+    process.removeListener('SIGINT', onSigint);
     if (e instanceof AdapterError) throw new UsageError(e.message);
     throw e;
   }
-  // Ctrl-C: stop the implementation (its process group) before exiting
-  const onSigint = () => {
-    void adapter.close().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSigint);
   try {
     return await body(adapter);
   } finally {
