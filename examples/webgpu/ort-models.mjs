@@ -10,8 +10,9 @@
 // files: ModelProto { ir_version 8, opset 17, graph { node, input, output } } with dynamic
 // dims N and C. `graphOptimizationLevel: 'disabled'` keeps each graph one node. Caveat: ONNX
 // Runtime silently falls back to its CPU kernels for a node a provider does not implement, and
-// onnxruntime-web does not tell which provider ran a node; the webgpu and wasm verdicts differ
-// on every op but softplus (docs/browser.md), so those ops did run on the WebGPU provider.
+// onnxruntime-web does not tell which provider ran a node. The softmax, logsumexp and sigmoid
+// verdicts differ between the webgpu and wasm providers (docs/browser.md), so those ran on
+// WebGPU; log_softmax and softplus get the same verdicts on both, which cannot tell.
 const ORT_DIST = new URL('../../node_modules/onnxruntime-web/dist/', import.meta.url).href;
 
 // --- a minimal protobuf writer (wire types 0 varint, 2 length-delimited) ---
