@@ -179,6 +179,16 @@ describe.skipIf(noBrowser)('verify --browser on the WebGPU examples', () => {
     expect(rep.ops.find((o) => o.op === 'logsumexp')!.failed).toBe(0);
   });
 
+  it('onnxruntime-web: the WebGPU provider\'s ReduceLogSumExp overflows at logit 100 (no max shift), the wasm provider\'s does not', () => {
+    const kase = JSON.stringify({ op: 'logsumexp', args: { logits: [[100, 0]] } });
+    const gpu = run(['verify', '--browser', 'examples/webgpu/ort-webgpu.mjs', '--case', kase]);
+    expect(gpu.code).toBe(1);
+    expect(gpu.out).toMatch(/FAIL logsumexp \/ oracle case \[inf_expected_finite\]/);
+    expect(gpu.out).toMatch(/got: {6}\["Infinity"\]/);
+    const wasm = run(['verify', '--browser', 'examples/webgpu/ort-wasm.mjs', '--case', kase]);
+    expect(wasm.code).toBe(0);
+  });
+
   it('audit --browser sweeps a WebGPU kernel and records the device', () => {
     const json = join(dir, 'audit.json');
     const r = run(['audit', '--browser', 'examples/webgpu/wgsl-softmax.mjs', '--quick', '--ops', 'logsumexp', '--json', json]);
@@ -193,7 +203,7 @@ describe.skipIf(noBrowser)('verify --browser on the WebGPU examples', () => {
 
 describe.skipIf(noBrowser)('browser adapter failures', () => {
   async function open(source: string, opts: Parameters<typeof openBrowserAdapter>[1] = {}): Promise<Adapter> {
-    const a = await openBrowserAdapter(moduleFile(source), { timeoutMs: 3000, ...opts });
+    const a = await openBrowserAdapter(moduleFile(source), { timeoutMs: 10_000, ...opts });
     opened.push(a);
     return a;
   }

@@ -23,7 +23,7 @@
  *   call an error reply.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, delimiter, dirname, extname, join, resolve as resolvePath, sep } from 'node:path';
@@ -315,6 +315,55 @@ async function startServer(root: string, token: string, log: TailBuffer): Promis
   return { server, origin: `http://127.0.0.1:${port}` };
 }
 
+/**
+ * The process group of the browser we launched (Linux: read from /proc), so that close() can
+ * make sure every process of it is gone: Playwright's close() returns when the main browser
+ * process has exited, while its renderer / GPU / zygote children may still be shutting down.
+ */
+function browserProcessGroup(): number | undefined {
+  if (!existsSync('/proc')) return undefined;
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      // "pid (comm) state ppid pgrp …": comm may contain spaces, so split after the last ')'
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const [, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) !== process.pid) continue;
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('--remote-debugging-pipe')) return Number(pgrp);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined;
+}
+
+function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields[0] is the state: zombies are already dead (their parent reaps them)
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push(Number(p));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** SIGKILL what is left of the browser's process group and wait (up to 2 s) until it is gone. */
+async function reapGroup(pgid: number): Promise<void> {
+  if (groupMembers(pgid).length === 0) return;
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 40 && groupMembers(pgid).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+}
+
 const withTimeout = <T>(p: Promise<T>, ms: number): Promise<{ ok: true; value: T } | { ok: false; error?: unknown }> =>
   new Promise((resolve) => {
     const t = setTimeout(() => resolve({ ok: false }), ms);
@@ -354,10 +403,12 @@ export async function openBrowserAdapter(path: string, opts: BrowserAdapterOptio
 
   let server: Server | undefined;
   let browser: PwBrowser | undefined;
+  let pgid: number | undefined;
   let closing: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     closing ??= (async () => {
       if (browser) await withTimeout(browser.close(), closeTimeoutMs);
+      if (pgid !== undefined) await reapGroup(pgid);
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((r) => server!.close(() => r()));
@@ -395,6 +446,7 @@ export async function openBrowserAdapter(path: string, opts: BrowserAdapterOptio
     } catch (e) {
       return await fail(`cannot start the browser ${executablePath}: ${(e as Error).message.split('\n')[0]}; ${INSTALL_HINT}`);
     }
+    pgid = browserProcessGroup();
     const version = browser.version();
     browser.on('disconnected', () => gone('the browser exited or was disconnected'));
     page = await browser.newPage();
