@@ -246,6 +246,13 @@ describe.skipIf(noBrowser)('browser adapter failures', () => {
     expect(processesWith(flag)).toEqual([]);
   });
 
+  it('no WebGPU adapter (here: Chromium started with --disable-gpu) is exit 2 saying how to get one', () => {
+    const r = run(['verify', '--browser', 'examples/webgpu/wgsl-softmax.mjs', '--quick'], { XENT_ORACLE_BROWSER_ARGS: '--disable-gpu' });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^xent-oracle: no WebGPU in .*: navigator\.gpu\.requestAdapter\(\) returned null .*Flags used: --disable-gpu\. .*apt-get install chromium/);
+    expect(r.out).toBe('');
+  });
+
   it('load errors are AdapterErrors naming the module', async () => {
     const missing = moduleFile(`import './does-not-exist.mjs'; export default { dtype: 'float64', ops: {} };`);
     await expect(openBrowserAdapter(missing)).rejects.toThrow(/cannot load adapter module .*m\d+\.mjs in the browser/);
