@@ -10,7 +10,8 @@ import { getSpec, pairOf, type OpName } from '../ops/registry.js';
 import { stringifyJson } from '../core/json.js';
 import type { RawArgs } from '../core/regimes.js';
 import type { Profile } from '../reference/index.js';
-import type { Adapter, AdapterInfo } from '../verify/adapter.js';
+import type { Adapter, AdapterInfo, DeviceInfo } from '../verify/adapter.js';
+import { describeDevice } from '../verify/device.js';
 import type { Float64Evaluator } from '../verify/condition.js';
 import { shellQuote } from '../verify/report.js';
 import type { FailureClass } from '../verify/verdict.js';
@@ -110,6 +111,8 @@ export interface AuditReport {
   schema: typeof AUDIT_SCHEMA;
   tool: { name: 'xent-oracle'; version: string };
   adapter: AdapterInfo;
+  /** where the implementation ran, when not on this CPU (browser adapters: the WebGPU adapter) */
+  device?: DeviceInfo;
   /** how the implementation was named on the command line (for replay commands) */
   adapterArgs: string[];
   seed: number;
@@ -431,6 +434,7 @@ export async function runAudit(adapter: Adapter, opts: AuditOptions): Promise<Au
     schema: AUDIT_SCHEMA,
     tool: { name: 'xent-oracle', version: VERSION },
     adapter: adapter.info,
+    ...(adapter.device ? { device: adapter.device } : {}),
     adapterArgs: opts.adapterArgs ?? [],
     seed: opts.seed,
     quick: opts.quick,
@@ -459,6 +463,7 @@ export function formatAuditTerminal(rep: AuditReport, color = false): string {
   const c = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const lines: string[] = [];
   lines.push(`xent-oracle audit: ${rep.adapter.name} (${rep.adapter.dtype}), seed ${rep.seed}${rep.quick ? ', quick' : ''}${rep.profile !== 'exact' ? `, profile ${rep.profile}` : ''}`);
+  if (rep.device) lines.push(`device: ${describeDevice(rep.device)}`);
   lines.push('');
   const w = Math.max(2, ...rep.ops.map((o) => o.op.length));
   lines.push(`${'op'.padEnd(w)}  verdict  points  broken  worst finite error`);

@@ -19,6 +19,8 @@ import { parseOps, writeAtomic } from './verify.js';
 
 interface AuditCliOptions {
   cmd?: string;
+  browser?: boolean;
+  browserPath?: string;
   html?: string;
   json?: string;
   quick?: boolean;
@@ -36,6 +38,8 @@ export function registerAudit(program: Command): void {
     .description('numerical-stability audit: sweep regimes (logit scale, spread, width, masking, probabilities near 0 and 1, pos_weight) and report where an implementation breaks')
     .argument('[module]', 'a JS module whose default export is { name, dtype, ops }')
     .option('--cmd <command>', 'a command speaking JSON-lines protocol v1 on stdin/stdout (docs/protocol.md)')
+    .option('--browser', 'run the module in a page of headless Chromium with WebGPU (docs/browser.md)')
+    .option('--browser-path <file>', 'the Chromium / Chrome executable for --browser (default: $XENT_ORACLE_BROWSER, then chromium-headless-shell, chromium, google-chrome on PATH)')
     .option('--html <file>', 'write the self-contained HTML report (charts, NaN/Infinity map, replay commands)')
     .option('--json <file>', 'write the machine-readable report (xent-oracle/audit-report@1)')
     .option('--quick', 'coarse sweeps, widths up to 1000 (seconds; for CI)')
@@ -68,7 +72,7 @@ function checkWritable(path: string, option: string): void {
 }
 
 async function auditCommand(module: string | undefined, o: AuditCliOptions): Promise<number> {
-  checkImplementationArgs('audit', module, o.cmd);
+  checkImplementationArgs('audit', module, o.cmd, o);
   const seed = parseIntOption(o.seed, '--seed', 0, 2 ** 31 - 1);
   const timeoutMs = parseIntOption(o.timeout, '--timeout', 1, 3_600_000);
   const ops = parseOps(o.ops);
@@ -76,7 +80,7 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
   if (o.json) checkWritable(o.json, '--json');
   if (o.html && o.json && resolve(o.html) === resolve(o.json)) throw new UsageError('--html and --json name the same file');
   const profile = o.profile as 'exact' | 'pytorch';
-  const adapterArgs = module ? [module] : ['--cmd', o.cmd!];
+  const adapterArgs = module ? [...(o.browser ? ['--browser'] : []), module] : ['--cmd', o.cmd!];
   return withAdapter(module, o.cmd, timeoutMs, async (adapter) => {
     if (ops) {
       const missing = ops.filter((op) => !adapter.info.ops.includes(op));
@@ -109,5 +113,5 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
       if (stderr) process.stderr.write(`implementation stderr (last lines):\n${stderr.split('\n').slice(-20).join('\n')}\n`);
     }
     return 0;
-  });
+  }, o);
 }

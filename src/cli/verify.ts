@@ -40,6 +40,8 @@ export function parseOps(value: string | undefined): OpName[] | undefined {
 
 interface VerifyCliOptions {
   cmd?: string;
+  browser?: boolean;
+  browserPath?: string;
   seed: string;
   runs?: string;
   ops?: string;
@@ -59,6 +61,8 @@ export function registerVerify(program: Command): void {
     .description('verify an implementation (a JS module, or a program speaking the JSON-lines protocol) against the reference')
     .argument('[module]', 'a JS module whose default export is { name, dtype, ops }')
     .option('--cmd <command>', 'a command speaking JSON-lines protocol v1 on stdin/stdout (docs/protocol.md)')
+    .option('--browser', 'run the module in a page of headless Chromium with WebGPU (docs/browser.md)')
+    .option('--browser-path <file>', 'the Chromium / Chrome executable for --browser (default: $XENT_ORACLE_BROWSER, then chromium-headless-shell, chromium, google-chrome on PATH)')
     .option('--seed <n>', 'seed of the generated cases', '1')
     .option('--runs <n>', 'generated cases per regime (default 25, 5 with --quick)')
     .option('--ops <list>', 'comma-separated ops to verify (default: every op the implementation offers)')
@@ -76,7 +80,7 @@ export function registerVerify(program: Command): void {
 }
 
 async function verifyCommand(module: string | undefined, o: VerifyCliOptions): Promise<number> {
-  checkImplementationArgs('verify', module, o.cmd);
+  checkImplementationArgs('verify', module, o.cmd, o);
   const seed = parseIntOption(o.seed, '--seed', 0, 2 ** 31 - 1);
   const runs = o.runs !== undefined ? parseIntOption(o.runs, '--runs', 1, 100000) : o.quick ? 5 : 25;
   const timeoutMs = parseIntOption(o.timeout, '--timeout', 1, 3_600_000);
@@ -84,7 +88,7 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
   let single: FixedCase | undefined;
   if (o.case !== undefined) single = parseCase(o.case);
   const profile = o.profile as 'exact' | 'pytorch';
-  const spec: ReplaySpec = { adapterArgs: [...(module ? [module] : ['--cmd', o.cmd!]), ...(profile !== 'exact' ? ['--profile', profile] : [])] };
+  const spec: ReplaySpec = { adapterArgs: [...(module ? [...(o.browser ? ['--browser'] : []), module] : ['--cmd', o.cmd!]), ...(profile !== 'exact' ? ['--profile', profile] : [])] };
   return withAdapter(module, o.cmd, timeoutMs, async (adapter) => {
     if (single && !adapter.info.ops.includes(single.op)) {
       throw new UsageError(`--case: the implementation does not offer ${single.op} (it offers ${adapter.info.ops.join(', ') || 'nothing'})`);
@@ -118,7 +122,7 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
       return 1;
     }
     return 0;
-  });
+  }, o);
 }
 
 function parseCase(text: string): FixedCase {

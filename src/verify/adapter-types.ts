@@ -29,8 +29,27 @@ export type CallOutcome =
   /** the implementation broke the protocol (the offending output line, truncated, in `line`) */
   | { kind: 'protocol'; message: string; line?: string };
 
+/** The device an implementation ran on (browser adapters: the WebGPU adapter), for reports. */
+export interface DeviceInfo {
+  api: 'webgpu';
+  /** executable name and version, e.g. "chromium-headless-shell 156.0.8078.114" */
+  browser: string;
+  /** GPUAdapterInfo fields ('' where the browser hides them) */
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+  /** a software rasteriser (SwiftShader): the kernels ran on the CPU */
+  software: boolean;
+  /** GPUAdapter.features, sorted (float16 kernels need 'shader-f16') */
+  features: string[];
+}
+
 export interface Adapter {
   readonly info: AdapterInfo;
+  /** where the implementation runs, when that is not this process's CPU (browser adapters) */
+  readonly device?: DeviceInfo;
   /**
    * Run one op. Never rejects. Calls are serialised: concurrent calls are queued and sent
    * one at a time. After a timeout, a crash or a session-breaking protocol error, every

@@ -19,7 +19,10 @@ export {
   type CallOutcome,
   type CommandAdapterOptions,
   type CommonAdapterOptions,
+  type DeviceInfo,
   type ModuleAdapterOptions,
 } from './adapter-types.js';
 export { openCommandAdapter } from './adapter-command.js';
 export { openModuleAdapter, explainImportError, checkExportSummary, type ExportSummary } from './adapter-module.js';
+export { openBrowserAdapter, findBrowser, type BrowserAdapterOptions } from './adapter-browser.js';
+export { describeDevice } from './device.js';

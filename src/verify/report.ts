@@ -4,6 +4,7 @@
  * strings).
  */
 import { stringifyJson } from '../core/json.js';
+import { describeDevice } from './device.js';
 import type { CaseFailure, VerifyReport } from './run.js';
 
 export interface ReplaySpec {
@@ -32,6 +33,7 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, color = fals
   const yellow = (s: string) => c(33, s);
   const lines: string[] = [];
   lines.push(`xent-oracle verify: ${rep.adapter.name} (${rep.adapter.dtype}), seed ${rep.seed}, ${rep.runs} cases per regime${rep.quick ? ', quick' : ''}${rep.strict ? ', strict' : ''}${rep.profile !== 'exact' ? `, profile ${rep.profile}` : ''}`);
+  if (rep.device) lines.push(`device: ${describeDevice(rep.device)}`);
   lines.push('');
   const w = Math.max(...rep.ops.map((o) => o.op.length), 2);
   lines.push(`${'op'.padEnd(w)}  cases  passed  tiny  failed  worst error / allowed`);

@@ -10,7 +10,7 @@ import { PrecisionError } from '../core/errors.js';
 import type { RawArgs } from '../core/regimes.js';
 import type { Nest, Profile, ReferenceResult } from '../reference/index.js';
 import { reference, regimesFor } from '../ops/evaluate.js';
-import type { Adapter, AdapterInfo, CallOutcome } from './adapter.js';
+import type { Adapter, AdapterInfo, CallOutcome, DeviceInfo } from './adapter.js';
 import { conditionNumbers, type Float64Evaluator } from './condition.js';
 import { judgeResult, type Dtype, type FailureClass, type Judgement } from './verdict.js';
 
@@ -74,6 +74,8 @@ export interface OpReport {
 export interface VerifyReport {
   schema: typeof REPORT_SCHEMA;
   adapter: AdapterInfo;
+  /** where the implementation ran, when not on this CPU (browser adapters: the WebGPU adapter); results depend on it */
+  device?: DeviceInfo;
   seed: number;
   runs: number;
   quick: boolean;
@@ -256,6 +258,7 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
   return {
     schema: REPORT_SCHEMA,
     adapter: adapter.info,
+    ...(adapter.device ? { device: adapter.device } : {}),
     seed: opts.seed,
     runs: opts.runs,
     quick: opts.quick,
