@@ -1,0 +1,387 @@
+/**
+ * Fast kl_div kernels (forward, d/d input, d/d target) on typed arrays, float64 and float32,
+ * and FAST_KL, the adapter from validated args (./args.ts) to them and back (the shape of
+ * src/fast/index.ts's FAST entries).
+ *
+ * Forms (x = input, t = target, g = grad_output, D = N·C for mean, N for batchmean, else 1):
+ *   log_target = false: ℓ = t·(L − x), L = Math.log(t); L − x by TwoSum (exact), the
+ *                       product by Dekker's TwoProduct, so ℓ is a double-double whose only
+ *                       error is L's; d/dx = −t·g/D; d/dt = g·(L + 1 − x)/D.
+ *   log_target = true:  ℓ = E·(t − x), E = Math.exp(t), t − x exact; d/dx = −E·g/D;
+ *                       d/dt = g·E·(t + 1 − x)/D.
+ * Sums are double-double (compensated: Σ|ℓ|·2^-100 beyond the terms' own errors), divided by
+ * D in double-double and rounded once. float32: the inputs are float32 values, the kernel
+ * computes in float64 and rounds each output once.
+ *
+ * Accuracy claim (asserted against the correctly rounded reference in test/kl-div.test.ts):
+ *   |ŷ − y| ≤ ulp(y) + 2^-52·M
+ * with ulp in the output format and M the magnitude the libm call's error scales:
+ *   forward, log_target = false:  Σ|t·log t| / D   (per element for none)
+ *   forward, log_target = true:   Σ|e^t·(t − x)| / D
+ *   d/d input:                    0 (log_target = false: exact up to the final rounding)
+ *                                 |y| (log_target = true: e^t's error)
+ *   d/d target:                   |g·log t| / D, or |y| with log_target.
+ * V8's Math.log and Math.exp are fdlibm's (error < 1 ulp), which is where 2^-52 comes from.
+ * So the result is within 1 ulp whenever nothing cancels, and the error is ≤ 2^-52 of the
+ * cancelled magnitude when t·log t ≈ t·x (a loss near 0): the same floor policy.ts grants.
+ *
+ * Special values follow README.md (the zero-coefficient rule at t = 0 and at e^t = 0; ±∞
+ * limits; NaN where there is none). No module-level mutable state: the error-free transforms
+ * return their error terms, and accumulators are locals of each call.
+ */
+import type { Matrix } from '../../core/args.js';
+import type { FastDtype } from '../../fast/index.js';
+import { reductionDenominator, type KlDivArgs, type KlOpName, type KlReduction } from './args.js';
+
+export type FloatArray = Float64Array | Float32Array;
+
+export interface KlDivOptions {
+  /** default 'mean' */
+  reduction?: KlReduction;
+  /** default false */
+  logTarget?: boolean;
+}
+
+export interface KlDivGradOptions extends KlDivOptions {
+  /** a number for sum / mean / batchmean, [N*C] for none; default 1 / ones */
+  gradOutput?: number | FloatArray;
+}
+
+// ---------------------------------------------------------------------------------------
+// error-free transforms (pure: each returns the error term of an operation done by the caller)
+
+const SPLITTER = 134217729; // 2^27 + 1
+const SPLIT_LIMIT = 6.69692879491417e299; // 2^996: Dekker's split overflows above
+
+/** the error of s = fl(a + b): a + b = s + err exactly (Knuth); 0 when s is not finite */
+function sumErr(a: number, b: number, s: number): number {
+  const bp = s - a;
+  const e = a - (s - bp) + (b - bp);
+  return e === e ? e : 0;
+}
+
+/** the high part of Dekker's split, guarded against overflow for |a| ≥ 2^996 */
+function splitHi(a: number): number {
+  if (Math.abs(a) < SPLIT_LIMIT) {
+    const c = SPLITTER * a;
+    return c - (c - a);
+  }
+  const as = a * 3.725290298461914e-9; // 2^-28
+  const c = SPLITTER * as;
+  return (c - (c - as)) * 268435456;
+}
+
+/** the error of p = fl(a·b): a·b = p + err exactly unless it underflows; 0 when p is not finite */
+function prodErr(a: number, b: number, p: number): number {
+  const ah = splitHi(a);
+  const al = a - ah;
+  const bh = splitHi(b);
+  const bl = b - bh;
+  const e = ah * bh - p + ah * bl + al * bh + al * bl;
+  return e === e ? e : 0;
+}
+
+/** (h + l)/D in double-double, rounded once (D ≥ 1 an exact integer) */
+function divRound(h: number, l: number, D: number): number {
+  if (D === 1) return h + l === h + l ? h + l : h;
+  const q = h / D;
+  if (!Number.isFinite(q)) return q;
+  const r = (h - q * D - prodErr(q, D, q * D) + l) / D;
+  return q + r;
+}
+
+/** A double-double accumulator, local to one kernel call. */
+interface Acc {
+  h: number;
+  l: number;
+}
+
+function accAdd(acc: Acc, h: number, l: number): void {
+  const s = acc.h + h;
+  if (!Number.isFinite(s)) {
+    acc.h = s; // ±∞ or NaN (∞ − ∞) absorbs the rest
+    acc.l = 0;
+    return;
+  }
+  const e = sumErr(acc.h, h, s) + acc.l + l;
+  acc.h = s + e;
+  acc.l = e - (acc.h - s);
+}
+
+// ---------------------------------------------------------------------------------------
+// e^t beyond the double range: e^t = m·2^k (Cody–Waite reduction, Math.exp on |r| ≤ ln2/2)
+
+const LN2_HI = 6.93147180369123816490e-1; // 32 significant bits: k·LN2_HI is exact for |k| < 2^21
+const LN2_LO = 1.90821492927058770002e-10;
+/** beyond |t| = 700, Math.exp(t) under/overflows or goes subnormal (< 2^-1010) */
+const EXP_DIRECT = 700;
+/**
+ * Below t = −3000, e^t·v·g < 2^-1075 for any |v| ≤ 2^1025 (a difference of doubles) and
+ * |g| ≤ 2^1024: the value rounds to 0. Above +3000 it is ±∞ (for v·g ≠ 0).
+ */
+const EXP_GONE = 3000;
+
+/** out <- [m, k] with e^t = m·2^k (relative error of m < 1 ulp + 2^-70) */
+function expParts(out: Pair, t: number): void {
+  if (Math.abs(t) <= EXP_DIRECT) return setPair(out, Math.exp(t), 0);
+  if (t > EXP_GONE) return setPair(out, Infinity, 0);
+  if (t < -EXP_GONE) return setPair(out, 0, 0);
+  const k = Math.round(t / LN2_HI);
+  const r = t - k * LN2_HI - k * LN2_LO; // k·LN2_HI exact; the second product errs by ~2^-85
+  setPair(out, Math.exp(r), k);
+}
+
+/** v·2^k with exact power-of-two steps (one rounding, or two in the subnormal range) */
+function ldexp(v: number, k: number): number {
+  if (k === 0 || v === 0 || !Number.isFinite(v)) return v;
+  if (k > 1023) return v * 2 ** 1023 * 2 ** Math.min(k - 1023, 1023);
+  if (k < -1022) return v * 2 ** -1022 * 2 ** Math.max(k + 1022, -1075);
+  return v * 2 ** k;
+}
+
+// ---------------------------------------------------------------------------------------
+// pointwise terms: each writes hi/lo of the value into `out` (a per-call pair)
+
+type Pair = [number, number];
+
+function setPair(out: Pair, h: number, l: number): void {
+  out[0] = h;
+  out[1] = l;
+}
+
+/** h·(a + b) as a double-double (a + b a TwoSum pair) */
+function mulPair(out: Pair, h: number, a: number, b: number): void {
+  const p = h * a;
+  if (!Number.isFinite(p)) return setPair(out, p, 0);
+  setPair(out, p, prodErr(h, a, p) + h * b);
+}
+
+/** t·(log t − x) (log_target = false) */
+function termProb(out: Pair, x: number, t: number): void {
+  if (t !== t || t < 0) return setPair(out, NaN, 0);
+  if (t === 0) return setPair(out, 0, 0); // zero-coefficient rule, whatever x is
+  if (x !== x) return setPair(out, NaN, 0);
+  if (t === Infinity) return setPair(out, x === Infinity ? NaN : Infinity, 0);
+  if (x === -Infinity) return setPair(out, Infinity, 0);
+  if (x === Infinity) return setPair(out, -Infinity, 0);
+  const L = Math.log(t);
+  const d = L - x;
+  if (!Number.isFinite(d)) return setPair(out, t * d, 0);
+  mulPair(out, t, d, sumErr(L, -x, d));
+}
+
+/** e^t·(t − x) (log_target = true) */
+function termLog(out: Pair, x: number, t: number): void {
+  if (t !== t) return setPair(out, NaN, 0);
+  if (t === -Infinity) return setPair(out, 0, 0); // e^−∞ = 0: zero-coefficient rule
+  if (x !== x) return setPair(out, NaN, 0);
+  if (t === Infinity) return setPair(out, x === Infinity ? NaN : Infinity, 0);
+  if (x === -Infinity) return setPair(out, Infinity, 0);
+  if (x === Infinity) return setPair(out, -Infinity, 0);
+  if (t < -EXP_GONE) return setPair(out, 0, 0); // rounds to 0, whatever t − x is
+  const d = t - x;
+  if (!Number.isFinite(d)) return setPair(out, d, 0); // |t − x| overflows and e^t ≥ e^−3000: ±∞
+  if (d === 0) return setPair(out, 0, 0); // t = x exactly (Sterbenz)
+  expParts(out, t);
+  const k = out[1];
+  mulPair(out, out[0], d, sumErr(t, -x, d));
+  if (k !== 0) setPair(out, ldexp(out[0], k), ldexp(out[1], k));
+}
+
+function checkShape(what: string, input: FloatArray, target: FloatArray, n: number, c: number): void {
+  if (!(Number.isInteger(n) && Number.isInteger(c) && n >= 1 && c >= 1)) {
+    throw new RangeError(`${what}: N = ${n} and C = ${c} must be integers >= 1`);
+  }
+  if (input.length < n * c) throw new RangeError(`${what}: input holds ${input.length} values but N*C = ${n * c}`);
+  if (target.length < n * c) throw new RangeError(`${what}: target holds ${target.length} values but N*C = ${n * c}`);
+}
+
+const denominator = (red: KlReduction, n: number, c: number): number => (red === 'mean' ? n * c : red === 'batchmean' ? n : 1);
+
+/** +0 for zeros: forward outputs are never −0 (docs/semantics.md) */
+const pz = (v: number): number => (v === 0 ? 0 : v);
+
+// ---------------------------------------------------------------------------------------
+// kernels
+
+/** kl_div of input [n*c] (log-probabilities) against target [n*c]: a number, or [n*c] for none. */
+export function klDiv(input: FloatArray, target: FloatArray, n: number, c: number, opts: KlDivOptions = {}): number | FloatArray {
+  checkShape('kl_div', input, target, n, c);
+  const red = opts.reduction ?? 'mean';
+  const term = opts.logTarget ? termLog : termProb;
+  const f32 = input instanceof Float32Array;
+  const pair: Pair = [0, 0];
+  const len = n * c;
+  if (red === 'none') {
+    const out = f32 ? new Float32Array(len) : new Float64Array(len);
+    for (let i = 0; i < len; i++) {
+      term(pair, input[i], target[i]);
+      out[i] = pz(Number.isFinite(pair[0]) ? pair[0] + pair[1] : pair[0]);
+    }
+    return out;
+  }
+  const acc: Acc = { h: 0, l: 0 };
+  for (let i = 0; i < len; i++) {
+    term(pair, input[i], target[i]);
+    accAdd(acc, pair[0], pair[1]);
+  }
+  const r = pz(divRound(acc.h, acc.l, denominator(red, n, c)));
+  return f32 ? Math.fround(r) : r;
+}
+
+function gradOf(go: number | FloatArray | undefined, red: KlReduction, i: number): number {
+  if (go === undefined) return 1;
+  if (typeof go === 'number') {
+    if (red === 'none') throw new RangeError('grad_output must be an array [N*C] for reduction "none"');
+    return go;
+  }
+  if (red !== 'none') throw new RangeError(`grad_output must be a number for reduction "${red}"`);
+  return go[i];
+}
+
+/** g·v/D with the derivative v = h + l (a double-double) and the zero-coefficient rule for g = 0 */
+function scaleGrad(h: number, l: number, g: number, D: number): number {
+  if (g === 0 || (h === 0 && l === 0)) return 0;
+  const p = g * h;
+  if (!Number.isFinite(p)) return p;
+  return divRound(p, prodErr(g, h, p) + g * l, D);
+}
+
+/** d kl_div / d input: [n*c]. */
+export function klDivBackward(input: FloatArray, target: FloatArray, n: number, c: number, opts: KlDivGradOptions = {}): FloatArray {
+  checkShape('kl_div_backward', input, target, n, c);
+  const red = opts.reduction ?? 'mean';
+  const D = denominator(red, n, c);
+  const len = n * c;
+  const out = input instanceof Float32Array ? new Float32Array(len) : new Float64Array(len);
+  const pair: Pair = [0, 0];
+  for (let i = 0; i < len; i++) {
+    const t = target[i];
+    const g = gradOf(opts.gradOutput, red, i);
+    if (t !== t || (!opts.logTarget && t < 0) || g !== g) {
+      out[i] = NaN;
+      continue;
+    }
+    if (!opts.logTarget) {
+      out[i] = pz(scaleGrad(-t, 0, g, D)); // t = 0 is an exact zero
+      continue;
+    }
+    expParts(pair, t); // e^−∞ = 0: an exact zero
+    out[i] = pz(ldexp(scaleGrad(-pair[0], 0, g, D), pair[1]));
+  }
+  return out;
+}
+
+/** d/dt of t·(log t − x): L + 1 − x as a double-double (t > 0 finite, x finite) */
+function dProb(out: Pair, x: number, t: number): void {
+  const L = Math.log(t);
+  const a = 1 - x;
+  const al = sumErr(1, -x, a);
+  const s = L + a;
+  setPair(out, s, sumErr(L, a, s) + al);
+}
+
+/** d kl_div / d target: [n*c]; exactly 0 at t = 0 (README.md), and at t = −∞ with log_target. */
+export function klDivTargetBackward(input: FloatArray, target: FloatArray, n: number, c: number, opts: KlDivGradOptions = {}): FloatArray {
+  checkShape('kl_div_target_backward', input, target, n, c);
+  const red = opts.reduction ?? 'mean';
+  const D = denominator(red, n, c);
+  const len = n * c;
+  const out = input instanceof Float32Array ? new Float32Array(len) : new Float64Array(len);
+  const pair: Pair = [0, 0];
+  for (let i = 0; i < len; i++) {
+    const x = input[i];
+    const t = target[i];
+    const g = gradOf(opts.gradOutput, red, i);
+    if (t !== t || (!opts.logTarget && t < 0)) {
+      out[i] = NaN;
+      continue;
+    }
+    if (g === 0 || (opts.logTarget ? t === -Infinity : t === 0)) {
+      out[i] = 0; // the zero-coefficient rule (and PyTorch's masked_fill at t = 0)
+      continue;
+    }
+    if (x !== x || g !== g) {
+      out[i] = NaN;
+      continue;
+    }
+    if (t === Infinity || !Number.isFinite(x)) {
+      // log ∞ + 1 − x (or e^∞·(∞ + 1 − x)) = +∞ unless x = +∞ (∞ − ∞); finite t: ∓∞ from −x
+      const v = t === Infinity ? (x === Infinity ? NaN : Infinity) : x > 0 ? -Infinity : Infinity;
+      out[i] = v * g;
+      continue;
+    }
+    if (opts.logTarget) {
+      if (t < -EXP_GONE) {
+        out[i] = 0; // below the smallest subnormal (see EXP_GONE)
+        continue;
+      }
+      // (t + 1 − x) exactly enough: TwoSum of t − x, then + 1 in double-double
+      const d = t - x;
+      if (!Number.isFinite(d)) {
+        out[i] = (d > 0 ? Infinity : -Infinity) * g;
+        continue;
+      }
+      const dl = sumErr(t, -x, d);
+      const s = d + 1;
+      const sl = sumErr(d, 1, s) + dl;
+      expParts(pair, t);
+      const k = pair[1];
+      mulPair(pair, pair[0], s, sl);
+      out[i] = pz(ldexp(scaleGrad(pair[0], pair[1], g, D), k));
+      continue;
+    }
+    dProb(pair, x, t);
+    out[i] = pz(scaleGrad(pair[0], pair[1], g, D));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// the adapter (validated args -> kernels -> nested arrays)
+
+function flat(m: Matrix, dtype: FastDtype): FloatArray {
+  const n = m.length;
+  const c = m[0].length;
+  const data = dtype === 'float64' ? new Float64Array(n * c) : new Float32Array(n * c);
+  for (let i = 0; i < n; i++) data.set(m[i], i * c);
+  return data;
+}
+
+function nest(a: FloatArray, n: number, c: number): number[][] {
+  const out: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = Array.from(a.subarray(i * c, i * c + c));
+  return out;
+}
+
+function gradOutput(a: KlDivArgs, dtype: FastDtype): number | FloatArray {
+  if (typeof a.grad_output === 'number') return dtype === 'float32' ? Math.fround(a.grad_output) : a.grad_output;
+  return flat(a.grad_output, dtype);
+}
+
+type KlFast = (args: KlDivArgs, dtype: FastDtype) => number | number[][];
+
+/** FAST entries of the three ops (float32: every floating input rounded to float32 first). */
+export const FAST_KL: { [N in KlOpName]: KlFast } = {
+  kl_div: (a, dt) => {
+    const n = a.input.length;
+    const c = a.input[0].length;
+    const r = klDiv(flat(a.input, dt), flat(a.target, dt), n, c, { reduction: a.reduction, logTarget: a.log_target });
+    return typeof r === 'number' ? r : nest(r, n, c);
+  },
+  kl_div_backward: (a, dt) => {
+    const n = a.input.length;
+    const c = a.input[0].length;
+    const opts = { reduction: a.reduction, logTarget: a.log_target, gradOutput: gradOutput(a, dt) };
+    return nest(klDivBackward(flat(a.input, dt), flat(a.target, dt), n, c, opts), n, c);
+  },
+  kl_div_target_backward: (a, dt) => {
+    const n = a.input.length;
+    const c = a.input[0].length;
+    const opts = { reduction: a.reduction, logTarget: a.log_target, gradOutput: gradOutput(a, dt) };
+    return nest(klDivTargetBackward(flat(a.input, dt), flat(a.target, dt), n, c, opts), n, c);
+  },
+};
+
+/** exported for the policy's magnitude estimates and tests */
+export { reductionDenominator };
