@@ -239,12 +239,21 @@ function gradOf(go: number | FloatArray | undefined, red: KlReduction, i: number
   return go[i];
 }
 
-/** g·v/D with the derivative v = h + l (a double-double) and the zero-coefficient rule for g = 0 */
-function scaleGrad(h: number, l: number, g: number, D: number): number {
+/** floor(log2|v|) up to ±1 (finite v ≠ 0); only used to pre-scale v near 1 exactly */
+const exponentOf = (v: number): number => Math.max(-1074, Math.min(1023, Math.floor(Math.log2(Math.abs(v)))));
+
+/**
+ * g·v·2^k/D with the derivative v = h + l (a double-double) and the zero-coefficient rule for
+ * g = 0. g is first scaled to [0.5, 4) by an exact power of two, so a subnormal or huge
+ * grad_output loses no bits in the product; the powers of two are applied last.
+ */
+function scaleGrad(h: number, l: number, g: number, D: number, k = 0): number {
   if (g === 0 || (h === 0 && l === 0)) return 0;
-  const p = g * h;
-  if (!Number.isFinite(p)) return p;
-  return divRound(p, prodErr(g, h, p) + g * l, D);
+  if (!Number.isFinite(g) || !Number.isFinite(h)) return g * h;
+  const ge = exponentOf(g);
+  const gs = ldexp(g, -ge); // exact
+  const p = gs * h;
+  return ldexp(divRound(p, prodErr(gs, h, p) + gs * l, D), k + ge);
 }
 
 /** d kl_div / d input: [n*c]. */
@@ -267,7 +276,7 @@ export function klDivBackward(input: FloatArray, target: FloatArray, n: number, 
       continue;
     }
     expParts(pair, t); // e^−∞ = 0: an exact zero
-    out[i] = pz(ldexp(scaleGrad(-pair[0], 0, g, D), pair[1]));
+    out[i] = pz(scaleGrad(-pair[0], 0, g, D, pair[1]));
   }
   return out;
 }
@@ -328,7 +337,7 @@ export function klDivTargetBackward(input: FloatArray, target: FloatArray, n: nu
       expParts(pair, t);
       const k = pair[1];
       mulPair(pair, pair[0], s, sl);
-      out[i] = pz(ldexp(scaleGrad(pair[0], pair[1], g, D), k));
+      out[i] = pz(scaleGrad(pair[0], pair[1], g, D, k));
       continue;
     }
     dProb(pair, x, t);

@@ -6,8 +6,12 @@
  * t = −∞ leaves it alone, which is right: the zero-coefficient rule makes those terms exact);
  * grad_output is real for the backward ops.
  *
- * sumLength: a reduced loss sums N·C terms; 'none' and the backward ops sum nothing (each
- * output is one term).
+ * sumLength: a reduced loss sums N·C terms; 'none' sums nothing. The backward ops sum nothing
+ * either, but their outputs are a product divided by D (N·C for mean, N for batchmean): the
+ * undivided product is D times the result, and verify's edge-overflow class
+ * (policy.ts: intermediates up to (n + 1)·max(1, |grad_output|) times the result) must see
+ * that, so their sumLength is D. (-e^t·g/D at t = 710 overflows before the division while the
+ * result, e^710/4, is finite: a sound implementation, classed edge overflow, not wrong.)
  *
  * floor (the magnitude M of what a standard formula cancels; policy.ts grants u·K_FLOOR·(n + 8)·M
  * as "tiny absolute"):
@@ -78,13 +82,13 @@ export const POLICY: { [N in KlOpName]: KlPolicy } = {
   },
   kl_div_backward: {
     rowwise: false,
-    sumLength: () => 1,
+    sumLength: reductionDenominator,
     floor: () => 0,
     realArgs: () => ['input', 'target', 'grad_output'],
   },
   kl_div_target_backward: {
     rowwise: false,
-    sumLength: () => 1,
+    sumLength: reductionDenominator,
     floor: targetBackwardFloor,
     realArgs: () => ['input', 'target', 'grad_output'],
   },
