@@ -211,6 +211,16 @@ describe('kl_div reference: values that follow from the definitions alone', () =
     expect(referenceKl('kl_div', { input: [[-0.5, 2]], target: [[-0.5, 2]], log_target: true, reduction: 'mean' }).decimal).toBe('0');
     expect(referenceKl('kl_div_backward', { input: [[-1, -1]], target: [[0.25, 0.75]], reduction: 'batchmean', grad_output: 3 }).decimal).toEqual([['-0.75', '-2.25']]);
   });
+  it('exact zeros of a reduced loss are decided (powers of two; log_target groups), never a PrecisionError', () => {
+    // 0.25·log 0.25 + 3·(0.5·log 0.5) + 2·log 2 = (−0.5 − 1.5 + 2)·ln 2 = 0
+    const r = referenceKl('kl_div', { input: [[0, 0, 0, 0, 0]], target: [[0.25, 0.5, 2, 0.5, 0.5]], reduction: 'sum' });
+    expect([r.decimal, r.workingDigits]).toEqual(['0', 48]);
+    // e^−1·((−1 − 0.5) + (−1 + 1.5)) + e^2·(2 − 2) ≠ 0 ... and = 0 when the groups cancel
+    const z = referenceKl('kl_div', { input: [[-0.5, -1.5, 2]], target: [[-1, -1, 2]], log_target: true, reduction: 'batchmean' });
+    expect([z.decimal, z.workingDigits]).toEqual(['0', 48]);
+    const nz = referenceKl('kl_div', { input: [[-0.5, -1.25, 2]], target: [[-1, -1, 2]], log_target: true, reduction: 'sum' });
+    expect(nz.float64).toBe(-0.25 * Math.exp(-1));
+  });
   it('cancelling huge terms are decided, not guessed: 2(ln 2 − 1e300) + 2(ln 2 + 1e300) = 4 ln 2', () => {
     const r = referenceKl('kl_div', { input: [[1e300, -1e300]], target: [[2, 2]], reduction: 'sum' });
     expect(r.decimal).toBe('2.772588722239781237668928485832706272302');

@@ -23,7 +23,8 @@
 import { Decimal } from 'decimal.js';
 import { toDecimal } from '../../core/exact.js';
 import { PrecisionError } from '../../core/errors.js';
-import { ctxFor, expPoint, lnPoint } from '../../reference/elementary.js';
+import { ctxFor, expPoint, ln2, lnPoint } from '../../reference/elementary.js';
+import { decompose } from '../../core/floats.js';
 import { decide, type Decided } from '../../reference/index.js';
 import { Ctx, Exact, Iv } from '../../reference/interval.js';
 import { gradAt, reductionDenominator, validate, type KlDivArgs, type KlOpName } from './args.js';
@@ -84,19 +85,64 @@ function terms(ctx: Ctx, a: KlDivArgs): Term[][] {
 
 const settle = (ctx: Ctx, t: Term): Iv => (t.exact.isZero() ? t.iv : ctx.sub(t.iv, ctx.point(t.exact)));
 
+/** log2 t when t > 0 is a power of two, else null */
+function log2IfPowerOfTwo(t: number): number | null {
+  const { mantissa, exponent } = decompose(t);
+  if ((mantissa & (mantissa - 1n)) !== 0n) return null;
+  return exponent + mantissa.toString(2).length - 1;
+}
+
+/**
+ * Σ ℓ over the regular (finite, non-special) terms, decidable when it is exactly 0.
+ * When is a reduced loss exactly 0? Write each t = m·2^e (m odd). log_target = false:
+ * Σ t·log t − Σ t·x = Σ_p a_p·log p − R with rational a_p (p over the primes) and R; as the
+ * log p are linearly independent over the rationals and e^R is transcendental for rational
+ * R ≠ 0 (Lindemann), it is 0 iff every a_p = 0 and R = 0. An odd m > 1 adds a positive
+ * amount to some a_p (t > 0), so a zero needs every t to be a power of two: then
+ * Σ t·log t = E·ln 2 with E = Σ t·e exact, which is what is computed in that case.
+ * log_target: Σ e^t·(t − x) = Σ over distinct t of e^t·d_t with d_t = Σ (t − x) over the
+ * entries sharing that t; by Lindemann–Weierstrass it is 0 iff every d_t = 0, so the terms
+ * are grouped by t and a group with d_t = 0 drops out exactly.
+ */
+function regularSum(ctx: Ctx, a: KlDivArgs): Iv {
+  const cells: [x: number, t: number][] = [];
+  a.input.forEach((row, n) =>
+    row.forEach((x, c) => {
+      const t = a.target[n][c];
+      const special = a.log_target
+        ? !Number.isFinite(t) || !Number.isFinite(x)
+        : !(t > 0) || !Number.isFinite(t) || !Number.isFinite(x);
+      if (!special) cells.push([x, t]);
+    }),
+  );
+  if (a.log_target) {
+    const groups = new Map<number, Decimal>();
+    for (const [x, t] of cells) groups.set(t, (groups.get(t) ?? new Wide(0)).plus(Wide.sub(wide(t), wide(x))));
+    const ivs: Iv[] = [];
+    for (const [t, d] of groups) if (!d.isZero()) ivs.push(ctx.mul(expPoint(ctx, dec(t)), ctx.point(d)));
+    return ctx.sum(ivs);
+  }
+  let tx = new Wide(0);
+  for (const [x, t] of cells) tx = tx.plus(Wide.mul(wide(t), wide(x)));
+  const e2 = cells.map(([, t]) => log2IfPowerOfTwo(t));
+  let tlogt: Iv;
+  if (e2.every((e) => e !== null)) {
+    const E = cells.reduce((acc, [, t], i) => acc.plus(Wide.mul(wide(t), e2[i]!)), new Wide(0));
+    tlogt = E.isZero() ? ctx.point(0) : ctx.scale(ln2(ctx), E);
+  } else {
+    tlogt = ctx.sum(cells.map(([, t]) => ctx.scale(lnPoint(ctx, dec(t)), t)));
+  }
+  return tx.isZero() ? tlogt : ctx.sub(tlogt, ctx.point(tx));
+}
+
 /** kl_div forward: a number for sum / mean / batchmean, [N][C] for none. */
 export function klDiv(ctx: Ctx, a: KlDivArgs): Iv | Iv[][] {
   const T = terms(ctx, a);
   if (a.reduction === 'none') return T.map((row) => row.map((t) => settle(ctx, t)));
-  let exact = new Wide(0);
-  const ivs: Iv[] = [];
-  for (const row of T) {
-    for (const t of row) {
-      ivs.push(t.iv);
-      exact = exact.plus(t.exact); // exact (see Wide)
-    }
-  }
-  const total = settle(ctx, { iv: ctx.sum(ivs), exact });
+  // special terms are exact points (0, ±∞, NaN); the regular ones are summed by regularSum
+  const specials: Iv[] = [];
+  T.forEach((row) => row.forEach((t) => t.exact.isZero() && t.iv.isPoint() && specials.push(t.iv)));
+  const total = ctx.add(ctx.sum(specials.filter((v) => !v.lo.isFinite() || v.lo.isNaN())), regularSum(ctx, a));
   const D = reductionDenominator(a);
   return D === 1 ? total : ctx.div(total, ctx.point(D));
 }
