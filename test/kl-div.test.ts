@@ -300,6 +300,44 @@ describe('kl_div fast kernels within their accuracy claim', () => {
   });
 });
 
+describe('kl_div backward formulas against central differences of the forward', () => {
+  // independent of how the backward formulas were derived: d/dx and d/dt of the sum, by
+  // central differences of the float64 fast forward (step 2^-20 relative; truncation O(h²))
+  for (const logTarget of [false, true]) {
+    it(`log_target = ${logTarget}: both gradients within 1e-6 relative`, () => {
+      const r = rng(99 + Number(logTarget));
+      for (let k = 0; k < 20; k++) {
+        const N = 1 + Math.floor(r() * 3);
+        const C = 1 + Math.floor(r() * 4);
+        const input = Array.from({ length: N }, () => Array.from({ length: C }, () => -0.1 - r() * 4));
+        const target = Array.from({ length: N }, () => Array.from({ length: C }, () => (logTarget ? -0.1 - r() * 4 : 0.05 + r())));
+        const reduction = (['mean', 'sum', 'batchmean'] as const)[k % 3];
+        const g = Math.round((r() * 4 - 2) * 16) / 16 || 1;
+        const raw = { input, target, reduction, log_target: logTarget, grad_output: g };
+        const loss = (inp: number[][], tgt: number[][]) => g * (FAST_KL.kl_div(validate.kl_div({ input: inp, target: tgt, reduction, log_target: logTarget }), 'float64') as number);
+        const dx = FAST_KL.kl_div_backward(validate.kl_div_backward(raw), 'float64') as number[][];
+        const dt = FAST_KL.kl_div_target_backward(validate.kl_div_target_backward(raw), 'float64') as number[][];
+        for (let n = 0; n < N; n++) {
+          for (let c = 0; c < C; c++) {
+            for (const [which, grad] of [['input', dx], ['target', dt]] as const) {
+              const m = which === 'input' ? input : target;
+              const v = m[n][c];
+              const h = Math.abs(v) * 2 ** -20;
+              const at = (w: number) => {
+                const copy = m.map((row) => [...row]);
+                copy[n][c] = w;
+                return which === 'input' ? loss(copy, target) : loss(input, copy);
+              };
+              const fd = (at(v + h) - at(v - h)) / (2 * h);
+              expect(Math.abs(fd - grad[n][c]), `${which} ${JSON.stringify(raw)} [${n}][${c}]`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(fd)));
+            }
+          }
+        }
+      }
+    });
+  }
+});
+
 // ---------------------------------------------------------------------------------------
 // kill matrix
 
