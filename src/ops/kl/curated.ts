@@ -82,6 +82,7 @@ const BACKWARD: Entry[] = [
   ['log-target', { input: X, target: LOG_T, log_target: true, reduction: 'batchmean' }, ['log-target', 'batchmean']],
   ['log-target-minus-infinity', { input: [[-1, -2]], target: [[-INF, -0.5]], log_target: true, reduction: 'sum', grad_output: 3 }, ['log-target', 'zero-target', 'grad-output']],
   ['infinite-grad-output', { input: [[-1, -2]], target: [[0, 0.5]], reduction: 'sum', grad_output: INF }, ['grad-output', 'plus-infinity', 'zero-target']],
+  ['nan-grad-output', { input: [[-1, -2], [-1, -2]], target: [[0, 0.5], [0.5, 0]], reduction: 'none', grad_output: [[NAN, NAN], [1, 1]] }, ['grad-output', 'nan', 'zero-target']],
 ];
 
 const TARGET_BACKWARD: Entry[] = [
@@ -93,6 +94,7 @@ const TARGET_BACKWARD: Entry[] = [
   ['infinite-input', { input: [[-INF, INF]], target: [[0.5, 0.5]], reduction: 'sum' }, ['masked', 'plus-infinity']],
   ['log-target', { input: X, target: LOG_T, log_target: true, reduction: 'batchmean', grad_output: 2 }, ['log-target', 'batchmean', 'grad-output']],
   ['log-target-minus-infinity', { input: [[-1, -INF]], target: [[-INF, -INF]], log_target: true, reduction: 'sum' }, ['log-target', 'zero-target', 'masked']],
+  ['nan-grad-output', { input: [[-1, -2], [-1, -2]], target: [[0, 0.5], [0.5, 0]], reduction: 'none', grad_output: [[NAN, NAN], [1, 1]] }, ['grad-output', 'nan', 'zero-target']],
 ];
 
 export const CURATED: readonly KlCuratedCase[] = [

@@ -267,10 +267,11 @@ export function klDivBackward(input: FloatArray, target: FloatArray, n: number, 
   for (let i = 0; i < len; i++) {
     const t = target[i];
     const g = gradOf(opts.gradOutput, red, i);
-    if (t !== t || (!opts.logTarget && t < 0) || g !== g) {
+    if (t !== t || (!opts.logTarget && t < 0)) {
       out[i] = NaN;
       continue;
     }
+    // scaleGrad applies the zero-coefficient rule first (t = 0, e^−∞ = 0, g = 0), then NaN g
     if (!opts.logTarget) {
       out[i] = pz(scaleGrad(-t, 0, g, D)); // t = 0 is an exact zero
       continue;
