@@ -7,26 +7,26 @@
  *   log_target = false: ℓ = t·(L − x), L = log t in double-double (logDD below, ~2^-65
  *                       relative); L − x by TwoSum, the product by Dekker's TwoProduct, so ℓ
  *                       carries only L's error; d/dx = −t·g/D; d/dt = g·(L + 1 − x)/D.
- *   log_target = true:  ℓ = E·(t − x), E = Math.exp(t) (as m·2^k beyond |t| = 700), t − x
- *                       exact; d/dx = −E·g/D; d/dt = g·E·(t + 1 − x)/D.
+ *   log_target = true:  ℓ = E·(t − x), E = e^t in double-double (expDD below: Cody–Waite
+ *                       reduction, Math.exp, one Newton step through logDD; ~2^-66 relative,
+ *                       as m·2^k so e^710 and e^-800 keep their digits), t − x exact;
+ *                       d/dx = −E·g/D; d/dt = g·E·(t + 1 − x)/D.
  * Sums are double-double (compensated: Σ|ℓ|·2^-100 beyond the terms' own errors), divided by
  * D in double-double and rounded once; grad_output is pre-scaled by an exact power of two.
  * float32: the inputs are float32 values, the kernel computes in float64 and rounds each
- * output once.
+ * output once. Only Math.exp (on |r| ≤ 0.35, as a first guess) is a libm call.
  *
  * Accuracy claim (asserted against the correctly rounded reference in test/kl-div.test.ts):
- *   |ŷ − y| ≤ ulp(y) + ε·M
- * with ulp in the output format, and ε·M what the one inexact elementary function costs:
- *   forward, log_target = false:  2^-62 · Σ|t·log t| / D   (per element for none)
- *   forward, log_target = true:   2^-52 · Σ|e^t·(t − x)| / D
- *   d/d input:                    0 (log_target = false: exact up to the final rounding)
- *                                 2^-52 · |y| (log_target = true: Math.exp's < 1 ulp)
- *   d/d target:                   2^-62 · |g·log t| / D, or 2^-52 · |y| with log_target.
- * Measured: the log terms stay within 2^-65.1·M beyond the ulp over 5,661 outputs (curated
- * cases and 60 samples of every regime; node kl_measure script in the branch's report).
- * So without log_target the result is within 1 ulp unless t·log t and t·x cancel by more
- * than ~2^10, and then within 2^-62 of the cancelled magnitude (policy.ts grants 2^-53·(n + 8)·4
- * of it); with log_target within 2 ulp (V8's Math.exp is fdlibm's, error < 1 ulp).
+ *   |ŷ − y| ≤ ulp(y) + 2^-62·M
+ * with ulp in the output format and M the magnitude the elementary functions' errors scale:
+ *   forward:     Σ|t·log t| / D, or Σ|e^t·(t − x)| / D with log_target (per element for none)
+ *   d/d input:   0 (exact up to the final rounding), or |e^t·g| / D with log_target
+ *   d/d target:  |g·log t| / D, or |g·e^t·(t + 1 − x)| / D with log_target.
+ * So every output is within 1 ulp unless the terms cancel by more than ~2^9 (a loss near 0,
+ * x ≈ log t), and then within 2^-62 of the cancelled magnitude (policy.ts grants
+ * 4·(n + 8)·2^-53 of it). Measured (curated cases + 60 samples of every regime, float64):
+ * beyond the ulp, ≤ 2^-65.1·M over 5,661 outputs without log_target; with log_target no
+ * output beyond 1 ulp over 1,416.
  *
  * Special values follow README.md (the zero-coefficient rule at t = 0 and at e^t = 0; ±∞
  * limits; NaN where there is none). No module-level mutable state: the error-free transforms
@@ -116,22 +116,33 @@ function accAdd(acc: Acc, h: number, l: number): void {
 
 const LN2_HI = 6.93147180369123816490e-1; // 32 significant bits: k·LN2_HI is exact for |k| < 2^21
 const LN2_LO = 1.90821492927058770002e-10;
-/** beyond |t| = 700, Math.exp(t) under/overflows or goes subnormal (< 2^-1010) */
-const EXP_DIRECT = 700;
 /**
  * Below t = −3000, e^t·v·g < 2^-1075 for any |v| ≤ 2^1025 (a difference of doubles) and
  * |g| ≤ 2^1024: the value rounds to 0. Above +3000 it is ±∞ (for v·g ≠ 0).
  */
 const EXP_GONE = 3000;
 
-/** out <- [m, k] with e^t = m·2^k (relative error of m < 1 ulp + 2^-70) */
-function expParts(out: Pair, t: number): void {
-  if (Math.abs(t) <= EXP_DIRECT) return setPair(out, Math.exp(t), 0);
-  if (t > EXP_GONE) return setPair(out, Infinity, 0);
-  if (t < -EXP_GONE) return setPair(out, 0, 0);
-  const k = Math.round(t / LN2_HI);
-  const r = t - k * LN2_HI - k * LN2_LO; // k·LN2_HI exact; the second product errs by ~2^-85
-  setPair(out, Math.exp(r), k);
+/**
+ * out <- e^r as a double-double, returns k, with e^t = (out[0] + out[1])·2^k: Cody–Waite
+ * reduction t = k·ln 2 + r (r in double-double, |r| ≤ 0.35), E0 = Math.exp(r), then one
+ * Newton step through logDD: e^r = E0·e^δ with δ = r − log E0 ≈ 2^-52, so e^r ≈ E0·(1 + δ)
+ * with relative error about that of logDD, ~2^-66. t = −∞ and t < −3000 give 0, t > 3000 ∞.
+ */
+function expDD(out: Pair, t: number): number {
+  if (t > EXP_GONE || !(t >= -EXP_GONE)) {
+    setPair(out, t > 0 ? Infinity : 0, 0); // t = −∞ included: an exact 0
+    return 0;
+  }
+  const k = Math.round(t / Math.LN2);
+  const kh = k * LN2_HI; // exact (|k| < 2^21)
+  const rh = t - kh;
+  const rl = sumErr(t, -kh, rh) - k * LN2_LO;
+  const E0 = Math.exp(rh + rl);
+  logDD(out, E0);
+  const dh = rh - out[0];
+  const delta = dh + sumErr(rh, -out[0], dh) + (rl - out[1]); // r − log E0, |δ| ≲ 2^-52
+  setPair(out, E0, E0 * (delta + 0.5 * delta * delta));
+  return k;
 }
 
 /** v·2^k with exact power-of-two steps (one rounding, or two in the subnormal range) */
@@ -207,11 +218,11 @@ function setPair(out: Pair, h: number, l: number): void {
   out[1] = l;
 }
 
-/** h·(a + b) as a double-double (a + b a TwoSum pair) */
-function mulPair(out: Pair, h: number, a: number, b: number): void {
+/** (h + hl)·(a + b) as a double-double (both double-double pairs, |hl| ≪ |h|, |b| ≪ |a|) */
+function mulPair(out: Pair, h: number, a: number, b: number, hl = 0): void {
   const p = h * a;
   if (!Number.isFinite(p)) return setPair(out, p, 0);
-  setPair(out, p, prodErr(h, a, p) + h * b);
+  setPair(out, p, prodErr(h, a, p) + h * b + hl * a);
 }
 
 /** t·(log t − x) (log_target = false) */
@@ -242,9 +253,8 @@ function termLog(out: Pair, x: number, t: number): void {
   const d = t - x;
   if (!Number.isFinite(d)) return setPair(out, d, 0); // |t − x| overflows and e^t ≥ e^−3000: ±∞
   if (d === 0) return setPair(out, 0, 0); // t = x exactly (Sterbenz)
-  expParts(out, t);
-  const k = out[1];
-  mulPair(out, out[0], d, sumErr(t, -x, d));
+  const k = expDD(out, t);
+  mulPair(out, out[0], d, sumErr(t, -x, d), out[1]);
   if (k !== 0) setPair(out, ldexp(out[0], k), ldexp(out[1], k));
 }
 
@@ -336,8 +346,8 @@ export function klDivBackward(input: FloatArray, target: FloatArray, n: number, 
       out[i] = pz(scaleGrad(-t, 0, g, D)); // t = 0 is an exact zero
       continue;
     }
-    expParts(pair, t); // e^−∞ = 0: an exact zero
-    out[i] = pz(scaleGrad(-pair[0], 0, g, D, pair[1]));
+    const k = expDD(pair, t); // e^−∞ = 0: an exact zero
+    out[i] = pz(scaleGrad(-pair[0], -pair[1], g, D, k));
   }
   return out;
 }
@@ -397,9 +407,8 @@ export function klDivTargetBackward(input: FloatArray, target: FloatArray, n: nu
       const dl = sumErr(t, -x, d);
       const s = d + 1;
       const sl = sumErr(d, 1, s) + dl;
-      expParts(pair, t);
-      const k = pair[1];
-      mulPair(pair, pair[0], s, sl);
+      const k = expDD(pair, t);
+      mulPair(pair, pair[0], s, sl, pair[1]);
       out[i] = pz(scaleGrad(pair[0], pair[1], g, D, k));
       continue;
     }
