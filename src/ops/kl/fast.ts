@@ -40,7 +40,7 @@
  */
 import type { Matrix } from '../../core/args.js';
 import type { FastDtype } from '../../fast/index.js';
-import { reductionDenominator, type KlDivArgs, type KlOpName, type KlReduction } from './args.js';
+import type { KlDivArgs, KlOpName, KlReduction } from './args.js';
 
 export type FloatArray = Float64Array | Float32Array;
 
@@ -469,6 +469,3 @@ export const FAST_KL: { [N in KlOpName]: KlFast } = {
     return nest(klDivTargetBackward(flat(a.input, dt), flat(a.target, dt), n, c, opts), n, c);
   },
 };
-
-/** exported for the policy's magnitude estimates and tests */
-export { reductionDenominator };
