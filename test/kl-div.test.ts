@@ -17,6 +17,7 @@ import { POLICY } from '../src/ops/kl/policy.js';
 import { regimes } from '../src/ops/kl/regimes.js';
 import { CURATED } from '../src/ops/kl/curated.js';
 import { KL_MATRIX_ENTRIES } from '../src/ops/kl/bugs.js';
+import { GRADIENT, cotangent, forwardOutputs } from '../src/ops/kl/gradient.js';
 import { itPy } from './helpers/mpmath.js';
 import { toDecimal as exactDecimal } from '../src/core/exact.js';
 
@@ -294,6 +295,16 @@ describe('kl_div fast kernels within their accuracy claim', () => {
     const first = FAST_KL.kl_div(a, 'float64');
     FAST_KL.kl_div_target_backward(b, 'float64');
     expect(FAST_KL.kl_div(a, 'float64')).toBe(first);
+  });
+});
+
+describe('kl_div gradient problems', () => {
+  it('name the forward, the argument and the cotangent in output order', () => {
+    expect(GRADIENT.kl_div_target_backward).toEqual({ forward: 'kl_div', wrt: 'target' });
+    const none = validate.kl_div_backward({ input: [[-1, -2], [-3, -4]], target: [[0.5, 0.5], [1, 0]], reduction: 'none', grad_output: [[1, 2], [3, 4]] });
+    expect([forwardOutputs(none), cotangent(none)]).toEqual([4, [1, 2, 3, 4]]);
+    const bm = validate.kl_div_backward({ input: [[-1, -2]], target: [[0.5, 0.5]], reduction: 'batchmean', grad_output: 3 });
+    expect([forwardOutputs(bm), cotangent(bm)]).toEqual([1, [3]]);
   });
 });
 
