@@ -278,11 +278,9 @@ describe('reproducibility guard', () => {
   }, 120_000);
 
   it('scripts/generate-oracles.mjs --check regenerates oracles/ byte for byte', () => {
-    const t0 = Date.now();
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts/generate-oracles.mjs'), '--check'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/reproduced byte for byte \(16 files/);
-    expect(Date.now() - t0).toBeLessThan(60_000);
+    expect(r.stdout).toContain(`reproduced byte for byte (${OP_NAMES.length} files`);
   }, 120_000);
 });

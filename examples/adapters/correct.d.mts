@@ -116,6 +116,13 @@ interface BceLogitsArgs {
     reduction?: Reduction;
     grad_output?: number | Vector;
 }
+interface KlArgs {
+    input: Matrix;
+    target: Matrix;
+    reduction?: 'mean' | 'sum' | 'none' | 'batchmean';
+    log_target?: boolean;
+    grad_output?: number | Matrix;
+}
 export declare const baseOps: {
     softmax({ logits }: {
         logits: Matrix;
@@ -160,6 +167,9 @@ export declare const baseOps: {
     cross_entropy_backward(args: CeArgs): Matrix;
     binary_cross_entropy_backward(args: BceArgs): Vector;
     binary_cross_entropy_with_logits_backward(args: BceLogitsArgs): Vector;
+    kl_div(args: KlArgs): number | Matrix;
+    kl_div_backward(args: KlArgs): Matrix;
+    kl_div_target_backward(args: KlArgs): Matrix;
 };
 /** The implementation object verify loads (`xent-oracle verify examples/adapters/correct.mjs`). */
 declare const _default: {
@@ -209,6 +219,9 @@ declare const _default: {
         cross_entropy_backward(args: CeArgs): Matrix;
         binary_cross_entropy_backward(args: BceArgs): Vector;
         binary_cross_entropy_with_logits_backward(args: BceLogitsArgs): Vector;
+        kl_div(args: KlArgs): number | Matrix;
+        kl_div_backward(args: KlArgs): Matrix;
+        kl_div_target_backward(args: KlArgs): Matrix;
     };
 };
 export default _default;

@@ -250,6 +250,29 @@ export function ceLosses(s, row = analyseRow) {
 }
 // ---------------------------------------------------------------------------------------
 // the ops
+// ---------------------------------------------------------------------------------------
+// kl_div (PyTorch's F.kl_div): input x holds log-probabilities, target t probabilities (or
+// log-probabilities with log_target); pointwise t·(log t − x), 0 where t = 0
+
+/** the reduction's denominator: every element for mean, the batch for batchmean */
+function klDenominator(args) {
+    const r = args.reduction ?? 'mean';
+    if (r === 'mean') return args.input.length * args.input[0].length;
+    if (r === 'batchmean') return args.input.length;
+    return 1;
+}
+/** grad_output at [n][c]: the number for reduced losses, the element for none */
+function klGrad(args, n, c) {
+    const g = args.grad_output;
+    if (g === undefined) return 1;
+    return typeof g === 'number' ? g : g[n][c];
+}
+const klMap = (args, f) => args.input.map((row, n) => row.map((x, c) => f(x, args.target[n][c], n, c)));
+/** the pointwise term, with the zero-coefficient rule at t = 0 (t = −∞ with log_target) */
+function klTerm(x, t, logTarget) {
+    if (logTarget) return t === -Infinity ? 0 : Math.exp(t) * (t - x);
+    return t === 0 ? 0 : t * (Math.log(t) - x);
+}
 export const baseOps = {
     softmax({ logits }) {
         return logits.map((row) => analyseRow(row).p.map(pz));
@@ -405,6 +428,24 @@ export const baseOps = {
             return (g[n] * zmul(w[n], d)) / D;
         });
     },
+    kl_div(args) {
+        const terms = klMap(args, (x, t) => klTerm(x, t, !!args.log_target));
+        if ((args.reduction ?? 'mean') === 'none') return terms.map((r) => r.map(pz));
+        return pz(sum(terms.flat()) / klDenominator(args));
+    },
+    kl_div_backward(args) {
+        const D = klDenominator(args);
+        return klMap(args, (_x, t, n, c) => pz(zmul(args.log_target ? Math.exp(t) : t, -klGrad(args, n, c)) / D));
+    },
+    kl_div_target_backward(args) {
+        const D = klDenominator(args);
+        return klMap(args, (x, t, n, c) => {
+            const g = klGrad(args, n, c);
+            if (args.log_target) return pz(zmul(t === -Infinity ? 0 : Math.exp(t), zmul(g, t + 1 - x)) / D);
+            return t === 0 ? 0 : pz(zmul(g, Math.log(t) + 1 - x) / D);
+        });
+    },
 };
+
 /** The implementation object verify loads (`xent-oracle verify examples/adapters/correct.mjs`). */
 export default { name: 'correct-js', dtype: 'float64', ops: baseOps };

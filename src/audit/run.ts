@@ -346,7 +346,7 @@ export async function runAudit(adapter: Adapter, opts: AuditOptions): Promise<Au
   const ops = adapter.info.ops.filter((op) => !opts.ops || opts.ops.includes(op));
   const sweepOpts = { seed: opts.seed, quick: opts.quick, dtype };
   const plan = ops.map((op) => ({ op, sweeps: sweepsFor(op, sweepOpts) }));
-  const hugeOp = !opts.quick && opts.hugeRow !== false ? (['softmax', 'log_softmax', 'logsumexp'] as OpName[]).find((o) => ops.includes(o)) : undefined;
+  const hugeOp = !opts.quick && opts.hugeRow !== false ? ops.find((o) => getSpec(o).family === 'rows' && getSpec(o).kind === 'forward') : undefined;
   const gradPlan = opts.gradients === false ? [] : ops.filter((op) => getSpec(op).kind === 'backward' && ops.includes(pairOf(op)!)).flatMap((op) => gradientPoints(op, opts.quick).map((p) => ({ op, ...p })));
   let total = plan.reduce((a, p) => a + p.sweeps.reduce((b, s) => b + s.grid.length, 0), 0) + (hugeOp ? 1 : 0) + gradPlan.length + (opts.bce === false ? 0 : 3);
   let done = 0;

@@ -113,16 +113,21 @@ export function opProblem(op: BackwardOp, args: BackwardArgs | Record<string, un
   let cotangent: number[];
   let outputs: number;
   const w = a[wrt] as number[] | number[][];
-  if (grad.layout === 'same-as-wrt' && Array.isArray(w[0])) {
+  const sameShape = grad.layout === 'same-as-wrt' || (grad.layout === 'elementwise-loss' && a.reduction === 'none');
+  if (sameShape && Array.isArray(w[0])) {
     const rows = w.length;
     const cols = (w[0] as number[]).length;
     outputs = rows * cols;
     shapeGrad = (v) => Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => v[r * cols + c]));
     cotangent = (g as number[][]).flat();
-  } else if (grad.layout === 'same-as-wrt') {
+  } else if (sameShape) {
     outputs = x.length;
     shapeGrad = (v) => Array.from(v);
     cotangent = (g as number[]).slice();
+  } else if (grad.layout === 'elementwise-loss') {
+    outputs = 1;
+    shapeGrad = (v) => v[0];
+    cotangent = [g as number];
   } else {
     const reduction = a.reduction as string;
     const n = (a[wrt] as unknown[]).length;
@@ -314,12 +319,16 @@ export function planSteps(x: number, s: number, inside: (v: number) => boolean =
  * tie of two such logits has a derivative of 1/4 that no such step can see.
  */
 export function lengthScale(op: BackwardOp, x: number): number {
-  if (gradientOf(op)?.domain === 'open-unit') return Math.min(x, 1 - x);
+  const domain = gradientOf(op)?.domain;
+  if (domain === 'open-unit') return Math.min(x, 1 - x);
+  if (domain === 'positive') return x;
   return Math.max(1, Math.log1p(Math.abs(x)));
 }
 
 function domainOf(op: BackwardOp): (v: number) => boolean {
-  if (gradientOf(op)?.domain === 'open-unit') return (v) => v > 0 && v < 1;
+  const domain = gradientOf(op)?.domain;
+  if (domain === 'open-unit') return (v) => v > 0 && v < 1;
+  if (domain === 'positive') return (v) => v > 0;
   return Number.isFinite;
 }
 

@@ -10,7 +10,8 @@ import { bceBackwardRecord, bceRecord, bceWithLogitsBackwardRecord, bceWithLogit
 import { crossEntropyBackwardRecord, crossEntropyRecord, nllLossRecord } from './cross_entropy/index.js';
 import { logSigmoidRecord, sigmoidBackwardRecord, sigmoidRecord, softplusRecord } from './elementwise/index.js';
 import { logSoftmaxBackwardRecord, logSoftmaxRecord, logsumexpRecord, softmaxBackwardRecord, softmaxRecord } from './rows/index.js';
-import type { OpRecord } from './types.js';
+import { klDivBackwardRecord, klDivRecord, klDivTargetBackwardRecord } from './kl/index.js';
+import type { GradientSpec, OpRecord } from './types.js';
 
 export const REGISTRY = {
   softmax: softmaxRecord,
@@ -29,6 +30,9 @@ export const REGISTRY = {
   cross_entropy_backward: crossEntropyBackwardRecord,
   binary_cross_entropy_backward: bceBackwardRecord,
   binary_cross_entropy_with_logits_backward: bceWithLogitsBackwardRecord,
+  kl_div: klDivRecord,
+  kl_div_backward: klDivBackwardRecord,
+  kl_div_target_backward: klDivTargetBackwardRecord,
   // biome-ignore lint/suspicious/noExplicitAny: each record has its own argument type; the check here is that each key names its own record
 } as const satisfies { [N in string]: OpRecord<N, any> };
 
@@ -71,7 +75,7 @@ export function pairOf(op: OpName): OpName | null {
 }
 
 /** What a backward op differentiates (its record's gradient spec, forward typed as an op name). */
-export function gradientOf(op: OpName): { forward: OpName; wrt: string; layout: 'same-as-wrt' | 'loss'; domain: 'real' | 'open-unit' } | null {
+export function gradientOf(op: OpName): { forward: OpName; wrt: string; layout: GradientSpec['layout']; domain: GradientSpec['domain'] } | null {
   const g = getRecord(op).gradient;
   return g === null ? null : { forward: g.forward as OpName, wrt: g.wrt, layout: g.layout, domain: g.domain };
 }

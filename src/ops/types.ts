@@ -102,13 +102,14 @@ export interface GradientPoint {
  * outputs are laid out (for the cotangent grad_output).
  *  - 'same-as-wrt': the forward maps args[wrt] (a matrix or vector) to an array of its shape
  *  - 'loss': the forward is a loss; reduction 'none' gives one output per sample, otherwise a scalar
+ *  - 'elementwise-loss': a loss whose reduction 'none' keeps args[wrt]'s shape (kl_div), otherwise a scalar
  */
 export interface GradientSpec {
   forward: string;
   wrt: string;
-  layout: 'same-as-wrt' | 'loss';
-  /** where args[wrt] may move (probabilities stay in (0, 1)) */
-  domain: 'real' | 'open-unit';
+  layout: 'same-as-wrt' | 'loss' | 'elementwise-loss';
+  /** where args[wrt] may move (probabilities stay in (0, 1), targets of kl_div above 0) */
+  domain: 'real' | 'open-unit' | 'positive';
   /** audit points checked against finite differences of the implementation's forward */
   auditPoints(quick: boolean): GradientPoint[];
 }

@@ -10,6 +10,7 @@
  * are the strings "NaN", "Infinity", "-Infinity".
  */
 import { FORMATS, isRepresentable } from '../core/floats.js';
+import { getRecord, isOpName } from '../ops/registry.js';
 
 export const FIXTURE_SCHEMA = 'xent-oracle/fixture@1';
 
@@ -149,21 +150,18 @@ export function hasFloat32Inputs(args: Record<string, unknown>): boolean {
   return numbersIn(args).every((x) => !Number.isFinite(x) || isRepresentable(x, FORMATS.float32));
 }
 
-const LOSS_OPS = new Set([
-  'cross_entropy',
-  'nll_loss',
-  'binary_cross_entropy',
-  'binary_cross_entropy_with_logits',
-  'cross_entropy_backward',
-  'binary_cross_entropy_backward',
-  'binary_cross_entropy_with_logits_backward',
-]);
+/** Loss ops (forward or backward) are those whose arguments have a `reduction` (from the record's args schema). */
+function isLoss(op: string): boolean {
+  if (!isOpName(op)) return false;
+  const props = getRecord(op).argsSchema.schema.properties as Record<string, unknown> | undefined;
+  return props !== undefined && 'reduction' in props;
+}
 
 /** Tags every case gets from its op and args: "float32-inputs", "reduction:<r>". */
 export function computedTags(op: string, args: Record<string, unknown>): string[] {
   const tags: string[] = [];
   if (hasFloat32Inputs(args)) tags.push('float32-inputs');
-  if (LOSS_OPS.has(op)) tags.push(`reduction:${typeof args.reduction === 'string' ? args.reduction : 'mean'}`);
+  if (isLoss(op)) tags.push(`reduction:${typeof args.reduction === 'string' ? args.reduction : 'mean'}`);
   return tags;
 }
 

@@ -21,7 +21,7 @@
 import { ArgumentError, show } from '../../core/errors.js';
 import { reviveNonFinite } from '../../core/json.js';
 import { matrix, type Matrix } from '../../core/args.js';
-import type { ResultShape } from '../../core/catalog.js';
+import type { ResultShape } from '../../core/shape.js';
 
 export type KlReduction = 'none' | 'sum' | 'mean' | 'batchmean';
 export const KL_REDUCTIONS: readonly KlReduction[] = ['mean', 'sum', 'none', 'batchmean'];

@@ -4,9 +4,10 @@
  * would (plain float64 JavaScript on the JSON-shaped args: defaults may be absent), and the
  * self-test plays it through verify: each bug must be caught, each correct variant pass.
  *
- * Self-contained on purpose (no import from src/selftest): the op folder sits below the
- * self-test in the layer order, and the registry feeds these entries to it.
+ * The correct base is examples/adapters/correct.mjs (as for every op); the op folder sits
+ * below the self-test in the layer order, and the registry feeds these entries to it.
  */
+import { baseOps } from '../../../examples/adapters/correct.mjs';
 import type { KlOpName, KlReduction } from './args.js';
 
 type Matrix = number[][];
@@ -86,21 +87,14 @@ function term(x: number, t: number, logTarget: boolean): number {
   return t === 0 ? 0 : t * (Math.log(t) - x);
 }
 
-/** the correct forward, backward and target backward (the base every entry starts from) */
-const correct = {
-  kl_div: (a: KlRawArgs) => reduce(a, map(a, (x, t) => term(x, t, !!a.log_target))),
-  kl_div_backward: (a: KlRawArgs) => {
-    const D = denominator(a);
-    return map(a, (_x, t, n, c) => pz(zmul(a.log_target ? Math.exp(t) : t, -grad(a, n, c)) / D));
-  },
-  kl_div_target_backward: (a: KlRawArgs) => {
-    const D = denominator(a);
-    return map(a, (x, t, n, c) => {
-      const g = grad(a, n, c);
-      if (a.log_target) return pz(zmul(t === -Infinity ? 0 : Math.exp(t), zmul(g, t + 1 - x)) / D);
-      return t === 0 ? 0 : pz(zmul(g, Math.log(t) + 1 - x) / D);
-    });
-  },
+/**
+ * the correct forward, backward and target backward: examples/adapters/correct.mjs's (the
+ * self-test's base), which every entry starts from
+ */
+const correct: Record<KlOpName, KlImpl> = {
+  kl_div: (a) => baseOps.kl_div(a),
+  kl_div_backward: (a) => baseOps.kl_div_backward(a),
+  kl_div_target_backward: (a) => baseOps.kl_div_target_backward(a),
 };
 
 function entry(id: string, bugClass: 'bug' | 'correct', description: string, impl: Partial<Record<KlOpName, KlImpl>>): KlMatrixEntry {

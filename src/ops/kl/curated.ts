@@ -34,11 +34,12 @@ const LOG_T = [
 
 type Entry = [name: string, args: Record<string, unknown>, tags: string[]];
 
-function group(op: KlOpName, entries: Entry[]): KlCuratedCase[] {
+function group(op: KlOpName, entries: readonly Entry[]): KlCuratedCase[] {
   return entries.map(([name, args, tags]) => ({ id: `${op}/${name}`, op, args, tags }));
 }
 
-const FORWARD: Entry[] = [
+export const FORWARD: readonly Entry[] = [
+  ['subnormal-output', { input: [[0, -1]], target: [[1e-320, 1]], reduction: 'none' }, ['tiny']],
   ['basic-mean', { input: X, target: T }, ['basic']],
   ['basic-batchmean', { input: X, target: T, reduction: 'batchmean' }, ['basic', 'batchmean']],
   ['basic-sum', { input: X, target: T, reduction: 'sum' }, ['basic']],
@@ -71,7 +72,8 @@ const FORWARD: Entry[] = [
   ['log-target-exp-limits-float32', { input: [[-1, -1]], target: [[88.72000122070312, -104]], log_target: true, reduction: 'none' }, ['log-target', 'exp-limit-float32']],
 ];
 
-const BACKWARD: Entry[] = [
+export const BACKWARD: readonly Entry[] = [
+  ['subnormal-output', { input: [[0, -1]], target: [[1e-320, 1]], reduction: 'none' }, ['tiny']],
   ['basic-mean', { input: X, target: T }, ['basic']],
   ['basic-batchmean', { input: X, target: T, reduction: 'batchmean' }, ['basic', 'batchmean']],
   ['basic-sum', { input: X, target: T, reduction: 'sum' }, ['basic']],
@@ -85,7 +87,8 @@ const BACKWARD: Entry[] = [
   ['nan-grad-output', { input: [[-1, -2], [-1, -2]], target: [[0, 0.5], [0.5, 0]], reduction: 'none', grad_output: [[NAN, NAN], [1, 1]] }, ['grad-output', 'nan', 'zero-target']],
 ];
 
-const TARGET_BACKWARD: Entry[] = [
+export const TARGET_BACKWARD: readonly Entry[] = [
+  ['subnormal-output', { input: [[0, -1]], target: [[0.5, 1]], reduction: 'none', grad_output: [[1e-320, 3e-321]] }, ['tiny', 'grad-output']],
   ['basic-mean', { input: X, target: T }, ['basic']],
   ['basic-batchmean', { input: X, target: T, reduction: 'batchmean' }, ['basic', 'batchmean']],
   ['grad-output-none', { input: X, target: T, reduction: 'none', grad_output: [[1, -2, 0.5], [0, 3, -1]] }, ['grad-output']],

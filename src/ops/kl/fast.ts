@@ -39,7 +39,7 @@
  * return their error terms, and accumulators are locals of each call.
  */
 import type { Matrix } from '../../core/args.js';
-import type { FastDtype } from '../../fast/index.js';
+import type { Dtype as FastDtype } from '../../core/dtype.js';
 import type { KlDivArgs, KlOpName, KlReduction } from './args.js';
 
 export type FloatArray = Float64Array | Float32Array;

@@ -51,7 +51,7 @@ export function scaleGrid(dtype: AuditDtype, quick: boolean): number[] {
 }
 
 /** δ = 10^-k: the probability of the target (or 1 − p) approaching 0; float32 stops at its subnormals. */
-function deltaGrid(dtype: AuditDtype, quick: boolean, maxK: { float64: number; float32: number }): number[] {
+export function deltaGrid(dtype: AuditDtype, quick: boolean, maxK: { float64: number; float32: number }): number[] {
   const top = maxK[dtype];
   const ks = quick
     ? [1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 30, 38, 45, 50, 100, 150, 200, 250, 300, 307, 310, 320]
@@ -80,11 +80,11 @@ export function rngFor(seed: number, label: string): SeededRandom {
 }
 
 /** uniform in [lo, hi), rounded to 6 significant digits so patterns read well in JSON */
-function uniform(r: SeededRandom, lo: number, hi: number): number {
+export function uniform(r: SeededRandom, lo: number, hi: number): number {
   return Number((lo + (hi - lo) * r.uniform()).toPrecision(6));
 }
 
-function sig(x: number, digits = 5): string {
+export function sig(x: number, digits = 5): string {
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
   if (a !== 0 && (a >= 1e6 || a < 1e-3)) return x.toExponential(Math.max(0, digits - 1)).replace(/\.?0+e/, 'e');
@@ -95,7 +95,7 @@ export const formatParam = sig;
 
 type Round = (x: number) => number;
 
-const roundFor = (dtype: AuditDtype): Round => (dtype === 'float32' ? (x) => (x === 0 ? 0 : Math.fround(x)) : (x) => x);
+export const roundFor = (dtype: AuditDtype): Round => (dtype === 'float32' ? (x) => (x === 0 ? 0 : Math.fround(x)) : (x) => x);
 
 /** the logit of δ (log(δ/(1 − δ))), accurate for tiny δ */
 function logit(delta: number): number {
@@ -335,7 +335,7 @@ export function bceLogitsSweeps(o: SweepOptions): Sweep[] {
   ];
 }
 
-const pts = (sweep: SweepId, params: number[]): GradientPoint[] => params.map((param) => ({ sweep, param }));
+export const pts = (sweep: SweepId, params: number[]): GradientPoint[] => params.map((param) => ({ sweep, param }));
 
 /** Audit points of the row backward ops (softmax, log_softmax, cross_entropy). */
 export function rowGradientPoints(quick: boolean): GradientPoint[] {
