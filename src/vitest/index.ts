@@ -34,7 +34,7 @@ import { loadOracleCases } from '../oracles/load.js';
 import { reference, type Profile } from '../reference/index.js';
 import { inProcessAdapter, type Implementation } from '../verify/adapter-inprocess.js';
 import { conditionNumbers } from '../verify/condition.js';
-import { replayCommand, type ReplaySpec } from '../verify/report.js';
+import { formatFailureBlock, replayCommand, type ReplaySpec } from '../verify/report.js';
 import { runVerify, type CaseFailure, type VerifyReport } from '../verify/run.js';
 import { judgeResult, type Dtype, type Judgement } from '../verify/verdict.js';
 
@@ -72,18 +72,9 @@ export interface DescribeOracleOptions {
   callTimeoutMs?: number;
 }
 
-/** The "FAIL op / regime [class]" block of the CLI's terminal report, for one failure. */
+/** The "FAIL op / group [class]" block of the CLI's terminal report, for one failure (the same function the CLI uses). */
 export function formatFailure(f: CaseFailure, spec: ReplaySpec, strict: boolean): string {
-  const short = (v: unknown, max = 300) => {
-    const s = typeof v === 'string' ? v : stringifyJson(v);
-    return s.length > max ? `${s.slice(0, max - 3)}...` : s;
-  };
-  const lines = [`FAIL ${f.op} / ${f.source} [${f.cls}]`, `  ${f.message}`, `  input:    ${short(f.args)}`];
-  if (f.expected) lines.push(`  expected: ${short(f.expected.rounded)}`);
-  if (f.got !== undefined) lines.push(`  got:      ${short(f.got)}`);
-  if (f.shrinks !== undefined) lines.push(`  (shrunk in ${f.shrinks} steps; fast-check seed ${f.seed}, path ${f.path})`);
-  lines.push(`  replay:   ${replayCommand(f, spec, strict)}`);
-  return lines.join('\n');
+  return formatFailureBlock(f, spec, strict);
 }
 
 const GOLDEN = 'golden cases (oracles/)';
@@ -151,7 +142,7 @@ export function describeOracle(implementation: OracleImplementation, opts: Descr
             async (ctx) => {
               const rep = await reportFor(op);
               const o = rep.ops.find((x) => x.op === op)!;
-              const mine = (f: CaseFailure) => (group === GOLDEN ? f.source.startsWith('oracle ') : f.source === group);
+              const mine = (f: CaseFailure) => (group === GOLDEN ? f.source.startsWith('oracle:') : f.source === group);
               const failures = o.failures.filter(mine);
               for (const t of o.tinyExamples.filter(mine)) {
                 await ctx.annotate(`tiny ${op} / ${t.source} [${t.cls}: passes unless strict] ${t.message}`, 'notice');
@@ -201,7 +192,8 @@ function toNested(v: unknown): unknown {
  * Judge one result exactly as verify judges a case: reference + κ (float64 fast path) +
  * judgeResult. Throws for an unknown op or arguments the op rejects (a mistake in the test).
  */
-export function judgeOracle(op: string, args: Record<string, unknown>, result: unknown, opts: MatchOracleOptions = {}): Judgement & { expected: unknown } {
+export function judgeOracle(op: OpName, args: Record<string, unknown>, result: unknown, opts: MatchOracleOptions = {}): Judgement & { expected: unknown } {
+  // the type says OpName; plain-JS callers can still pass any string
   if (!isOpName(op)) throw new Error(`toMatchOracle: unknown op "${op}" (known: ${OP_NAMES.join(', ')})`);
   const dtype = opts.dtype ?? 'float64';
   const normalized = getSpec(op).validate(args) as unknown as Record<string, unknown>;
@@ -224,7 +216,7 @@ declare module 'vitest' {
 /** Install `expect(result).toMatchOracle(op, args, opts?)` (expect.extend). Idempotent. */
 export function installOracleMatchers(): void {
   expect.extend({
-    toMatchOracle(received: unknown, op: string, args: Record<string, unknown>, opts: MatchOracleOptions = {}) {
+    toMatchOracle(received: unknown, op: OpName, args: Record<string, unknown>, opts: MatchOracleOptions = {}) {
       const j = judgeOracle(op, args, received, opts);
       const pass = j.status !== 'fail';
       const f: CaseFailure = {
