@@ -21,6 +21,8 @@ export interface MinimiseResult {
   steps: string[];
   /** candidates judged */
   tried: number;
+  /** which input the result was reduced from: fast-check's shrunk counterexample or the first failing input */
+  route: 'shrunk' | 'original';
 }
 
 export interface MinimiseOptions {
@@ -58,10 +60,13 @@ function dropRow(args: RawArgs, i: number, n: number): RawArgs {
 /** Candidate with class j removed: column j of every matrix argument and entry j of class-indexed vectors (weight). */
 function dropColumn(args: RawArgs, j: number, c: number): RawArgs {
   const out: RawArgs = {};
+  const ignore = typeof args.ignore_index === 'number' ? args.ignore_index : -100;
   for (const [k, v] of Object.entries(args)) {
     if (Array.isArray(v) && Array.isArray(v[0])) out[k] = (v as unknown[][]).map((r) => (r.length === c ? without(r, j) : r));
     // next to a matrix argument, weight is indexed by class
     else if (Array.isArray(v) && k === 'weight' && v.length === c) out[k] = without(v, j);
+    // class-index targets follow their class to its new index (a target of the removed class moves to a neighbour)
+    else if (Array.isArray(v) && k === 'target') out[k] = (v as unknown[]).map((t) => (typeof t === 'number' && t !== ignore && t >= j && t > 0 ? t - 1 : t));
     else out[k] = v;
   }
   return out;
@@ -80,23 +85,15 @@ function* candidates(args: RawArgs): Generator<[string, RawArgs]> {
   if (c !== null && c > 1) for (let j = c - 1; j >= 0; j--) yield [`column ${j} of ${c}`, dropColumn(args, j, c)];
 }
 
-/**
- * Greedy minimisation to a fixed point: take the first candidate that still fails, start over
- * from it, stop when no candidate fails (every single removal makes the failure go away or
- * change class) or after maxTries candidates.
- */
-export async function minimiseArgs(args: RawArgs, stillFails: (candidate: RawArgs) => Promise<boolean>, opts: MinimiseOptions = {}): Promise<MinimiseResult> {
-  const maxTries = opts.maxTries ?? 200;
+/** Greedy structural pass to a fixed point: take the first candidate that still fails, start over from it. */
+async function structural(args: RawArgs, test: (c: RawArgs) => Promise<boolean>, budget: Budget, steps: string[]): Promise<RawArgs> {
   let current = args;
-  const steps: string[] = [];
-  let tried = 0;
   let progress = true;
-  while (progress && tried < maxTries) {
+  while (progress && budget.left > 0) {
     progress = false;
     for (const [step, cand] of candidates(current)) {
-      if (tried >= maxTries) break;
-      tried += 1;
-      if (await stillFails(cand)) {
+      if (budget.left <= 0) break;
+      if (await test(cand)) {
         current = cand;
         steps.push(step);
         progress = true;
@@ -104,5 +101,140 @@ export async function minimiseArgs(args: RawArgs, stillFails: (candidate: RawArg
       }
     }
   }
-  return { args: current, steps, tried };
+  return current;
+}
+
+/** How complicated a number reads: 0, then 1, then −1, then by significant digits, then by magnitude. */
+function complexity(v: number): [number, number] {
+  if (!Number.isFinite(v)) return [1000, 0];
+  if (v === 0) return [0, 0];
+  if (v === 1) return [1, 0];
+  if (v === -1) return [2, 0];
+  const digits = v.toExponential().replace(/e.*$/, '').replace(/[-.]/g, '').length;
+  return [3 + digits, Math.abs(v)];
+}
+
+const simplerThan = (c: number, x: number) => {
+  const [a, b] = [complexity(c), complexity(x)];
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+};
+
+/** Simpler numbers to try in place of x, simplest first: 0, ±1, the integer part, 1, 2 and 4 significant digits. */
+function simpler(x: number): number[] {
+  // a NaN or ±Infinity input is often the point of a failure, but not always: try plain numbers
+  if (!Number.isFinite(x)) return [0, 1, -1];
+  const out: number[] = [];
+  for (const c of [0, 1, -1, Math.trunc(x), Number(x.toPrecision(1)), Number(x.toPrecision(2)), Number(x.toPrecision(4))]) {
+    if (!Object.is(c, -0) && !out.includes(c) && simplerThan(c, x)) out.push(c);
+  }
+  return out;
+}
+
+type Path = (string | number)[];
+
+function numberPaths(v: unknown, at: Path = []): Path[] {
+  if (typeof v === 'number') return [at];
+  if (Array.isArray(v)) return v.flatMap((x, i) => numberPaths(x, [...at, i]));
+  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => numberPaths(x, [...at, k]));
+  return [];
+}
+
+function getAt(v: unknown, p: Path): unknown {
+  return p.reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], v);
+}
+
+function setAt(v: unknown, p: Path, x: number): unknown {
+  if (p.length === 0) return x;
+  const [k, ...rest] = p;
+  if (Array.isArray(v)) return v.map((y, i) => (i === k ? setAt(y, rest, x) : y));
+  return { ...(v as Record<string, unknown>), [k]: setAt((v as Record<string, unknown>)[k as string], rest, x) };
+}
+
+/** Value pass: replace each number by the simplest of simpler(x) that keeps the failure, to a fixed point. */
+async function values(args: RawArgs, test: (c: RawArgs) => Promise<boolean>, budget: Budget, representable: (x: number) => boolean): Promise<RawArgs> {
+  let current = args;
+  let progress = true;
+  while (progress && budget.left > 0) {
+    progress = false;
+    for (const p of numberPaths(current)) {
+      const x = getAt(current, p) as number;
+      for (const c of simpler(x).filter(representable)) {
+        if (budget.left <= 0) break;
+        const cand = setAt(current, p, c) as RawArgs;
+        if (await test(cand)) {
+          current = cand;
+          progress = true;
+          break;
+        }
+      }
+    }
+  }
+  return current;
+}
+
+interface Budget {
+  left: number;
+}
+
+/** Size of a counterexample, compared lexicographically: arguments, numbers, characters. */
+function size(a: RawArgs): [number, number, number] {
+  return [Object.keys(a).length, numberPaths(a).length, JSON.stringify(a).length];
+}
+
+function smaller(a: RawArgs, b: RawArgs, keys = 3): boolean {
+  const [x, y] = [size(a), size(b)];
+  for (let i = 0; i < keys; i++) if (x[i] !== y[i]) return x[i] < y[i];
+  return false;
+}
+
+export interface MinimiseInput {
+  /** fast-check's shrunk counterexample */
+  shrunk: RawArgs;
+  /** the first failing input fast-check found, before shrinking (optional) */
+  original?: RawArgs;
+}
+
+/**
+ * Make a failing case minimal. Two routes, the smaller result wins:
+ *  1. the shrunk counterexample, structurally reduced (optional arguments, rows, columns),
+ *     then its values simplified;
+ *  2. the original failing input, structurally reduced first and then its values simplified.
+ * Route 2 exists because fast-check shrinks values with every argument in place: a weight of
+ * [0.125, 0] may be what makes *those* shrunk values fail a label-smoothing bug, while the
+ * original input fails without any weight. Every candidate goes through `stillFails`.
+ */
+export async function minimiseArgs(
+  input: MinimiseInput,
+  stillFails: (candidate: RawArgs) => Promise<boolean>,
+  opts: MinimiseOptions & { representable?: (x: number) => boolean } = {},
+): Promise<MinimiseResult> {
+  const { shrunk, original } = input;
+  const maxTries = opts.maxTries ?? 400;
+  let tried = 0;
+  const tester = (budget: Budget) => async (c: RawArgs) => {
+    budget.left -= 1;
+    tried += 1;
+    return stillFails(c);
+  };
+  const representable = opts.representable ?? (() => true);
+  // structure first on both routes (a quarter of the budget each), then values on the smaller
+  const stepsA: string[] = [];
+  const budgetA = { left: Math.floor(maxTries / 4) };
+  const a = await structural(shrunk, tester(budgetA), budgetA, stepsA);
+  let best: MinimiseResult = { args: a, steps: stepsA, tried: 0, route: 'shrunk' };
+  if (original && JSON.stringify(original) !== JSON.stringify(shrunk)) {
+    const stepsB: string[] = [];
+    const budgetB = { left: Math.floor(maxTries / 4) };
+    const b = await structural(original, tester(budgetB), budgetB, stepsB);
+    if (smaller(b, a, 2)) best = { args: b, steps: stepsB, tried: 0, route: 'original' };
+  }
+  const valueBudget = { left: maxTries - tried };
+  const v = await values(best.args, tester(valueBudget), valueBudget, representable);
+  if (v !== best.args) {
+    best = { ...best, args: v, steps: [...best.steps, 'simpler values'] };
+    // simpler values may free more rows or columns (a tie that needed a third class, say)
+    const again = await structural(v, tester(valueBudget), valueBudget, best.steps);
+    if (again !== v) best = { ...best, args: await values(again, tester(valueBudget), valueBudget, representable) };
+  }
+  return { ...best, tried };
 }

@@ -44,11 +44,26 @@ export function describeSizes(args: Record<string, unknown>): string {
     .join(', ');
 }
 
+/** "then without weight, reduction; 1 row and 3 columns fewer; simpler values" */
+export function summariseSteps(steps: readonly string[]): string {
+  const fromOriginal = steps.includes('(from the first failing input)');
+  const args = steps.filter((s) => /^[a-z_]+$/.test(s));
+  const rows = steps.filter((s) => s.startsWith('row ')).length;
+  const cols = steps.filter((s) => s.startsWith('column ')).length;
+  const parts: string[] = [];
+  if (args.length) parts.push(`without ${args.join(', ')} (defaults)`);
+  const fewer = [rows ? `${rows} row${rows > 1 ? 's' : ''}` : '', cols ? `${cols} column${cols > 1 ? 's' : ''}` : ''].filter(Boolean);
+  if (fewer.length) parts.push(`${fewer.join(' and ')} fewer`);
+  if (steps.includes('simpler values')) parts.push('simpler values');
+  return `${fromOriginal ? 'reduced from the first failing input' : 'then'}: ${parts.join('; ')}; each step keeps the failure class`;
+}
+
 /** How the counterexample was made small: "values shrunk in 12 steps; dropped weight, row 1". */
 function shrinkNote(f: CaseFailure): string | null {
   const parts: string[] = [];
-  if (f.shrinks !== undefined) parts.push(`values shrunk in ${f.shrinks} step${f.shrinks === 1 ? '' : 's'}`);
-  if (f.minimised?.length) parts.push(`then dropped ${f.minimised.join(', ')} (the failure stays the same without them)`);
+  // reduced from the first failing input: fast-check's shrinking is not what made it small
+  if (f.shrinks !== undefined && !f.minimised?.includes('(from the first failing input)')) parts.push(`values shrunk in ${f.shrinks} step${f.shrinks === 1 ? '' : 's'}`);
+  if (f.minimised?.length) parts.push(summariseSteps(f.minimised));
   return parts.length ? parts.join('; ') : null;
 }
 

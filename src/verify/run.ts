@@ -272,6 +272,7 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
       const seed = hashSeed(opts.seed, `${op}/${regime.name}`);
       let death: CaseFailure | null = null;
       let shrinking = false;
+      let original: RawArgs | undefined;
       const prop = fc.asyncProperty(regime.arb, async (raw) => {
         if (adapter.ended) return true; // a dead implementation cannot be re-queried: stop judging
         const r = await checkCase(adapter, op, raw, ctx);
@@ -284,6 +285,7 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
           death ??= failureOf(op, regime.name, raw, r, dtype);
           return true;
         }
+        if (!shrinking) original = raw;
         shrinking = true; // from here on fast-check re-queries candidates while shrinking
         return false;
       });
@@ -294,15 +296,19 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
         let minimised: string[] | undefined;
         if (r && r.judgement.status === 'fail' && opts.minimise !== false) {
           const cls = r.judgement.cls;
-          const m = await minimiseArgs(raw, async (cand) => {
-            if (adapter.ended) return false;
-            const c = await checkCase(adapter, op, cand, ctx);
-            return c.judgement.status === 'fail' && c.judgement.cls === cls;
-          });
+          const m = await minimiseArgs(
+            { shrunk: raw, original },
+            async (cand) => {
+              if (adapter.ended) return false;
+              const c = await checkCase(adapter, op, cand, ctx);
+              return c.judgement.status === 'fail' && c.judgement.cls === cls;
+            },
+            { representable: dtype === 'float32' ? (x) => Math.fround(x) === x : undefined },
+          );
           if (m.steps.length && !adapter.ended) {
             raw = m.args;
             r = await checkCase(adapter, op, raw, ctx);
-            minimised = m.steps;
+            minimised = m.route === 'original' ? ['(from the first failing input)', ...m.steps] : m.steps;
           }
         }
         const f = r ? failureOf(op, regime.name, raw, r, dtype) : { op, source: regime.name, cls: 'wrong_value' as FailureClass, message: 'failed (the implementation ended while shrinking)', args: raw };
