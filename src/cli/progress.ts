@@ -39,7 +39,7 @@ export function heartbeat(title: string, stream: { write(s: string): unknown }, 
     last = t;
     const pct = state.total ? ` (${Math.floor((100 * state.done) / state.total)}%)` : '';
     try {
-      stream.write(`${title}: ${state.done}/${state.total} ${pct}, ${state.label}, ${Math.round((t - start) / 1000)} s\n`);
+      stream.write(`${title}: ${state.done}/${state.total}${pct}, ${state.label}, ${Math.round((t - start) / 1000)} s\n`);
     } catch {
       // a closed stderr must not end the run
     }
