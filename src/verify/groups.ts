@@ -21,7 +21,7 @@ export interface GroupReport {
   skipReasons: string[];
   /** set when the group was not played at all: why (declared unsupported, not float32-representable, the implementation ended) */
   notRun?: string;
-  /** the largest error / allowed over every judged case of the group, failing ones included (null: none judged) */
+  /** the largest error / allowed over every judged case of the group, failing ones included, tiny ones not (null: none) */
   worstRatio: number | null;
   worstMessage: string;
   /** wall-clock time of the group (implementation, reference and shrinking), ms */

@@ -89,7 +89,7 @@ export const LEGEND = [
   'golden case ("oracle:<id>"); a failing group shows its smallest failing input. "error / allowed" is the worst error of any',
   'judged case divided by the error a sound float algorithm may make there (≤ 1 passes; "inf": NaN or ±Infinity where a',
   'finite value is expected). "tiny": beyond that bound but tiny in absolute terms (underflow, flush-to-zero, an',
-  'intermediate overflowing at the top of the range); it passes unless --strict. "skipped": cases the reference could not',
+  'intermediate overflowing at the top of the range), counted apart; it passes unless --strict. "skipped": cases the reference could not',
   'judge (the exact value is too close to a rounding boundary for its precision cap), golden cases a float32',
   'implementation is not sent, and groups declared unsupported. "xfail": failures listed in the --expect file.',
 ].join('\n');

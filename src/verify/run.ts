@@ -75,7 +75,7 @@ export interface OpReport {
   tiny: number;
   failed: number;
   skipped: number;
-  /** the largest error / allowed over every judged case, failing ones included (0 when none was judged; Infinity for a NaN / ±Infinity mismatch) */
+  /** the largest error / allowed over every judged case, failing ones included, tiny ones not (they have their own count); 0 when none was judged; Infinity for a NaN / ±Infinity mismatch */
   worstRatio: number;
   worstMessage: string;
   /** one entry per regime and per golden case, stable names (docs/reports.md) */
@@ -227,8 +227,9 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
         group.tiny += 1;
         if (rep.tinyExamples.length < 3) rep.tinyExamples.push(failureOf(op, source, raw, r, dtype));
       } else (rep.failed += 1), (group.failed += 1);
-      // over every judged case, failing ones too: a failing op must not show 0.000
-      const ratio = judgedRatio(j);
+      // over every judged case, failing ones too (a failing op must not show 0.000); tiny results
+      // are beyond the strict bound by definition and have their own column
+      const ratio = j.status === 'tiny' ? null : judgedRatio(j);
       if (ratio !== null && ratio > rep.worstRatio) {
         rep.worstRatio = ratio;
         rep.worstMessage = j.message;
