@@ -140,12 +140,10 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, opts: Termin
 
   // failure blocks: unexpected failures first, then expected ones; at most maxFailures in full
   const ordered = orderFailures(rep);
-  const groupOf = (f: CaseFailure) => rep.ops.find((o) => o.op === f.op)?.groups.find((g) => g.name === f.source);
   for (const f of ordered.slice(0, maxFailures)) {
-    const g = groupOf(f);
-    const block = formatFailureBlock(f, spec, rep.strict, f.xfail ? 'XFAIL' : 'FAIL');
-    const [first, ...rest] = block.split('\n');
-    lines.push('', f.xfail ? yellow(first) : red(first), ...(g && g.kind === 'regime' ? [`  group: generated case ${g.cases} of ${rep.runs} failed (fast-check stops a group at its first failure)`] : []), ...rest);
+    // the same block as xent-oracle/vitest prints (only the colour differs)
+    const [first, ...rest] = formatFailureBlock(f, spec, rep.strict, f.xfail ? 'XFAIL' : 'FAIL').split('\n');
+    lines.push('', f.xfail ? yellow(first) : red(first), ...rest);
   }
   if (ordered.length > maxFailures) {
     const more = ordered.length - maxFailures;

@@ -27,7 +27,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { getSpec, isOpName, OP_NAMES, type OpName } from '../core/catalog.js';
-import { stringifyJson } from '../core/json.js';
 import { regimesFor } from '../core/regimes.js';
 import { fastEvaluator } from '../cli/verify.js';
 import { loadOracleCases } from '../oracles/load.js';
@@ -192,7 +191,7 @@ function toNested(v: unknown): unknown {
  * Judge one result exactly as verify judges a case: reference + κ (float64 fast path) +
  * judgeResult. Throws for an unknown op or arguments the op rejects (a mistake in the test).
  */
-export function judgeOracle(op: OpName, args: Record<string, unknown>, result: unknown, opts: MatchOracleOptions = {}): Judgement & { expected: unknown } {
+export function judgeOracle(op: OpName, args: Record<string, unknown>, result: unknown, opts: MatchOracleOptions = {}): Judgement & { expected: unknown; expectedDecimal: unknown } {
   // the type says OpName; plain-JS callers can still pass any string
   if (!isOpName(op)) throw new Error(`toMatchOracle: unknown op "${op}" (known: ${OP_NAMES.join(', ')})`);
   const dtype = opts.dtype ?? 'float64';
@@ -200,7 +199,7 @@ export function judgeOracle(op: OpName, args: Record<string, unknown>, result: u
   const ref = reference(op, args, { digits: 40, profile: opts.profile });
   const kappa = conditionNumbers(op, normalized, fastEvaluator);
   const j = judgeResult(op, normalized, ref, toNested(result), dtype, kappa, { strict: opts.strict });
-  return { ...j, expected: ref[dtype] };
+  return { ...j, expected: ref[dtype], expectedDecimal: ref.decimal };
 }
 
 export interface OracleMatchers<R = unknown> {
@@ -228,18 +227,15 @@ export function installOracleMatchers(): void {
         got: toNested(received),
       };
       const spec: ReplaySpec = { adapterArgs: [opts.module ?? '<your-module.mjs>', ...(opts.profile && opts.profile !== 'exact' ? ['--profile', opts.profile] : [])] };
+      f.expected = { decimal: j.expectedDecimal as never, rounded: j.expected as never };
+      f.mismatch = j.mismatch;
       return {
         pass,
+        // the CLI's failure block, word for word (report.ts)
         message: () =>
           pass
-            ? `expected the ${op} result not to match the oracle, but it does (${j.status}): ${j.message}`
-            : [
-                `${op} [${j.cls}]: ${j.message}`,
-                `  input:    ${stringifyJson(args)}`,
-                `  expected: ${stringifyJson(j.expected)}`,
-                `  got:      ${stringifyJson(f.got)}`,
-                `  replay:   ${replayCommand(f, spec, !!opts.strict)}`,
-              ].join('\n'),
+            ? `expected the ${op} result not to match the oracle, but it does (${j.status}): ${j.message}\n  replay:   ${replayCommand(f, spec, !!opts.strict)}`
+            : formatFailureBlock(f, spec, !!opts.strict),
         actual: f.got,
         expected: j.expected,
       };
