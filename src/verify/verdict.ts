@@ -8,6 +8,7 @@ import { FORMATS, ulpOf } from '../core/floats.js';
 import type { ReferenceResult } from '../reference/index.js';
 import { flatten } from './condition.js';
 import { summarizeMismatch, type Mismatch } from './mismatch.js';
+import { errorInWords } from './wording.js';
 import { K_COND, K_FLOOR, K_SUM, multiplierScale, policyFor } from './policy.js';
 
 export type Dtype = 'float64' | 'float32';
@@ -191,20 +192,21 @@ export function judgeResult(
     if (!worst || rank[e.status] > rank[worst.status] || (rank[e.status] === rank[worst.status] && e.ratio > worst.ratio)) worst = e;
   }
   const status = worst?.status ?? 'pass';
-  return { status, cls: worst?.cls ?? null, worst, elements: elements.length, message: describe(worst), mismatch: summarizeMismatch(elements) };
+  return { status, cls: worst?.cls ?? null, worst, elements: elements.length, message: describe(worst, dtype), mismatch: summarizeMismatch(elements) };
 }
 
-export function describe(e: ElementJudgement | null): string {
+export function describe(e: ElementJudgement | null, dtype: Dtype = 'float64'): string {
   if (!e) return 'no outputs';
   const at = e.path.length ? `[${e.path.join('][')}]` : '';
   const head = `output${at}: expected ${e.expected}, got ${fmtNum(e.got)}`;
   switch (e.cls) {
     case null:
-      return `${head} (${e.errUlp.toFixed(1)} ULP, allowed ${e.allowedUlp.toFixed(1)})`;
+      return `${head} (${errorInWords({ errAbs: e.errAbs, allowedAbs: e.allowed, exact: Number(e.expected), errUlp: e.errUlp, allowedUlp: e.allowedUlp, ratio: e.ratio }, dtype)})`;
     case 'wrong_value':
     case 'tiny_absolute': {
-      const rel = Number(e.expected) !== 0 ? e.errAbs / Math.abs(Number(e.expected)) : Infinity;
-      return `${head}: error ${e.errAbs.toExponential(2)} (${fmtUlp(e.errUlp)} ULP, relative ${rel.toExponential(2)}) > allowed ${fmtUlp(e.allowedUlp)} ULP${e.cls === 'tiny_absolute' ? ' — tiny in absolute terms (fails with --strict)' : ''}`;
+      // plain words (wording.ts): ULP for a normal value and a small error, the absolute error near zero, the relative error beyond that
+      const words = errorInWords({ errAbs: e.errAbs, allowedAbs: e.allowed, exact: Number(e.expected), errUlp: e.errUlp, allowedUlp: e.allowedUlp, ratio: e.ratio, tiny: e.cls === 'tiny_absolute' }, dtype);
+      return `${head}: ${words}`;
     }
     case 'nan_expected_finite':
       return `${head}: NaN where a finite value is expected`;
@@ -224,9 +226,4 @@ export function describe(e: ElementJudgement | null): string {
 function flattenStrings(v: unknown): string[] {
   if (Array.isArray(v)) return v.flatMap((x) => flattenStrings(x));
   return [String(v)];
-}
-
-function fmtUlp(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  return x >= 1e6 ? x.toExponential(2) : x.toFixed(1);
 }
