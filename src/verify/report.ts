@@ -85,13 +85,14 @@ export function formatFailureBlock(f: CaseFailure, spec: ReplaySpec, strict: boo
 }
 
 export const LEGEND = [
-  'How to read this: each op is played as case groups, one per regime of generated inputs (e.g. "scale 700") and one per',
-  'golden case ("oracle:<id>"); a failing group shows its smallest failing input. "error / allowed" is the worst error of any',
-  'judged case divided by the error a sound float algorithm may make there (≤ 1 passes; "inf": NaN or ±Infinity where a',
-  'finite value is expected). "tiny": beyond that bound but tiny in absolute terms (underflow, flush-to-zero, an',
-  'intermediate overflowing at the top of the range), counted apart; it passes unless --strict. "skipped": cases the reference could not',
-  'judge (the exact value is too close to a rounding boundary for its precision cap), golden cases a float32',
-  'implementation is not sent, and groups declared unsupported. "xfail": failures listed in the --expect file.',
+  'How to read this: each op is played as case groups, one per regime of generated inputs (e.g. "scale 700") and',
+  'one per golden case ("oracle:<id>"); a failing group shows its smallest failing input. "error / allowed" is the',
+  'worst error of the judged cases divided by the error a sound float algorithm may make there (≤ 1 passes; "inf":',
+  'NaN or ±Infinity where a finite value is expected). "tiny": beyond that bound but tiny in absolute terms',
+  '(underflow, flush-to-zero, an intermediate overflowing at the top of the range), counted apart; it passes unless',
+  '--strict. "skipped": cases the reference could not judge (the exact value is too close to a rounding boundary',
+  'for its precision cap), golden cases a float32 implementation is not sent, groups declared unsupported.',
+  '"xfail": failures listed in the --expect file.',
 ].join('\n');
 
 export interface TerminalOptions {
@@ -136,7 +137,8 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, opts: Termin
   const red = (s: string) => c(31, s);
   const yellow = (s: string) => c(33, s);
   const lines: string[] = [];
-  lines.push(`xent-oracle verify: ${rep.adapter.name} (${rep.adapter.dtype}), seed ${rep.seed}, ${rep.runs} cases per regime${rep.quick ? ', quick' : ''}${rep.strict ? ', strict' : ''}${rep.profile !== 'exact' ? `, profile ${rep.profile}` : ''}`);
+  const what = rep.runs === 0 ? 'given cases only' : `seed ${rep.seed}, ${rep.runs} cases per regime${rep.quick ? ', quick' : ''}`;
+  lines.push(`xent-oracle verify: ${rep.adapter.name} (${rep.adapter.dtype}), ${what}${rep.strict ? ', strict' : ''}${rep.profile !== 'exact' ? `, profile ${rep.profile}` : ''}`);
 
   // failure blocks: unexpected failures first, then expected ones; at most maxFailures in full
   const ordered = orderFailures(rep);
