@@ -222,6 +222,22 @@ describe('terminal report', () => {
   });
 });
 
+describe('docs/reports.md', () => {
+  it('its --expect example is a valid file (parser and schema/expect-1.schema.json) naming real groups', () => {
+    const doc = readFileSync(`${ROOT}/docs/reports.md`, 'utf8');
+    const i = doc.indexOf('```json\n{\n  "schema": "xent-oracle/expect@1"');
+    const text = doc.slice(doc.indexOf('\n', i) + 1, doc.indexOf('```', i + 7));
+    const entries = parseExpectFile(text, 'docs/reports.md');
+    expect(entries.length).toBe(3);
+    const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new (o: object) => { compile(s: object): (d: unknown) => boolean };
+    const validate = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(`${ROOT}/schema/expect-1.schema.json`, 'utf8')));
+    expect(validate(JSON.parse(text))).toBe(true);
+    expect(validate({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'softmax' }] })).toBe(false);
+    const groups = (op: OpName) => [...regimesFor(op, 'float64').map((r) => r.name), ...loadOracleCases().filter((c) => c.op === op).map((c) => `oracle:${c.id}`)];
+    expect(unknownGroups(entries, groups)).toEqual([]);
+  });
+});
+
 describe('heartbeat off a TTY', () => {
   it('one line at most every 10 s of the (injected) clock, none for a short run', () => {
     let t = 0;
