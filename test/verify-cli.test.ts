@@ -105,7 +105,8 @@ describe('verify on the example adapters', () => {
       [`node ${bin} verify examples/adapters/naive.mjs --quick --ops softmax --no-oracles | head -1`, 1],
     ] as const) {
       const r = spawnSync('bash', ['-c', `set -o pipefail; ${cmd}`], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-      expect(r.stderr, cmd).toBe('');
+      // nothing but (on a slow machine) heartbeat lines: no EPIPE, no stack trace
+      expect(r.stderr.split('\n').filter((l) => l && !/^verify: \d+\/\d+ \(\d+%\), .*, \d+ s$/.test(l)), cmd).toEqual([]);
       expect(r.status, cmd).toBe(code);
       expect(r.stdout.length).toBeGreaterThan(0);
     }
