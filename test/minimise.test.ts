@@ -10,7 +10,7 @@ import { baseImplementation, baseOps } from '../src/selftest/base.js';
 import { MATRIX_ENTRIES } from '../src/selftest/bugs.js';
 import { inProcessAdapter } from '../src/verify/adapter-inprocess.js';
 import { minimiseArgs } from '../src/verify/minimise.js';
-import { formatTerminal } from '../src/verify/report.js';
+import { formatTerminal, summariseSteps } from '../src/verify/report.js';
 import { runVerify, type VerifyReport } from '../src/verify/run.js';
 import type { OpName } from '../src/core/catalog.js';
 
@@ -43,6 +43,16 @@ describe('minimiseArgs', () => {
     expect(m.args.weight).toBeDefined();
     expect(await fails(m.args)).toBe(true);
     expect((m.args.logits as unknown[]).length).toBe(1);
+  });
+
+  it('halves wide rows first: one column out of 1000 in a few dozen candidates', async () => {
+    // fails while the row still holds a 7 (at column 613 of 1000)
+    const row = Array.from({ length: 1000 }, (_, j) => (j === 613 ? 7 : 0.5));
+    let calls = 0;
+    const m = await minimiseArgs({ shrunk: { logits: [row] } }, async (a) => (calls++, (a.logits as number[][])[0].includes(7)));
+    expect(m.args).toEqual({ logits: [[7]] });
+    expect(calls).toBeLessThan(60);
+    expect(summariseSteps(m.steps)).toBe('then: 999 columns fewer; each step keeps the failure class');
   });
 
   it('respects its budget of candidates', async () => {

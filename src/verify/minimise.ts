@@ -30,8 +30,8 @@ export interface MinimiseOptions {
   maxTries?: number;
 }
 
-/** Remove index i from an array. */
-const without = <T>(a: readonly T[], i: number): T[] => [...a.slice(0, i), ...a.slice(i + 1)];
+/** The entries of `a` whose index is not in `drop`. */
+const keep = <T>(a: readonly T[], drop: ReadonlySet<number>): T[] => a.filter((_, i) => !drop.has(i));
 
 /** Length of the batch: rows of the first matrix argument, or the length of the first vector argument. */
 function batchSize(args: RawArgs): number | null {
@@ -46,30 +46,47 @@ function classCount(args: RawArgs): number | null {
 }
 
 /**
- * Candidate with batch entry i removed from every argument that is indexed by the batch
- * (arrays as long as the batch: logits / x / probs rows, targets, per-sample grad_output or weight).
+ * Candidate with the batch entries `drop` removed from every argument that is indexed by the
+ * batch (arrays as long as the batch: logits / x / probs rows, targets, per-sample grad_output
+ * or weight).
  */
-function dropRow(args: RawArgs, i: number, n: number): RawArgs {
+function dropRows(args: RawArgs, drop: ReadonlySet<number>, n: number): RawArgs {
   // with a matrix argument (cross_entropy, nll_loss) `weight` is indexed by class, not by sample
   const classWeights = classCount(args) !== null;
   const out: RawArgs = {};
-  for (const [k, v] of Object.entries(args)) out[k] = Array.isArray(v) && v.length === n && !(k === 'weight' && classWeights) ? without(v, i) : v;
+  for (const [k, v] of Object.entries(args)) out[k] = Array.isArray(v) && v.length === n && !(k === 'weight' && classWeights) ? keep(v, drop) : v;
   return out;
 }
 
-/** Candidate with class j removed: column j of every matrix argument and entry j of class-indexed vectors (weight). */
-function dropColumn(args: RawArgs, j: number, c: number): RawArgs {
+/** Candidate with the classes `drop` removed: those columns of every matrix argument and entries of class-indexed vectors (weight). */
+function dropColumns(args: RawArgs, drop: ReadonlySet<number>, c: number): RawArgs {
   const out: RawArgs = {};
   const ignore = typeof args.ignore_index === 'number' ? args.ignore_index : -100;
+  // class-index targets follow their class to its new index (a target of a removed class moves to a neighbour)
+  const shift = (t: number) => t - [...drop].filter((j) => j < t || (j === t && t > 0)).length;
   for (const [k, v] of Object.entries(args)) {
-    if (Array.isArray(v) && Array.isArray(v[0])) out[k] = (v as unknown[][]).map((r) => (r.length === c ? without(r, j) : r));
+    if (Array.isArray(v) && Array.isArray(v[0])) out[k] = (v as unknown[][]).map((r) => (r.length === c ? keep(r, drop) : r));
     // next to a matrix argument, weight is indexed by class
-    else if (Array.isArray(v) && k === 'weight' && v.length === c) out[k] = without(v, j);
-    // class-index targets follow their class to its new index (a target of the removed class moves to a neighbour)
-    else if (Array.isArray(v) && k === 'target') out[k] = (v as unknown[]).map((t) => (typeof t === 'number' && t !== ignore && t >= j && t > 0 ? t - 1 : t));
+    else if (Array.isArray(v) && k === 'weight' && v.length === c) out[k] = keep(v, drop);
+    else if (Array.isArray(v) && k === 'target') out[k] = (v as unknown[]).map((t) => (typeof t === 'number' && t !== ignore && t >= 0 ? Math.max(0, shift(t)) : t));
     else out[k] = v;
   }
   return out;
+}
+
+const range = (a: number, b: number) => new Set(Array.from({ length: b - a }, (_, i) => a + i));
+
+/**
+ * Removal candidates along an axis of length n: the second half, the first half (so a row of
+ * 1000 classes needs ~10 steps, not 1000), then each single entry from the end.
+ */
+function* removals(n: number, what: string): Generator<[string, Set<number>]> {
+  if (n > 3) {
+    const h = Math.floor(n / 2);
+    yield [`${what}s ${h}..${n - 1} of ${n}`, range(h, n)];
+    yield [`${what}s 0..${h - 1} of ${n}`, range(0, h)];
+  }
+  for (let i = n - 1; i >= 0; i--) yield [`${what} ${i} of ${n}`, new Set([i])];
 }
 
 function* candidates(args: RawArgs): Generator<[string, RawArgs]> {
@@ -80,9 +97,9 @@ function* candidates(args: RawArgs): Generator<[string, RawArgs]> {
     }
   }
   const n = batchSize(args);
-  if (n !== null && n > 1) for (let i = n - 1; i >= 0; i--) yield [`row ${i} of ${n}`, dropRow(args, i, n)];
+  if (n !== null && n > 1) for (const [step, drop] of removals(n, 'row')) yield [step, dropRows(args, drop, n)];
   const c = classCount(args);
-  if (c !== null && c > 1) for (let j = c - 1; j >= 0; j--) yield [`column ${j} of ${c}`, dropColumn(args, j, c)];
+  if (c !== null && c > 1) for (const [step, drop] of removals(c, 'column')) yield [step, dropColumns(args, drop, c)];
 }
 
 /** Greedy structural pass to a fixed point: take the first candidate that still fails, start over from it. */

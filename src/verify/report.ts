@@ -48,8 +48,14 @@ export function describeSizes(args: Record<string, unknown>): string {
 export function summariseSteps(steps: readonly string[]): string {
   const fromOriginal = steps.includes('(from the first failing input)');
   const args = steps.filter((s) => /^[a-z_]+$/.test(s));
-  const rows = steps.filter((s) => s.startsWith('row ')).length;
-  const cols = steps.filter((s) => s.startsWith('column ')).length;
+  // "row 3 of 4" removes one; "rows 2..3 of 4" a range
+  const count = (what: string) =>
+    steps.reduce((acc, s) => {
+      const m = new RegExp(`^${what}s (\\d+)\\.\\.(\\d+) of`).exec(s);
+      return acc + (m ? Number(m[2]) - Number(m[1]) + 1 : s.startsWith(`${what} `) ? 1 : 0);
+    }, 0);
+  const rows = count('row');
+  const cols = count('column');
   const parts: string[] = [];
   if (args.length) parts.push(`without ${args.join(', ')} (defaults)`);
   const fewer = [rows ? `${rows} row${rows > 1 ? 's' : ''}` : '', cols ? `${cols} column${cols > 1 ? 's' : ''}` : ''].filter(Boolean);
