@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, inflateSync } from 'node:zlib';
+import { errorShort, ratioText } from '../dist/verify/wording.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'dist/cli/bin.js');
@@ -43,13 +44,6 @@ function parseArgs(argv) {
 // non-finite numbers travel as "NaN" / "Infinity" / "-Infinity" strings (src/core/json.ts)
 const revive = (_k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v);
 
-function fmtUlp(x) {
-  if (x === null || x === undefined) return '–';
-  if (!Number.isFinite(x)) return String(x);
-  if (x >= 1e5) return x.toExponential(1).replace('e+', 'e');
-  return x >= 10 ? x.toFixed(0) : x.toPrecision(2);
-}
-
 const md = (s) => String(s).replace(/\|/g, '\\|');
 
 function summarise(ex, rep, seconds) {
@@ -65,7 +59,7 @@ function summarise(ex, rep, seconds) {
     lines.push('| op | sweep | breaks at | what | bracket (bisection) |', '|---|---|---|---|---|');
     for (const t of thr) {
       const sweep = rep.ops.find((o) => o.op === t.op).sweeps.find((s) => s.id === t.sweep);
-      const what = t.what === 'wrong value' ? `out of bound: ${md(t.message.match(/\(([^)]*ULP[^)]*)\)/)?.[1] ?? '')}` : { nan: 'NaN', '+inf': '+Infinity', '-inf': '−Infinity', error: 'error reply', 'wrong special': 'wrong special value' }[t.what] ?? t.what;
+      const what = t.what === 'wrong value' ? `out of bound: ${md(t.message.match(/leaves its error bound \((.*)\) (?:from|at|already)/)?.[1] ?? '')}` : { nan: 'NaN', '+inf': '+Infinity', '-inf': '−Infinity', error: 'error reply', 'wrong special': 'wrong special value' }[t.what] ?? t.what;
       const at = t.message.match(/(?:from|at|already at) (.+?) on \(/)?.[1] ?? t.message.match(/already at (.+?), the first point/)?.[1] ?? String(t.at);
       const bracket = !t.bracket
         ? t.message.includes('at every point') ? 'broken at every point' : 'broken at the first point'
@@ -84,8 +78,8 @@ function summarise(ex, rep, seconds) {
     .filter((o) => o.worst && o.worst.status === 'fail')
     .sort((a, b) => b.worst.ratio - a.worst.ratio)
     .slice(0, 3)
-    .map((o) => `\`${o.op}\` ${fmtUlp(o.worst.errUlp)} ULP (${o.worst.ratio.toPrecision(2)}× its bound)`);
-  if (worst.length) lines.push(`Largest finite errors: ${worst.join(', ')}.`, '');
+    .map((o) => `\`${o.op}\` ${errorShort(o.worst, rep.adapter.dtype)}`);
+  if (worst.length) lines.push(`Largest finite errors (error / allowed): ${worst.join(', ')}.`, '');
   const g = rep.gradients;
   if (g.length) {
     const bad = g.filter((x) => x.fd && !x.fd.ok);
@@ -94,7 +88,7 @@ function summarise(ex, rep, seconds) {
     lines.push(`Gradients: ${g.length} points; the backward op ${bad.length ? `disagrees with finite differences of the implementation's own forward op at ${bad.length} (${badOps.map((o) => `\`${o}\``).join(', ')})` : "agrees with finite differences of the implementation's own forward op everywhere"}${skipped ? `; ${skipped} not checkable (${[...new Set(g.filter((x) => !x.fd).map((x) => x.fdSkipped))].map(md).join('; ')})` : ''}.`, '');
   }
   if (rep.bce) {
-    const v = rep.bce.verdicts.map((x) => `${x.op}${x.target === null ? '' : ` (y = ${x.target})`} ${x.status} (${fmtUlp(x.errUlp)} ULP)`).join(', ');
+    const v = rep.bce.verdicts.map((x) => `${x.op}${x.target === null ? '' : ` (y = ${x.target})`} ${x.status} (error / allowed ${ratioText(x.ratio ?? null)})`).join(', ');
     lines.push(`BCE plot: ${md(rep.bce.note)}${v ? ` Verdicts: ${v}.` : ''}`, '');
   }
   return lines.join('\n');

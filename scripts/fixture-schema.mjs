@@ -1,4 +1,5 @@
-// Generates the op-dependent parts of schema/fixture-1.schema.json from the op records: the
+// Generates the op-dependent parts of schema/fixture-1.schema.json (and the op enum of
+// schema/verify-report-2.schema.json) from the op records: the
 // `op` enum, one `args*` definition per distinct argument schema (each record's
 // `argsSchema`) and the if/then rules that pick an op's args schema. The rest of the file (the
 // fixture envelope, numbers, decimals) is kept as it is.
@@ -35,14 +36,39 @@ definitions.case = caseDef;
 schema.definitions = definitions;
 const text = `${JSON.stringify(schema, null, 2)}\n`;
 
+// the verify report's op enum ($defs/op of schema/verify-report-2.schema.json)
+const reportPath = `${root}/schema/verify-report-2.schema.json`;
+const reportCurrent = readFileSync(reportPath, 'utf8');
+const report = JSON.parse(reportCurrent);
+report.$defs.op.enum = RECORDS.map((r) => r.name);
+const reportText = `${JSON.stringify(report, null, 2)}\n`;
+
+// the --expect file's op enum (schema/expect-1.schema.json)
+const expectPath = `${root}/schema/expect-1.schema.json`;
+const expectCurrent = readFileSync(expectPath, 'utf8');
+const expectSchema = JSON.parse(expectCurrent);
+expectSchema.properties.expected_failures.items.properties.op.enum = RECORDS.map((r) => r.name);
+const expectText = `${JSON.stringify(expectSchema, null, 2)}\n`;
+
+const outputs = [
+  [path, current, text, `${RECORDS.length} ops, ${byName.size} argument schemas`],
+  [reportPath, reportCurrent, reportText, `${RECORDS.length} ops`],
+  [expectPath, expectCurrent, expectText, `${RECORDS.length} ops`],
+];
 if (process.argv.includes('--check')) {
-  if (text !== current) {
-    console.error('schema/fixture-1.schema.json is out of date with the op records: run `npm run schema:update`');
-    process.exit(1);
+  let stale = false;
+  for (const [p, now, want] of outputs) {
+    const name = p.slice(root.length).replace(/^\/+/, '');
+    if (now !== want) {
+      console.error(`${name} is out of date with the op records: run \`npm run schema:update\``);
+      stale = true;
+    } else console.log(`${name} matches the op records`);
   }
-  console.log('schema/fixture-1.schema.json matches the op records');
+  if (stale) process.exit(1);
 } else {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
-  console.log(`wrote schema/fixture-1.schema.json (${RECORDS.length} ops, ${byName.size} argument schemas)`);
+  for (const [p, , want, what] of outputs) {
+    writeFileSync(`${p}.tmp`, want);
+    renameSync(`${p}.tmp`, p);
+    console.log(`wrote ${p.slice(root.length).replace(/^\/+/, '')} (${what})`);
+  }
 }

@@ -2,7 +2,7 @@
  * Generated files stay in step with what generates them: each has one command that rewrites it
  * and a --check mode that fails here when it drifts (oracles/ is checked in oracles.test.ts).
  *   docs/ops.md                 npm run docs:ops       (scripts/ops-doc.mjs, from the op records)
- *   schema/fixture-1.schema.json  npm run schema:update  (scripts/fixture-schema.mjs, from the op records)
+ *   schema/*.schema.json (op enums, args)  npm run schema:update  (scripts/fixture-schema.mjs, from the op records)
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';

@@ -10,6 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { baseImplementation } from '../src/selftest/bugs.js';
 import { baseOps } from '../examples/adapters/correct.mjs';
 import { describeOracle, formatFailure, installOracleMatchers, judgeOracle } from '../src/vitest/index.js';
+import type { OpName } from '../src/ops/registry.js';
+import { fastEvaluator } from '../src/ops/evaluate.js';
+import { inProcessAdapter } from '../src/verify/adapter-inprocess.js';
+import { formatTerminal } from '../src/verify/report.js';
+import { runVerify } from '../src/verify/run.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const VITEST = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
@@ -43,9 +48,9 @@ describe('examples/vitest (child vitest)', () => {
     expect(out).toMatch(/FAIL softmax \/ [^\n]+ \[nan_expected_finite\]/);
     expect(out).toMatch(/FAIL log_softmax \/ [^\n]+ \[inf_expected_finite\]/);
     expect(out).toContain(`replay:   npx xent-oracle verify examples/vitest/buggy-softmax.mjs --case '{"op":"log_softmax","args":`);
-    expect(out).toMatch(/\(shrunk in \d+ steps; fast-check seed \d+, path [\d:]+\)/);
-    // the matcher's failure
-    expect(out).toContain('softmax [nan_expected_finite]: output[0][0]: expected 1, got NaN');
+    expect(out).toMatch(/\((values shrunk in \d+ steps?|reduced from the first failing input)/);
+    // the matcher's failure: the same block
+    expect(out).toContain('FAIL softmax / toMatchOracle [nan_expected_finite]\n  output[0][0]: expected 1, got NaN');
   });
 });
 
@@ -88,8 +93,15 @@ describe('toMatchOracle', () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toContain('softmax [nan_expected_finite]: output[0][0]: expected 1, got NaN');
-    expect(message).toContain(`replay:   npx xent-oracle verify my.mjs --case '{"op":"softmax","args":{"logits":[[1000,0]]}}'`);
+    expect(message.split('\n')).toEqual([
+      'FAIL softmax / toMatchOracle [nan_expected_finite]',
+      '  output[0][0]: expected 1, got NaN: NaN where a finite value is expected',
+      '  Mismatched elements: 1 / 2 (50.0%), 1 of them non-finite',
+      '  input:    {"logits":[[1000,0]]}  (logits [1][2])',
+      '  expected: [[1,0]]',
+      '  got:      [["NaN",0]]',
+      `  replay:   npx xent-oracle verify my.mjs --case '{"op":"softmax","args":{"logits":[[1000,0]]}}'`,
+    ]);
   });
 
   it('wrong shapes and special values are classified like verify', () => {
@@ -99,22 +111,42 @@ describe('toMatchOracle', () => {
   });
 
   it('a mistake in the test (unknown op, invalid args) throws instead of failing the match', () => {
-    expect(() => judgeOracle('softmaxx', { logits: [[1]] }, [[1]])).toThrow(/unknown op "softmaxx"/);
+    // a type error in TypeScript (test/types/vitest-types.ts); plain JS gets the runtime check
+    expect(() => judgeOracle('softmaxx' as OpName, { logits: [[1]] }, [[1]])).toThrow(/unknown op "softmaxx"/);
     expect(() => judgeOracle('softmax', { logits: [] }, [])).toThrow(/logits/);
   });
 
   it('formatFailure renders the CLI block', () => {
     const text = formatFailure(
-      { op: 'softmax', source: 'scale 1', cls: 'wrong_value', message: 'output[0][0]: …', args: { logits: [[1, 2]] }, shrinks: 2, seed: 7, path: '0:1' },
+      { op: 'softmax', source: 'scale 1', cls: 'wrong_value', message: 'output[0][0]: …', args: { logits: [[1, 2]] }, shrinks: 2, minimised: ['weight', 'row 1 of 2'] },
       { adapterArgs: ['impl.mjs'] },
       true,
     );
     expect(text.split('\n')).toEqual([
       'FAIL softmax / scale 1 [wrong_value]',
       '  output[0][0]: …',
-      '  input:    {"logits":[[1,2]]}',
-      '  (shrunk in 2 steps; fast-check seed 7, path 0:1)',
+      '  input:    {"logits":[[1,2]]}  (logits [1][2])',
+      '  (values shrunk in 2 steps; then: without weight (defaults); 1 row fewer; each step keeps the failure class)',
       `  replay:   npx xent-oracle verify impl.mjs --case '{"op":"softmax","args":{"logits":[[1,2]]}}' --strict`,
     ]);
+  });
+});
+
+describe('xent-oracle/vitest says what the CLI says', () => {
+  it('describeOracle failure text is the CLI terminal block, and the matcher agrees with verify on each failing case', async () => {
+    const impl = { name: 'no-shift', dtype: 'float64' as const, ops: { softmax: (a: { logits: number[][] }) => a.logits.map((r) => { const e = r.map(Math.exp); const s = e.reduce((x, y) => x + y, 0); return e.map((x) => x / s); }) } };
+    const adapter = inProcessAdapter(impl);
+    const rep = await runVerify(adapter, { ops: ['softmax'], seed: 1, runs: 5, quick: true, strict: false, evaluator: fastEvaluator, fixedCases: [] });
+    await adapter.close();
+    const spec = { adapterArgs: ['impl.mjs'] };
+    const terminal = formatTerminal(rep, spec, { maxFailures: 100 });
+    const failures = rep.ops[0].failures;
+    expect(failures.length).toBeGreaterThan(0);
+    for (const f of failures) {
+      expect(terminal).toContain(formatFailure(f, spec, false));
+      // the matcher's verdict on the same case is verify's
+      const j = judgeOracle('softmax', f.args, impl.ops.softmax(f.args as { logits: number[][] }));
+      expect([j.status, j.cls, j.message]).toEqual(['fail', f.cls, f.message]);
+    }
   });
 });

@@ -136,8 +136,9 @@ function panel(ps: PanelSpec, i: number, col: number, row: number): vega.GroupMa
   const log = pts.every((p) => p.param > 0);
   const data = pts.map((p) => ({
     x: round4(p.param),
-    y: p.errUlp !== null && Number.isFinite(p.errUlp) ? round4(Math.max(p.errUlp, FLOOR)) : null,
-    b: p.allowedUlp !== null && Number.isFinite(p.allowedUlp) && p.allowedUlp > 0 ? round4(p.allowedUlp) : null,
+    // error / allowed: one scale for every op and every point, and the bound is the line at 1
+    y: p.ratio !== null && Number.isFinite(p.ratio) ? round4(Math.max(p.ratio, FLOOR)) : null,
+    b: 1,
   }));
   const finite = data.flatMap((d) => [d.y ?? 0, d.b ?? 0]);
   const yMax = Math.max(10, ...finite) * 4;
@@ -162,7 +163,7 @@ function panel(ps: PanelSpec, i: number, col: number, row: number): vega.GroupMa
     ],
     axes: [
       { orient: 'bottom', scale: 'x', title: s.paramName, tickCount: 5, format: log ? '.0e' : 'd', labelFontSize: 9, titleFontSize: 10, labelOverlap: true },
-      { orient: 'left', scale: 'y', title: 'error (ULP)', tickCount: 5, format: '.0e', labelFontSize: 9, titleFontSize: 10, labelOverlap: true, grid: true, gridOpacity: 0.25 },
+      { orient: 'left', scale: 'y', title: 'error / allowed', tickCount: 5, format: '.0e', labelFontSize: 9, titleFontSize: 10, labelOverlap: true, grid: true, gridOpacity: 0.25 },
     ],
     title: { text: ps.title, fontSize: 11, offset: 14, anchor: 'start' },
     clip: false,

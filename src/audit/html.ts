@@ -3,7 +3,8 @@
  * a Content-Security-Policy forbids every fetch). Everything taken from the report is escaped.
  */
 import { bceChartSvg, cellClass, CELL_COLORS, CELL_LABELS, opChartSvg, type CellClass } from './charts.js';
-import { fmtUlp, type AuditReport, type AuditSweep, type OpAudit } from './run.js';
+import { errorShort, ratioText } from '../verify/wording.js';
+import { type AuditReport, type AuditSweep, type OpAudit } from './run.js';
 import { formatParam } from '../ops/lib/sweeps.js';
 
 export function esc(v: unknown): string {
@@ -43,10 +44,10 @@ function verdictCell(o: OpAudit): string {
 
 function summaryTable(rep: AuditReport): string {
   const rows = rep.ops.map((o) => {
-    const worst = o.worst ? `${esc(fmtUlp(o.worst.errUlp))} ULP (${esc(o.worst.ratio.toPrecision(2))}× bound${o.worst.status === 'tiny' ? ', tiny absolute' : ''})` : '–';
+    const worst = o.worst ? esc(errorShort({ ...o.worst, tiny: o.worst.status === 'tiny' }, rep.adapter.dtype)) : '–';
     return `<tr><td><a href="#${anchor(o.op)}"><code>${esc(o.op)}</code></a></td><td>${verdictCell(o)}</td><td>${esc(o.summary)}</td><td class="n">${worst}</td><td class="n">${o.counts.points}</td><td class="n">${o.counts.broken}</td></tr>`;
   });
-  return `<table><thead><tr><th>op</th><th>verdict</th><th>where it breaks</th><th>worst finite error</th><th>points</th><th>broken</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table><thead><tr><th>op</th><th>verdict</th><th>where it breaks</th><th>worst error / allowed (finite results)</th><th>points</th><th>broken</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function thresholdsTable(rep: AuditReport): string {
@@ -113,7 +114,7 @@ function gradientsSection(rep: AuditReport): string {
       : `<span class="small">not checked: ${esc(g.fdSkipped ?? '')}</span>`;
     const r = g.reference;
     const refOk = r.status === 'pass' || r.status === 'tiny';
-    const ref = `<span class="${refOk ? 'ok' : 'bad'}">${esc(r.status)}</span> ${esc(fmtUlp(r.errUlp))} ULP / ${esc(fmtUlp(r.allowedUlp))} allowed<div class="small">${esc(r.message)}</div>`;
+    const ref = `<span class="${refOk ? 'ok' : 'bad'}">${esc(r.status)}</span>, error / allowed ${esc(ratioText(r.ratio))}<div class="small">${esc(r.message)}</div>`;
     return `<tr><td><code>${esc(g.op)}</code></td><td>${esc(g.point)}</td><td>${fd}</td><td>${ref}</td></tr>`;
   });
   return `<p>The backward op against Ridders finite differences of the implementation's own forward op (<code>gradcheck</code>, fast mode: a random projection uᵀJv, the full Jacobian when it disagrees), and against the correctly rounded reference (verify's verdict).</p>
@@ -125,10 +126,10 @@ async function bceSection(rep: AuditReport): Promise<string> {
   if (!b) return '<p>Not computed.</p>';
   const svg = await bceChartSvg(b);
   const rows = b.verdicts.map(
-    (v) => `<tr><td><code>${esc(v.op)}</code>${v.target === null ? '' : ` (y = ${v.target})`}</td><td>${esc(v.status)}</td><td class="n">${esc(fmtUlp(v.errUlp))}</td><td class="n">${esc(fmtUlp(v.allowedUlp))}</td><td class="small">${esc(v.message)}</td></tr>`,
+    (v) => `<tr><td><code>${esc(v.op)}</code>${v.target === null ? '' : ` (y = ${v.target})`}</td><td>${esc(v.status)}</td><td class="n">${esc(ratioText(v.ratio ?? null))}</td><td class="small">${esc(v.message)}</td></tr>`,
   );
   return `<p>Binary cross-entropy J(w) = −y·log φ − (1 − y)·log(1 − φ) for y = 1 and y = 0 against the sigmoid output φ(z), z from −5 to 5 (101 points). ${esc(b.note)}</p>
-<figure>${svg}</figure>${rows.length ? `<table><thead><tr><th>call</th><th>verdict</th><th>error (ULP)</th><th>allowed (ULP)</th><th>worst element</th></tr></thead><tbody>${rows.join('')}</tbody></table>` : ''}`;
+<figure>${svg}</figure>${rows.length ? `<table><thead><tr><th>call</th><th>verdict</th><th>error / allowed</th><th>worst element</th></tr></thead><tbody>${rows.join('')}</tbody></table>` : ''}`;
 }
 
 function worstSection(rep: AuditReport): string {
@@ -175,7 +176,7 @@ ${summaryTable(rep)}
 <p class="small">The parameter at which the behaviour changes, refined by bisection between the last good and the first bad sweep point (to ~4 significant digits) for continuous sweeps.</p>
 ${thresholdsTable(rep)}
 <h2 id="charts">Error against the sweep parameter</h2>
-<p class="small">Blue: the error of the worst element in ULP at the exact value (log scale; exact results drawn at 0.01). Dashed grey: the allowed bound. The strip above each panel: the status of each point. Red dotted rules: thresholds.</p>
+<p class="small">Blue: error / allowed of the worst element (log scale; exact results drawn at 0.01; above 1 the point is out of its bound). Dashed grey: the bound (1). The strip above each panel: the status of each point. Red dotted rules: thresholds.</p>
 ${legend()}
 ${charts.join('\n')}
 <h2 id="map">Where NaN and ±Infinity appear</h2>

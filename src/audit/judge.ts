@@ -34,6 +34,10 @@ export interface PointEval {
   errUlp: number | null;
   /** the allowed error of that element in ULP */
   allowedUlp: number | null;
+  /** the same element's absolute error and allowed absolute error, and its exact value (for plain words near zero) */
+  errAbs: number | null;
+  allowedAbs: number | null;
+  exact: number | null;
   /** error / allowed (≤ 1 passes) */
   ratio: number | null;
   /** |got − exact| / |exact| of that element (null when the exact value is 0 or not finite) */
@@ -138,7 +142,7 @@ export async function judgePoint(ctx: JudgeContext, op: OpName, raw: RawArgs, ke
   ctx.stats.adapterMs += ms ?? 0;
   ctx.stats.referenceMs += elapsed - (ms ?? 0);
   const base: PointEval = {
-    status: 'pass', cls: null, errUlp: null, allowedUlp: null, ratio: null, relErr: null,
+    status: 'pass', cls: null, errUlp: null, allowedUlp: null, errAbs: null, allowedAbs: null, exact: null, ratio: null, relErr: null,
     nan: 0, posInf: 0, negInf: 0, expectedNonFinite: 0, broken: false, edge: false, what: null, message: r.judgement.message, ms, path: null,
   };
   if (r.skipped) return { ...base, status: 'skip' };
@@ -147,9 +151,12 @@ export async function judgePoint(ctx: JudgeContext, op: OpName, raw: RawArgs, ke
   if (j.worst) {
     out.errUlp = j.worst.errUlp;
     out.allowedUlp = j.worst.allowedUlp;
+    out.errAbs = Number.isFinite(j.worst.errAbs) ? j.worst.errAbs : null;
+    out.allowedAbs = j.worst.allowed;
     out.ratio = j.worst.ratio;
     out.path = j.worst.path;
     const exact = Number(j.worst.expected);
+    out.exact = Number.isFinite(exact) ? exact : null;
     out.relErr = Number.isFinite(exact) && exact !== 0 && Number.isFinite(j.worst.errAbs) ? j.worst.errAbs / Math.abs(exact) : null;
   }
   if (r.ref) {

@@ -14,7 +14,8 @@ import type { Adapter, AdapterInfo, DeviceInfo } from '../verify/adapter.js';
 import { describeDevice } from '../verify/device.js';
 import type { Float64Evaluator } from '../verify/condition.js';
 import { shellQuote } from '../verify/report.js';
-import type { FailureClass } from '../verify/verdict.js';
+import type { Dtype, FailureClass } from '../verify/verdict.js';
+import { errorInWords, errorShort } from '../verify/wording.js';
 import { bcePlot, type BcePlot } from './bceplot.js';
 import { fdCheck, FdSkip, type FdResult } from './gradients.js';
 import { judgePoint, type BreakKind, type JudgeContext, type PointEval } from './judge.js';
@@ -71,7 +72,11 @@ export interface OpAudit {
   verdict: 'stable' | 'breaks' | 'not run';
   summary: string;
   /** the finite point with the largest error / allowed ratio */
-  worst: { sweep: SweepId; param: number; errUlp: number; allowedUlp: number; ratio: number; relErr: number | null; status: string } | null;
+  worst: {
+    sweep: SweepId; param: number; errUlp: number; allowedUlp: number; ratio: number; relErr: number | null; status: string;
+    /** absolute error, allowed absolute error and exact value of that element (plain words near zero) */
+    errAbs: number | null; allowedAbs: number | null; exact: number | null;
+  } | null;
   counts: { points: number; pass: number; tiny: number; fail: number; skip: number; broken: number; edge: number };
   sweeps: AuditSweep[];
   notes: string[];
@@ -158,7 +163,7 @@ const BISECT_MAX = 40;
 const REFINE_MAX = 4;
 const REPLAY_MAX_CHARS = 4000;
 
-function phrase(what: BreakKind | null, p: PointEval): string {
+function phrase(what: BreakKind | null, p: PointEval, dtype: Dtype): string {
   switch (what) {
     case 'nan':
       return 'returns NaN';
@@ -173,7 +178,7 @@ function phrase(what: BreakKind | null, p: PointEval): string {
     case 'error':
       return 'replies with an error';
     case 'wrong value':
-      return `leaves its error bound (${fmtUlp(p.errUlp)} ULP > ${fmtUlp(p.allowedUlp)} allowed)`;
+      return `leaves its error bound (${errorInWords({ ...p, allowedAbs: p.allowedAbs }, dtype)})`;
     default:
       return 'breaks';
   }
@@ -199,6 +204,9 @@ function toPoint(param: number, e: PointEval): AuditPoint {
     ...rest,
     errUlp: sig4(e.errUlp),
     allowedUlp: sig4(e.allowedUlp),
+    errAbs: sig4(e.errAbs),
+    allowedAbs: sig4(e.allowedAbs),
+    exact: sig4(e.exact),
     ratio: sig4(e.ratio),
     relErr: sig4(e.relErr),
     ms: e.ms === null ? null : Number(e.ms.toFixed(3)),
@@ -264,7 +272,7 @@ async function auditSweep(ctx: Ctx, op: OpName, sweep: Sweep, extraGrid: number[
     out.thresholds.push({
       op, sweep: sweep.id, kind: st === 'bad' ? 'break' : 'edge', at: first.param, bracket: null, refined: false, evaluations: 0, what: first.e.what,
       detail: first.e.message,
-      message: `${op} ${phrase(first.e.what, first.e)}${st === 'edge' ? ' (edge overflow)' : ''} ${all ? `at every point, from ${sweep.describe(first.param)} on` : `already at ${sweep.describe(first.param)}, the first point`} ${suffix}`,
+      message: `${op} ${phrase(first.e.what, first.e, ctx.dtype)}${st === 'edge' ? ' (edge overflow)' : ''} ${all ? `at every point, from ${sweep.describe(first.param)} on` : `already at ${sweep.describe(first.param)}, the first point`} ${suffix}`,
     });
     if (st === 'bad') worst.push(caseOf(first.param, first.e, all ? 'broken at every point' : 'broken at the first point'));
   }
@@ -299,9 +307,9 @@ async function auditSweep(ctx: Ctx, op: OpName, sweep: Sweep, extraGrid: number[
     const at = bad;
     const message =
       kind === 'break'
-        ? `${op} ${phrase(badEval.what, badEval)} from ${sweep.describe(at, 6)} on ${suffix}`
+        ? `${op} ${phrase(badEval.what, badEval, ctx.dtype)} from ${sweep.describe(at, 6)} on ${suffix}`
         : kind === 'edge'
-          ? `${op} ${phrase(badEval.what, badEval)} from ${sweep.describe(at, 6)} on, where the exact value is near the top of the range (edge overflow) ${suffix}`
+          ? `${op} ${phrase(badEval.what, badEval, ctx.dtype)} from ${sweep.describe(at, 6)} on, where the exact value is near the top of the range (edge overflow) ${suffix}`
           : `${op} is within its bound again from ${sweep.describe(at, 6)} on ${suffix}`;
     out.thresholds.push({
       op, sweep: sweep.id, kind, at, bracket: [good, bad], refined: refine, evaluations, what: kind === 'recover' ? prev.e.what : badEval.what,
@@ -312,7 +320,7 @@ async function auditSweep(ctx: Ctx, op: OpName, sweep: Sweep, extraGrid: number[
   return { sweep: out, worst };
 }
 
-function summarise(op: OpName, sweeps: AuditSweep[]): Pick<OpAudit, 'verdict' | 'summary' | 'worst' | 'counts'> {
+function summarise(op: OpName, sweeps: AuditSweep[], dtype: Dtype): Pick<OpAudit, 'verdict' | 'summary' | 'worst' | 'counts'> {
   const counts = { points: 0, pass: 0, tiny: 0, fail: 0, skip: 0, broken: 0, edge: 0 };
   let worst: OpAudit['worst'] = null;
   for (const s of sweeps) {
@@ -322,7 +330,7 @@ function summarise(op: OpName, sweeps: AuditSweep[]): Pick<OpAudit, 'verdict' | 
       if (p.broken) counts.broken++;
       if (p.edge) counts.edge++;
       if (p.ratio !== null && Number.isFinite(p.ratio) && p.errUlp !== null && p.allowedUlp !== null && (!worst || p.ratio > worst.ratio)) {
-        worst = { sweep: s.id, param: p.param, errUlp: p.errUlp, allowedUlp: p.allowedUlp, ratio: p.ratio, relErr: p.relErr, status: p.status };
+        worst = { sweep: s.id, param: p.param, errUlp: p.errUlp, allowedUlp: p.allowedUlp, ratio: p.ratio, relErr: p.relErr, status: p.status, errAbs: p.errAbs, allowedAbs: p.allowedAbs, exact: p.exact };
       }
     }
   }
@@ -333,8 +341,8 @@ function summarise(op: OpName, sweeps: AuditSweep[]): Pick<OpAudit, 'verdict' | 
     const w = !worst
       ? ''
       : worst.ratio <= 1
-        ? `; worst error ${fmtUlp(worst.errUlp)} ULP, ${(worst.ratio * 100).toPrecision(2)}% of its bound`
-        : `; worst error ${fmtUlp(worst.errUlp)} ULP, ${worst.ratio.toPrecision(2)}× its bound but tiny in absolute terms (verify passes it unless --strict)`;
+        ? `; worst ${errorInWords(worst, dtype)}`
+        : `; worst ${errorInWords({ ...worst, tiny: true }, dtype)}`;
     return { verdict: 'stable', summary: `stable on every sweep${counts.tiny ? ` (${counts.tiny} tiny-absolute or edge-overflow point${counts.tiny > 1 ? 's' : ''})` : ''}${w}${edgeNote}`, worst, counts };
   }
   return { verdict: 'breaks', summary: breaks.map((t) => t.message.replace(`${op} `, '')).join('; ') + edgeNote, worst, counts };
@@ -377,7 +385,7 @@ export async function runAudit(adapter: Adapter, opts: AuditOptions): Promise<Au
       worstCases.push(...r.worst);
       if (adapter.ended) break;
     }
-    Object.assign(audit, summarise(op, audit.sweeps));
+    Object.assign(audit, summarise(op, audit.sweeps, dtype));
     if (adapter.ended) {
       audit.notes.push(`the implementation ended during this op: ${adapter.ended}`);
       audit.summary += ' (incomplete: the implementation ended)';
@@ -466,10 +474,10 @@ export function formatAuditTerminal(rep: AuditReport, color = false): string {
   if (rep.device) lines.push(`device: ${describeDevice(rep.device)}`);
   lines.push('');
   const w = Math.max(2, ...rep.ops.map((o) => o.op.length));
-  lines.push(`${'op'.padEnd(w)}  verdict  points  broken  worst finite error`);
+  lines.push(`${'op'.padEnd(w)}  verdict  points  broken  worst error / allowed (finite results)`);
   for (const o of rep.ops) {
     const v = o.verdict === 'stable' ? c(32, 'stable ') : o.verdict === 'breaks' ? c(31, 'breaks ') : c(33, 'not run');
-    const worst = o.worst ? `${fmtUlp(o.worst.errUlp)} ULP (${o.worst.ratio.toPrecision(2)}× bound${o.worst.status === 'tiny' ? ', tiny absolute' : ''})` : '–';
+    const worst = o.worst ? errorShort({ ...o.worst, tiny: o.worst.status === 'tiny' }, rep.adapter.dtype) : '–';
     lines.push(`${o.op.padEnd(w)}  ${v}  ${String(o.counts.points).padStart(6)}  ${String(o.counts.broken).padStart(6)}  ${worst}`);
   }
   const breaks = rep.thresholds.filter((t) => t.kind === 'break');

@@ -88,7 +88,7 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
         throw new UsageError(`--ops: the implementation does not offer ${missing.join(', ')} (it offers ${adapter.info.ops.join(', ') || 'nothing'})`);
       }
     }
-    const progress = progressReporter('audit');
+    const progress = progressReporter('audit', { beat: true });
     const report = await runAudit(adapter, {
       ops,
       seed,

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // The `xent-oracle` executable: everything lives in main.ts so tests can call main() in-process.
 import { main } from './main.js';
+import { quietOnClosedPipes } from './io.js';
 
+// `xent-oracle ops | head -2`: the reader may close the pipe before we are done writing
+quietOnClosedPipes();
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

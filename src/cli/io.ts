@@ -44,3 +44,22 @@ export function parseIntOption(value: string, option: string, min: number, max: 
 export function isUserError(e: unknown): boolean {
   return e instanceof UsageError || e instanceof ArgumentError || e instanceof PrecisionError;
 }
+
+/**
+ * When the reader of stdout or stderr goes away (`xent-oracle ops | head -2`), writing fails
+ * with EPIPE, which Node raises as an unhandled 'error' event: a stack trace and exit code 1.
+ * Instead, stop writing to that stream and let the command finish with its own exit code
+ * (what it would have said had the output been read; the shell reports the pipeline's status).
+ */
+export function quietOnClosedPipes(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  for (const s of streams) {
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+        // later writes go nowhere instead of raising again
+        s.write = (() => true) as typeof s.write;
+        return;
+      }
+      throw e;
+    });
+  }
+}

@@ -12,6 +12,8 @@ import { fastEvaluator } from '../ops/evaluate.js';
 import type { Float64Evaluator } from '../verify/condition.js';
 import { formatJson, formatJUnit, formatTerminal, type ReplaySpec } from '../verify/report.js';
 import { runVerify, type FixedCase } from '../verify/run.js';
+import { applyExpectations, ExpectFileError, parseExpectFile, unknownGroups, type ExpectEntry } from '../verify/expect.js';
+import { regimesFor } from '../ops/evaluate.js';
 import { loadOracleCases } from '../oracles/load.js';
 import { parseIntOption, UsageError } from './io.js';
 import { checkImplementationArgs, withAdapter } from './adapter.js';
@@ -53,6 +55,8 @@ interface VerifyCliOptions {
   timeout: string;
   case?: string;
   oracles: boolean;
+  maxFailures: string;
+  expect?: string;
 }
 
 export function registerVerify(program: Command): void {
@@ -69,10 +73,12 @@ export function registerVerify(program: Command): void {
     .option('--quick', 'a small, fast set (pre-commit hooks)')
     .option('--strict', 'fail tiny-absolute accuracy losses too')
     .addOption(new Option('--profile <name>', 'conventions: exact mathematics, or PyTorch\'s (BCE log clamped at -100)').choices(['exact', 'pytorch']).default('exact'))
-    .option('--json <file>', 'write the machine-readable report (xent-oracle/verify-report@1)')
-    .option('--junit <file>', 'write a JUnit XML report')
+    .option('--json <file>', 'write the machine-readable report (xent-oracle/verify-report@2, schema/verify-report-2.schema.json)')
+    .option('--junit <file>', 'write a JUnit XML report (one testcase per op and case group, docs/reports.md)')
+    .option('--max-failures <n>', 'failure blocks printed in full; the rest are counted (all are in --json / --junit)', '5')
+    .option('--expect <file>', 'known failures with reasons (xent-oracle/expect@1): reported as expected; the run fails if one passes (docs/reports.md)')
     .option('--timeout <ms>', 'per-request timeout of the implementation', '10000')
-    .option('--case <json>', 'run one case {"op", "args"} (inline JSON or @file), e.g. a replay command')
+    .option('--case <case>', 'run one case: oracle:<golden case id>, or {"op", "args"} as inline JSON or @file (what replay commands use)')
     .option('--no-oracles', 'do not include the committed golden cases')
     .action(async (module: string | undefined, o: VerifyCliOptions) => {
       process.exitCode = await verifyCommand(module, o);
@@ -85,6 +91,8 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
   const runs = o.runs !== undefined ? parseIntOption(o.runs, '--runs', 1, 100000) : o.quick ? 5 : 25;
   const timeoutMs = parseIntOption(o.timeout, '--timeout', 1, 3_600_000);
   const ops = parseOps(o.ops);
+  const maxFailures = parseIntOption(o.maxFailures, '--max-failures', 0, 1_000_000);
+  const expectations = o.expect !== undefined ? readExpectFile(o.expect) : undefined;
   let single: FixedCase | undefined;
   if (o.case !== undefined) single = parseCase(o.case);
   const profile = o.profile as 'exact' | 'pytorch';
@@ -94,8 +102,13 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
       throw new UsageError(`--case: the implementation does not offer ${single.op} (it offers ${adapter.info.ops.join(', ') || 'nothing'})`);
     }
     const fixedCases = single ? [single] : o.oracles ? loadOracleCases() : [];
-    const progress = progressReporter('verify');
-    const report = await runVerify(adapter, {
+    if (expectations) {
+      const groupsOf = (op: OpName) => [...regimesFor(op, adapter.info.dtype).map((r) => r.name), ...loadOracleCases().filter((c) => c.op === op).map((c) => `oracle:${c.id}`)];
+      const bad = unknownGroups(expectations, groupsOf);
+      if (bad.length) throw new UsageError(`--expect ${o.expect}: ${bad.join('; ')}`);
+    }
+    const progress = progressReporter('verify', { beat: true });
+    const played = await runVerify(adapter, {
       ops: single ? [single.op] : ops,
       seed,
       runs: single ? 0 : runs,
@@ -107,7 +120,8 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
       onProgress: progress.update,
     });
     progress.stop();
-    process.stdout.write(formatTerminal(report, spec, process.stdout.isTTY === true));
+    const report = expectations ? applyExpectations(played, expectations) : played;
+    process.stdout.write(formatTerminal(report, spec, { color: process.stdout.isTTY === true, maxFailures, jsonPath: o.json }));
     if (o.json) writeAtomic(o.json, formatJson(report, spec));
     if (o.junit) writeAtomic(o.junit, formatJUnit(report, spec));
     const protocolBroken = report.ops.some((r) => r.failures.some((f) => f.cls === 'protocol'));
@@ -126,6 +140,16 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
 }
 
 function parseCase(text: string): FixedCase {
+  if (text.startsWith('oracle:')) {
+    const id = text.slice('oracle:'.length);
+    const all = loadOracleCases();
+    const c = all.find((x) => x.id === id);
+    if (!c) {
+      const near = all.filter((x) => x.id.startsWith(id.split('/')[0] + '/')).map((x) => x.id);
+      throw new UsageError(`--case oracle:${id}: no golden case has this id${near.length ? ` (cases of ${id.split('/')[0]}: ${near.slice(0, 8).join(', ')}${near.length > 8 ? ', …' : ''})` : ' (ids are "<op>/<name>", listed in oracles/<op>.json)'}`);
+    }
+    return c;
+  }
   let v: unknown;
   try {
     v = parseJson(text.startsWith('@') ? readFileText(text.slice(1)) : text);
@@ -137,7 +161,22 @@ function parseCase(text: string): FixedCase {
   if (!o || typeof o !== 'object' || typeof o.op !== 'string' || !isOpName(o.op) || typeof o.args !== 'object' || o.args === null) {
     throw new UsageError(`--case must be {"op": <a catalog op>, "args": {...}}, got ${text.length > 80 ? text.slice(0, 77) + '...' : text}`);
   }
-  return { id: 'case', op: o.op, args: o.args as Record<string, unknown> };
+  return { id: 'case', group: 'case', op: o.op, args: o.args as Record<string, unknown> };
+}
+
+function readExpectFile(path: string): ExpectEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--expect ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  try {
+    return parseExpectFile(text, `--expect ${path}`);
+  } catch (e) {
+    if (e instanceof ExpectFileError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 function readFileText(path: string): string {

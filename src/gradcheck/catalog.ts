@@ -1,7 +1,7 @@
 /**
  * Gradient checks for the catalog's backward ops.
  *
- * Every backward op B of src/core/catalog.ts returns the vector-Jacobian product of its
+ * Every backward op B of the registry (src/ops/registry.ts) returns the vector-Jacobian product of its
  * forward op F = the record's gradient.forward with respect to one argument, gradient.wrt
  * (docs/semantics.md): B(args with grad_output = v) = J_F(args[wrt])ᵀ·v. This module turns
  * a catalog op and its normalised args into the pieces the checkers need:

@@ -13,14 +13,20 @@ import { reference, regimesFor } from '../ops/evaluate.js';
 import type { Adapter, AdapterInfo, CallOutcome, DeviceInfo } from './adapter.js';
 import { conditionNumbers, type Float64Evaluator } from './condition.js';
 import { judgeResult, type Dtype, type FailureClass, type Judgement } from './verdict.js';
+import type { Mismatch } from './mismatch.js';
+import type { ExpectOutcome } from './expect.js';
+import { minimiseArgs } from './minimise.js';
+import { groupRecord, judgedRatio, notPlayed, type DeclaredUnsupported, type GroupReport } from './groups.js';
 
-export const REPORT_SCHEMA = 'xent-oracle/verify-report@1';
+export const REPORT_SCHEMA = 'xent-oracle/verify-report@2';
 
 export interface FixedCase {
   id: string;
   op: OpName;
   args: RawArgs;
   tags?: string[];
+  /** the group name (default "oracle:<id>", a golden case replayable by id) */
+  group?: string;
 }
 
 export interface VerifyOptions {
@@ -37,11 +43,15 @@ export interface VerifyOptions {
   evaluator: Float64Evaluator;
   fixedCases?: FixedCase[];
   onProgress?: (done: number, total: number, label: string) => void;
+  /** drop optional arguments and rows / columns of a shrunk counterexample that do not change its failure (default true) */
+  minimise?: boolean;
+  /** ops or groups the implementation declares it does not support: reported as skipped, not played */
+  declaredUnsupported?: DeclaredUnsupported[];
 }
 
 export interface CaseFailure {
   op: OpName;
-  /** the regime, or "oracle <id>" for a fixed case */
+  /** the group: the regime, or "oracle:<id>" for a fixed case (replayable with --case oracle:<id>) */
   source: string;
   cls: FailureClass;
   message: string;
@@ -49,10 +59,14 @@ export interface CaseFailure {
   args: RawArgs;
   expected?: { decimal: Nest<string>; rounded: Nest<number> };
   got?: unknown;
-  /** how many shrink steps fast-check took, and how to reproduce the generation */
+  /** k / n elements out of bound, greatest absolute and relative error */
+  mismatch?: Mismatch;
+  /** how many shrink steps fast-check took on the values */
   shrinks?: number;
-  seed?: number;
-  path?: string;
+  /** what minimisation removed after that (optional arguments back to defaults, rows, columns) */
+  minimised?: string[];
+  /** set by --expect: the failure is a known one, for this reason (an "expected failure") */
+  xfail?: string;
 }
 
 export interface OpReport {
@@ -62,9 +76,11 @@ export interface OpReport {
   tiny: number;
   failed: number;
   skipped: number;
-  /** the largest error/allowed ratio among passing results (≤ 1) */
+  /** the largest error / allowed over every judged case, failing ones included, tiny ones not (they have their own count); 0 when none was judged; Infinity for a NaN / ±Infinity mismatch */
   worstRatio: number;
   worstMessage: string;
+  /** one entry per regime and per golden case, stable names (docs/reports.md) */
+  groups: GroupReport[];
   failures: CaseFailure[];
   /** examples of tiny-absolute losses (not failures unless --strict) */
   tinyExamples: CaseFailure[];
@@ -86,6 +102,8 @@ export interface VerifyReport {
   unsupported: string[];
   /** set when the implementation died (crash / timeout / protocol) and the run stopped */
   ended: string | null;
+  /** the --expect entries and what became of each (absent without --expect) */
+  expectations?: ExpectOutcome[];
   status: 'pass' | 'fail';
 }
 
@@ -149,6 +167,7 @@ function failureOf(op: OpName, source: string, raw: RawArgs, r: CaseResult, dtyp
     args: raw,
     expected: r.ref ? { decimal: r.ref.decimal, rounded: r.ref[dtype] } : undefined,
     got: r.outcome?.kind === 'result' ? r.outcome.value : undefined,
+    mismatch: r.judgement.mismatch,
   };
 }
 
@@ -169,8 +188,10 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
   const usable = (c: FixedCase) => dtype === 'float64' || float32Representable(c.args);
   const plan = ops.map((op) => ({
     op,
-    regimes: regimesFor(op, dtype).filter((r) => !opts.quick || r.quick),
+    // runs = 0 (a single --case): no generated groups at all, rather than empty ones
+    regimes: opts.runs > 0 ? regimesFor(op, dtype).filter((r) => !opts.quick || r.quick) : [],
     fixed: (opts.fixedCases ?? []).filter((c) => c.op === op && usable(c)),
+    unusable: (opts.fixedCases ?? []).filter((c) => c.op === op && !usable(c)),
   }));
   const total = plan.reduce((acc, p) => acc + p.regimes.length * opts.runs + p.fixed.length, 0);
   let done = 0;
@@ -179,48 +200,83 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
   let ended: string | null = null;
   const ctx = { strict: opts.strict, evaluator: opts.evaluator, dtype, profile: opts.profile };
 
-  for (const { op, regimes, fixed } of plan) {
-    const rep: OpReport = { op, cases: 0, passed: 0, tiny: 0, failed: 0, skipped: 0, worstRatio: 0, worstMessage: '', failures: [], tinyExamples: [], notes: [] };
+  for (const { op, regimes, fixed, unusable } of plan) {
+    const rep: OpReport = { op, cases: 0, passed: 0, tiny: 0, failed: 0, skipped: 0, worstRatio: 0, worstMessage: '', groups: [], failures: [], tinyExamples: [], notes: [] };
     reports.push(rep);
+    const declared = (group: string) => (opts.declaredUnsupported ?? []).find((d) => d.op === op && (d.group === undefined || d.group === group));
+    const nameOf = (c: FixedCase) => c.group ?? `oracle:${c.id}`;
+    for (const c of unusable) rep.groups.push(notPlayed(nameOf(c), 'golden', 'not float32-representable: a float32 implementation is sent float32 values only'));
     if (ended) {
       rep.notes.push(`not run: ${ended}`);
+      for (const c of fixed) rep.groups.push(notPlayed(nameOf(c), 'golden', `not run: ${ended}`));
+      for (const r of regimes) rep.groups.push(notPlayed(r.name, 'regime', `not run: ${ended}`));
       continue;
     }
+    let group = groupRecord('', 'regime');
     const account = (r: CaseResult, source: string, raw: RawArgs) => {
       rep.cases += 1;
+      group.cases += 1;
       if (r.skipped) {
         rep.skipped += 1;
+        group.skipped += 1;
         if (!rep.notes.includes(r.skipped)) rep.notes.push(r.skipped);
+        if (!group.skipReasons.includes(r.skipped)) group.skipReasons.push(r.skipped);
         return;
       }
       const j = r.judgement;
-      if (j.status === 'pass') rep.passed += 1;
+      if (j.status === 'pass') (rep.passed += 1), (group.passed += 1);
       else if (j.status === 'tiny') {
         rep.tiny += 1;
+        group.tiny += 1;
         if (rep.tinyExamples.length < 3) rep.tinyExamples.push(failureOf(op, source, raw, r, dtype));
-      } else rep.failed += 1;
-      if (j.status === 'pass' && j.worst && Number.isFinite(j.worst.ratio) && j.worst.ratio > rep.worstRatio) {
-        rep.worstRatio = j.worst.ratio;
+      } else (rep.failed += 1), (group.failed += 1);
+      // over every judged case, failing ones too (a failing op must not show 0.000); tiny results
+      // are beyond the strict bound by definition and have their own column
+      const ratio = j.status === 'tiny' ? null : judgedRatio(j);
+      if (ratio !== null && ratio > rep.worstRatio) {
+        rep.worstRatio = ratio;
         rep.worstMessage = j.message;
+      }
+      if (ratio !== null && (group.worstRatio === null || ratio > group.worstRatio)) {
+        group.worstRatio = ratio;
+        group.worstMessage = j.message;
       }
     };
 
     for (const c of fixed) {
-      if (ended) break;
+      const name = nameOf(c);
+      const d = declared(name);
+      if (ended || d) {
+        rep.groups.push(notPlayed(name, 'golden', d ? `not supported (declared): ${d.reason}` : `not run: ${ended}`));
+        continue;
+      }
+      group = groupRecord(name, 'golden');
+      rep.groups.push(group);
+      const t0 = performance.now();
       const r = await checkCase(adapter, op, c.args, ctx);
-      account(r, `oracle ${c.id}`, c.args);
+      account(r, name, c.args);
+      group.timeMs = performance.now() - t0;
       tick(op);
       if (r.judgement.status === 'fail') {
-        rep.failures.push(failureOf(op, `oracle ${c.id}`, c.args, r, dtype));
-        if (IS_DEATH.has(r.judgement.cls ?? '')) ended = `${adapter.ended ?? r.judgement.message} (at oracle ${c.id})`;
+        rep.failures.push(failureOf(op, name, c.args, r, dtype));
+        if (IS_DEATH.has(r.judgement.cls ?? '')) ended = `${adapter.ended ?? r.judgement.message} (at ${name})`;
       }
     }
 
     for (const regime of regimes) {
-      if (ended) break;
+      const d = declared(regime.name);
+      if (ended || d) {
+        rep.groups.push(notPlayed(regime.name, 'regime', d ? `not supported (declared): ${d.reason}` : `not run: ${ended}`));
+        if (d) done += opts.runs;
+        continue;
+      }
+      group = groupRecord(regime.name, 'regime');
+      rep.groups.push(group);
+      const t0 = performance.now();
       const seed = hashSeed(opts.seed, `${op}/${regime.name}`);
       let death: CaseFailure | null = null;
       let shrinking = false;
+      let original: RawArgs | undefined;
       const prop = fc.asyncProperty(regime.arb, async (raw) => {
         if (adapter.ended) return true; // a dead implementation cannot be re-queried: stop judging
         const r = await checkCase(adapter, op, raw, ctx);
@@ -233,17 +289,35 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
           death ??= failureOf(op, regime.name, raw, r, dtype);
           return true;
         }
+        if (!shrinking) original = raw;
         shrinking = true; // from here on fast-check re-queries candidates while shrinking
         return false;
       });
       const res = await fc.check(prop, { seed, numRuns: opts.runs });
       if (res.failed && res.counterexample) {
-        const raw = res.counterexample[0] as RawArgs;
-        const r = adapter.ended ? null : await checkCase(adapter, op, raw, ctx);
+        let raw = res.counterexample[0] as RawArgs;
+        let r = adapter.ended ? null : await checkCase(adapter, op, raw, ctx);
+        let minimised: string[] | undefined;
+        if (r && r.judgement.status === 'fail' && opts.minimise !== false) {
+          const cls = r.judgement.cls;
+          const m = await minimiseArgs(
+            { shrunk: raw, original },
+            async (cand) => {
+              if (adapter.ended) return false;
+              const c = await checkCase(adapter, op, cand, ctx);
+              return c.judgement.status === 'fail' && c.judgement.cls === cls;
+            },
+            { representable: dtype === 'float32' ? (x) => Math.fround(x) === x : undefined },
+          );
+          if (m.steps.length && !adapter.ended) {
+            raw = m.args;
+            r = await checkCase(adapter, op, raw, ctx);
+            minimised = m.route === 'original' ? ['(from the first failing input)', ...m.steps] : m.steps;
+          }
+        }
         const f = r ? failureOf(op, regime.name, raw, r, dtype) : { op, source: regime.name, cls: 'wrong_value' as FailureClass, message: 'failed (the implementation ended while shrinking)', args: raw };
         f.shrinks = res.numShrinks;
-        f.seed = seed;
-        f.path = res.counterexamplePath ?? undefined;
+        if (minimised) f.minimised = minimised;
         rep.failures.push(f);
         // the cases after the first failure were not played: count them as not run
         done += Math.max(0, opts.runs - res.numRuns);
@@ -251,7 +325,11 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
       if (death) {
         rep.failures.push(death);
         ended = `${adapter.ended ?? (death as CaseFailure).message} (at ${op} / ${regime.name})`;
+      } else if (adapter.ended && !ended) {
+        // the implementation died on a shrinking or minimisation candidate
+        ended = `${adapter.ended} (while shrinking ${op} / ${regime.name})`;
       }
+      group.timeMs = performance.now() - t0;
     }
   }
   const failed = reports.some((r) => r.failed > 0 || r.failures.length > 0) || adapter.info.unknownOps.length > 0;

@@ -7,6 +7,8 @@ import { getSpec, shapeMismatch, type OpName } from '../ops/registry.js';
 import { FORMATS, ulpOf } from '../core/floats.js';
 import type { ReferenceResult } from '../reference/index.js';
 import { flatten } from './condition.js';
+import { summarizeMismatch, type Mismatch } from './mismatch.js';
+import { errorInWords } from './wording.js';
 import { K_COND, K_FLOOR, K_SUM, multiplierScale, policyFor } from './policy.js';
 
 export type Dtype = 'float64' | 'float32';
@@ -42,6 +44,8 @@ export interface ElementJudgement {
   errUlp: number;
   /** the allowed error in ULPs (componentwise bound) */
   allowedUlp: number;
+  /** the allowed absolute error (the same bound; 0 where an exact special value is required) */
+  allowed: number;
   /** errAbs / allowed: ≤ 1 passes */
   ratio: number;
   status: 'pass' | 'tiny' | 'fail';
@@ -55,6 +59,8 @@ export interface Judgement {
   worst: ElementJudgement | null;
   elements: number;
   message: string;
+  /** k / n elements out of bound, greatest absolute and relative error (absent when nothing was judged) */
+  mismatch?: Mismatch;
 }
 
 const MAX_FINITE: Record<Dtype, number> = { float64: Number.MAX_VALUE, float32: 3.4028234663852886e38 };
@@ -126,14 +132,14 @@ export function judgeResult(
     const floorM = Array.isArray(floorRaw) ? floorRaw[i] ?? 0 : floorRaw;
     const base = { index: i, path: pathOf(i, dims), expected: eDec, expectedRounded: eR, got: g };
     const special = (cls: FailureClass): ElementJudgement => ({
-      ...base, errAbs: NaN, errUlp: Infinity, allowedUlp: 0, ratio: Infinity, status: 'fail', cls,
+      ...base, errAbs: NaN, errUlp: Infinity, allowedUlp: 0, allowed: 0, ratio: Infinity, status: 'fail', cls,
     });
     if (eDec === 'NaN') {
-      elements.push(Number.isNaN(g) ? { ...base, errAbs: 0, errUlp: 0, allowedUlp: 0, ratio: 0, status: 'pass', cls: null } : special('finite_expected_nonfinite'));
+      elements.push(Number.isNaN(g) ? { ...base, errAbs: 0, errUlp: 0, allowedUlp: 0, allowed: 0, ratio: 0, status: 'pass', cls: null } : special('finite_expected_nonfinite'));
       continue;
     }
     if (eDec === 'Infinity' || eDec === '-Infinity') {
-      if (g === Number(eDec)) elements.push({ ...base, errAbs: 0, errUlp: 0, allowedUlp: 0, ratio: 0, status: 'pass', cls: null });
+      if (g === Number(eDec)) elements.push({ ...base, errAbs: 0, errUlp: 0, allowedUlp: 0, allowed: 0, ratio: 0, status: 'pass', cls: null });
       else elements.push(special(Number.isFinite(g) ? 'finite_expected_nonfinite' : 'wrong_nonfinite'));
       continue;
     }
@@ -158,7 +164,7 @@ export function judgeResult(
     const allowedLoose = Math.max(allowed + u * K_FLOOR * (n + 8) * floorM, underflow);
     if (!Number.isFinite(g)) {
       // ±∞ where the exact value is finite: fine only if the exact value overflows the dtype
-      if (g === eR) elements.push({ ...base, errAbs: 0, errUlp: 0, allowedUlp: allowed / ulp, ratio: 0, status: 'pass', cls: null });
+      if (g === eR) elements.push({ ...base, errAbs: 0, errUlp: 0, allowedUlp: allowed / ulp, allowed, ratio: 0, status: 'pass', cls: null });
       else if (Math.sign(g) === Math.sign(Number(eDec)) && yAbs * edge >= MAX_FINITE[dtype]) {
         // an intermediate of a sound algorithm may overflow this close to the top of the range
         elements.push({ ...special('edge_overflow'), status: opts.strict ? 'fail' : 'tiny' });
@@ -178,7 +184,7 @@ export function judgeResult(
         cls = 'wrong_value';
       }
     }
-    elements.push({ ...base, errAbs, errUlp: errAbs / ulp, allowedUlp: allowed / ulp, ratio, status, cls });
+    elements.push({ ...base, errAbs, errUlp: errAbs / ulp, allowedUlp: allowed / ulp, allowed, ratio, status, cls });
   }
   const rank = { fail: 2, tiny: 1, pass: 0 } as const;
   let worst: ElementJudgement | null = null;
@@ -186,20 +192,21 @@ export function judgeResult(
     if (!worst || rank[e.status] > rank[worst.status] || (rank[e.status] === rank[worst.status] && e.ratio > worst.ratio)) worst = e;
   }
   const status = worst?.status ?? 'pass';
-  return { status, cls: worst?.cls ?? null, worst, elements: elements.length, message: describe(worst) };
+  return { status, cls: worst?.cls ?? null, worst, elements: elements.length, message: describe(worst, dtype), mismatch: summarizeMismatch(elements) };
 }
 
-export function describe(e: ElementJudgement | null): string {
+export function describe(e: ElementJudgement | null, dtype: Dtype = 'float64'): string {
   if (!e) return 'no outputs';
   const at = e.path.length ? `[${e.path.join('][')}]` : '';
   const head = `output${at}: expected ${e.expected}, got ${fmtNum(e.got)}`;
   switch (e.cls) {
     case null:
-      return `${head} (${e.errUlp.toFixed(1)} ULP, allowed ${e.allowedUlp.toFixed(1)})`;
+      return `${head} (${errorInWords({ errAbs: e.errAbs, allowedAbs: e.allowed, exact: Number(e.expected), errUlp: e.errUlp, allowedUlp: e.allowedUlp, ratio: e.ratio }, dtype)})`;
     case 'wrong_value':
     case 'tiny_absolute': {
-      const rel = Number(e.expected) !== 0 ? e.errAbs / Math.abs(Number(e.expected)) : Infinity;
-      return `${head}: error ${e.errAbs.toExponential(2)} (${fmtUlp(e.errUlp)} ULP, relative ${rel.toExponential(2)}) > allowed ${fmtUlp(e.allowedUlp)} ULP${e.cls === 'tiny_absolute' ? ' — tiny in absolute terms (fails with --strict)' : ''}`;
+      // plain words (wording.ts): ULP for a normal value and a small error, the absolute error near zero, the relative error beyond that
+      const words = errorInWords({ errAbs: e.errAbs, allowedAbs: e.allowed, exact: Number(e.expected), errUlp: e.errUlp, allowedUlp: e.allowedUlp, ratio: e.ratio, tiny: e.cls === 'tiny_absolute' }, dtype);
+      return `${head}: ${words}`;
     }
     case 'nan_expected_finite':
       return `${head}: NaN where a finite value is expected`;
@@ -219,9 +226,4 @@ export function describe(e: ElementJudgement | null): string {
 function flattenStrings(v: unknown): string[] {
   if (Array.isArray(v)) return v.flatMap((x) => flattenStrings(x));
   return [String(v)];
-}
-
-function fmtUlp(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  return x >= 1e6 ? x.toExponential(2) : x.toFixed(1);
 }

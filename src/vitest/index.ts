@@ -33,7 +33,7 @@ import { loadOracleCases } from '../oracles/load.js';
 import type { Profile } from '../reference/index.js';
 import { inProcessAdapter, type Implementation } from '../verify/adapter-inprocess.js';
 import { conditionNumbers } from '../verify/condition.js';
-import { replayCommand, type ReplaySpec } from '../verify/report.js';
+import { formatFailureBlock, replayCommand, type ReplaySpec } from '../verify/report.js';
 import { runVerify, type CaseFailure, type VerifyReport } from '../verify/run.js';
 import { judgeResult, type Dtype, type Judgement } from '../verify/verdict.js';
 
@@ -71,18 +71,9 @@ export interface DescribeOracleOptions {
   callTimeoutMs?: number;
 }
 
-/** The "FAIL op / regime [class]" block of the CLI's terminal report, for one failure. */
+/** The "FAIL op / group [class]" block of the CLI's terminal report, for one failure (the same function the CLI uses). */
 export function formatFailure(f: CaseFailure, spec: ReplaySpec, strict: boolean): string {
-  const short = (v: unknown, max = 300) => {
-    const s = typeof v === 'string' ? v : stringifyJson(v);
-    return s.length > max ? `${s.slice(0, max - 3)}...` : s;
-  };
-  const lines = [`FAIL ${f.op} / ${f.source} [${f.cls}]`, `  ${f.message}`, `  input:    ${short(f.args)}`];
-  if (f.expected) lines.push(`  expected: ${short(f.expected.rounded)}`);
-  if (f.got !== undefined) lines.push(`  got:      ${short(f.got)}`);
-  if (f.shrinks !== undefined) lines.push(`  (shrunk in ${f.shrinks} steps; fast-check seed ${f.seed}, path ${f.path})`);
-  lines.push(`  replay:   ${replayCommand(f, spec, strict)}`);
-  return lines.join('\n');
+  return formatFailureBlock(f, spec, strict);
 }
 
 const GOLDEN = 'golden cases (oracles/)';
@@ -150,7 +141,7 @@ export function describeOracle(implementation: OracleImplementation, opts: Descr
             async (ctx) => {
               const rep = await reportFor(op);
               const o = rep.ops.find((x) => x.op === op)!;
-              const mine = (f: CaseFailure) => (group === GOLDEN ? f.source.startsWith('oracle ') : f.source === group);
+              const mine = (f: CaseFailure) => (group === GOLDEN ? f.source.startsWith('oracle:') : f.source === group);
               const failures = o.failures.filter(mine);
               for (const t of o.tinyExamples.filter(mine)) {
                 await ctx.annotate(`tiny ${op} / ${t.source} [${t.cls}: passes unless strict] ${t.message}`, 'notice');
@@ -200,14 +191,15 @@ function toNested(v: unknown): unknown {
  * Judge one result exactly as verify judges a case: reference + κ (float64 fast path) +
  * judgeResult. Throws for an unknown op or arguments the op rejects (a mistake in the test).
  */
-export function judgeOracle(op: string, args: Record<string, unknown>, result: unknown, opts: MatchOracleOptions = {}): Judgement & { expected: unknown } {
+export function judgeOracle(op: OpName, args: Record<string, unknown>, result: unknown, opts: MatchOracleOptions = {}): Judgement & { expected: unknown; expectedDecimal: unknown } {
+  // the type says OpName; plain-JS callers can still pass any string
   if (!isOpName(op)) throw new Error(`toMatchOracle: unknown op "${op}" (known: ${OP_NAMES.join(', ')})`);
   const dtype = opts.dtype ?? 'float64';
   const normalized = getSpec(op).validate(args) as unknown as Record<string, unknown>;
   const ref = reference(op, args, { digits: 40, profile: opts.profile });
   const kappa = conditionNumbers(op, normalized, fastEvaluator);
   const j = judgeResult(op, normalized, ref, toNested(result), dtype, kappa, { strict: opts.strict });
-  return { ...j, expected: ref[dtype] };
+  return { ...j, expected: ref[dtype], expectedDecimal: ref.decimal };
 }
 
 export interface OracleMatchers<R = unknown> {
@@ -223,7 +215,7 @@ declare module 'vitest' {
 /** Install `expect(result).toMatchOracle(op, args, opts?)` (expect.extend). Idempotent. */
 export function installOracleMatchers(): void {
   expect.extend({
-    toMatchOracle(received: unknown, op: string, args: Record<string, unknown>, opts: MatchOracleOptions = {}) {
+    toMatchOracle(received: unknown, op: OpName, args: Record<string, unknown>, opts: MatchOracleOptions = {}) {
       const j = judgeOracle(op, args, received, opts);
       const pass = j.status !== 'fail';
       const f: CaseFailure = {
@@ -235,18 +227,15 @@ export function installOracleMatchers(): void {
         got: toNested(received),
       };
       const spec: ReplaySpec = { adapterArgs: [opts.module ?? '<your-module.mjs>', ...(opts.profile && opts.profile !== 'exact' ? ['--profile', opts.profile] : [])] };
+      f.expected = { decimal: j.expectedDecimal as never, rounded: j.expected as never };
+      f.mismatch = j.mismatch;
       return {
         pass,
+        // the CLI's failure block, word for word (report.ts)
         message: () =>
           pass
-            ? `expected the ${op} result not to match the oracle, but it does (${j.status}): ${j.message}`
-            : [
-                `${op} [${j.cls}]: ${j.message}`,
-                `  input:    ${stringifyJson(args)}`,
-                `  expected: ${stringifyJson(j.expected)}`,
-                `  got:      ${stringifyJson(f.got)}`,
-                `  replay:   ${replayCommand(f, spec, !!opts.strict)}`,
-              ].join('\n'),
+            ? `expected the ${op} result not to match the oracle, but it does (${j.status}): ${j.message}\n  replay:   ${replayCommand(f, spec, !!opts.strict)}`
+            : formatFailureBlock(f, spec, !!opts.strict),
         actual: f.got,
         expected: j.expected,
       };
