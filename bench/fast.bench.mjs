@@ -78,7 +78,7 @@ for (const C of WIDTHS) {
     // tfjs (float32 only)
     let tfx, tfLabels, tfGrad;
     if (dtype === 'float32') {
-      tfx = tf.tensor2d(x, [N, C], 'float32');
+      tfx = tf.tensor2d(/** @type {Float32Array} */ (x), [N, C], 'float32'); // x is the Float32Array when dtype is float32
       const oh = new Float32Array(n);
       for (let i = 0; i < N; i++) oh[i * C + target[i]] = 1;
       tfLabels = tf.tensor2d(oh, [N, C], 'float32');
