@@ -45,7 +45,7 @@ const normal = () => Math.sqrt(-2 * Math.log(r() || 1e-12)) * Math.cos(2 * Math.
  */
 function timeAll(fns) {
   const ts = fns.map(() => []);
-  for (let i = 0; i < WARMUP; i++) for (const f of fns) f && f();
+  for (let i = 0; i < WARMUP; i++) for (const f of fns) if (f) f();
   for (let rep = 0; rep < REPS; rep++) {
     for (let j = 0; j < fns.length; j++) {
       const k = (j + rep) % fns.length;

@@ -128,7 +128,7 @@ function planted(op: BackwardOp, q: number, delta: number): BackwardFn {
   return (a) => {
     const r = fast(a) as number | number[] | number[][];
     if (Array.isArray(r) && Array.isArray(r[0])) {
-      const cols = (r[0] as number[]).length;
+      const cols = (r[0]).length;
       const m = (r as number[][]).map((row) => row.slice());
       m[Math.floor(q / cols)][q % cols] *= 1 + delta;
       return m;
@@ -360,7 +360,7 @@ describe('catalog helpers', () => {
 
   it('examples/gradcheck/catalog-ops.mjs: the catalog passes, the planted 1e-8 fails in both modes', () => {
     const lines: string[] = [];
-    const r = runCatalogExample((s: string) => lines.push(s)) as { passing: GradcheckReport[]; planted: GradcheckReport[] };
+    const r = runCatalogExample((s: string) => lines.push(s));
     for (const rep of r.passing) expect(rep.ok, rep.message).toBe(true);
     expect(r.planted.map((rep) => [rep.ok, rep.mode, rep.worst?.input])).toEqual([
       [false, 'full', 2],

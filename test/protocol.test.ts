@@ -102,7 +102,7 @@ describe('parseJsonLine', () => {
     for (const text of ['{"a": [1, "NaN", "-Infinity", "x"]}', '[NaN, -Infinity, Infinity, "NaN"]', '{"s": "Infinity and NaN", "v": -Infinity}']) {
       expect(parseJsonLine(text)).toEqual(parseJson(text));
     }
-    expect(() => parseJsonLine('{oops')).toThrow();
+    expect(() => parseJsonLine('{oops')).toThrow(SyntaxError);
   });
 });
 

@@ -5,7 +5,7 @@
  * a module that cannot be loaded, an unknown op, an unwritable output). Report files are
  * written atomically, after the audit, so nothing is ever half-written.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { formatAuditHtml } from '../audit/html.js';
@@ -99,7 +99,7 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
     // render everything first, then write: a rendering error leaves no file behind
     const html = o.html ? await formatAuditHtml(report) : undefined;
     const json = o.json ? stringifyJson(report) + '\n' : undefined;
-    process.stdout.write(formatAuditTerminal(report, process.stdout.isTTY === true));
+    process.stdout.write(formatAuditTerminal(report, Boolean(process.stdout.isTTY)));
     if (o.json) writeAtomic(o.json, json!);
     if (o.html) writeAtomic(o.html, html!);
     for (const f of [o.json, o.html].filter(Boolean)) process.stdout.write(`wrote ${f}\n`);

@@ -2,6 +2,4 @@
 // The `xent-oracle` executable: everything lives in main.ts so tests can call main() in-process.
 import { main } from './main.js';
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+process.exitCode = await main(process.argv.slice(2));

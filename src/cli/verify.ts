@@ -3,7 +3,7 @@
  * print the verdict; exit 0 when everything passes, 1 on failures, 2 on usage or protocol
  * errors. Report files are written atomically (temporary file + rename).
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { isOpName, OP_NAMES, type OpName } from '../core/catalog.js';
@@ -107,7 +107,7 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
       onProgress: progress.update,
     });
     progress.stop();
-    process.stdout.write(formatTerminal(report, spec, process.stdout.isTTY === true));
+    process.stdout.write(formatTerminal(report, spec, Boolean(process.stdout.isTTY)));
     if (o.json) writeAtomic(o.json, formatJson(report, spec));
     if (o.junit) writeAtomic(o.junit, formatJUnit(report, spec));
     const protocolBroken = report.ops.some((r) => r.failures.some((f) => f.cls === 'protocol'));

@@ -19,7 +19,7 @@ import type { Implementation } from '../verify/adapter-inprocess.js';
 export type Matrix = number[][];
 export type Vector = number[];
 /** An op of an implementation object: normalised-ish args in, nested arrays / a number out. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// oxlint-disable-next-line typescript/no-explicit-any -- each op declares its own args type: only an `any` parameter accepts them all
 export type OpFn = (args: any) => unknown;
 export type Ops = Partial<Record<OpName, OpFn>>;
 

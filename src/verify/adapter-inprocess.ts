@@ -14,7 +14,7 @@ import { AdapterError, type Adapter, type AdapterInfo, type CallOutcome } from '
 export interface Implementation {
   name?: string;
   dtype: 'float64' | 'float32';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- users type their own args
+  // oxlint-disable-next-line typescript/no-explicit-any -- users type their own args: only an `any` parameter accepts every op's signature
   ops: Partial<Record<string, (args: any) => unknown>>;
 }
 

@@ -235,7 +235,7 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
       });
       const res = await fc.check(prop, { seed, numRuns: opts.runs });
       if (res.failed && res.counterexample) {
-        const raw = res.counterexample[0] as RawArgs;
+        const raw = res.counterexample[0];
         const r = adapter.ended ? null : await checkCase(adapter, op, raw, ctx);
         const f = r ? failureOf(op, regime.name, raw, r, dtype) : { op, source: regime.name, cls: 'wrong_value' as FailureClass, message: 'failed (the implementation ended while shrinking)', args: raw };
         f.shrinks = res.numShrinks;

@@ -32,7 +32,7 @@ import { regimesFor } from '../core/regimes.js';
 import { fastEvaluator } from '../cli/verify.js';
 import { loadOracleCases } from '../oracles/load.js';
 import { reference, type Profile } from '../reference/index.js';
-import { inProcessAdapter, type Implementation } from '../verify/adapter-inprocess.js';
+import { inProcessAdapter } from '../verify/adapter-inprocess.js';
 import { conditionNumbers } from '../verify/condition.js';
 import { replayCommand, type ReplaySpec } from '../verify/report.js';
 import { runVerify, type CaseFailure, type VerifyReport } from '../verify/run.js';
@@ -45,7 +45,9 @@ import { judgeResult, type Dtype, type Judgement } from '../verify/verdict.js';
 export interface OracleImplementation {
   name?: string;
   dtype: 'float64' | 'float32';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // `any`: each op's parameter type is the user's (`({ logits }: { logits: number[][] }) => …`);
+  // a function type can accept them all only with an `any` parameter (`unknown` rejects them)
+  // oxlint-disable-next-line typescript/no-explicit-any
   ops: { [op: string]: ((args: any) => unknown) | undefined };
 }
 
@@ -94,7 +96,7 @@ const GOLDEN = 'golden cases (oracles/)';
  * file or inside a describe block.
  */
 export function describeOracle(implementation: OracleImplementation, opts: DescribeOracleOptions = {}): void {
-  const impl = implementation as Implementation;
+  const impl = implementation;
   const quick = opts.quick ?? true;
   const strict = opts.strict ?? false;
   const runs = opts.runs ?? (quick ? 5 : 25);
@@ -103,10 +105,12 @@ export function describeOracle(implementation: OracleImplementation, opts: Descr
   const dtype = impl?.dtype;
   const offered = Object.keys(impl?.ops ?? {}).filter((k) => typeof impl.ops[k] === 'function');
   for (const op of opts.ops ?? []) {
-    if (!isOpName(op)) throw new Error(`describeOracle: unknown op "${op}" (known: ${OP_NAMES.join(', ')})`);
+    // opts.ops may come from untyped JavaScript: checked at run time, as a plain string
+    const name: string = op;
+    if (!isOpName(name)) throw new Error(`describeOracle: unknown op "${name}" (known: ${OP_NAMES.join(', ')})`);
     if (!offered.includes(op)) throw new Error(`describeOracle: the implementation does not offer ${op} (it offers ${offered.join(', ') || 'nothing'})`);
   }
-  const ops = (opts.ops ?? offered.filter(isOpName)) as OpName[];
+  const ops = opts.ops ?? offered.filter(isOpName);
   const spec: ReplaySpec = { adapterArgs: [opts.module ?? '<your-module.mjs>', ...(opts.profile && opts.profile !== 'exact' ? ['--profile', opts.profile] : [])] };
   const golden = opts.oracles === false ? [] : loadOracleCases();
 
@@ -217,7 +221,8 @@ export interface OracleMatchers<R = unknown> {
 }
 
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type
+  // declaration merging must repeat vitest's own type parameter, `T = any`, exactly
+  // oxlint-disable-next-line typescript/no-explicit-any
   interface Matchers<T = any> extends OracleMatchers<T> {}
 }
 
