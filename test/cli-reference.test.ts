@@ -1,6 +1,6 @@
 /**
  * The `xent-oracle reference <op> --args <json|@file> [--digits N] [--pretty]` command, run as
- * a child process on the built CLI (dist/cli/bin.js; built in beforeAll only if missing).
+ * a child process on the built CLI (dist/cli/bin.js; built once by the e2e project's global setup).
  *
  * Output contract: one JSON object {op, digits, decimal, float64, float32, float16, bfloat16}
  * on stdout, nested like the op's result, non-finite numbers as the strings "NaN", "Infinity",
@@ -8,7 +8,7 @@
  * message on stderr that names the argument and the offending value.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,10 +20,7 @@ const BIN = join(ROOT, 'dist/cli/bin.js');
 let tmp = '';
 
 beforeAll(() => {
-  if (!existsSync(BIN)) {
-    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-    if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}\n${b.stderr}`);
-  }
+  // dist/ is built once by the e2e project's global setup (test/helpers/build-once.ts)
   tmp = mkdtempSync(join(tmpdir(), 'xent-cli-ref-'));
 }, 120_000);
 

@@ -54,10 +54,7 @@ const RUN = ['--cases', '10', '--seed', '5'];
 let A = '';
 
 beforeAll(() => {
-  if (!existsSync(BIN)) {
-    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-    if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}\n${b.stderr}`);
-  }
+  // dist/ is built once by the e2e project's global setup (test/helpers/build-once.ts)
   tmp = mkdtempSync(join(tmpdir(), 'xent-fixtures-'));
   A = gen('A', ...RUN);
 }, 240_000);

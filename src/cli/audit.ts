@@ -8,7 +8,6 @@
 import { type Command, Option } from 'commander';
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { formatAuditHtml } from '../audit/html.js';
 import { formatAuditTerminal, runAudit } from '../audit/run.js';
 import { stringifyJson } from '../core/json.js';
 import { parseIntOption, UsageError } from './io.js';
@@ -97,7 +96,9 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
     });
     progress.stop();
     // render everything first, then write: a rendering error leaves no file behind
-    const html = o.html ? await formatAuditHtml(report) : undefined;
+    // loaded here, not at the top: vega (the charts) takes a few hundred ms to import, and every
+    // other command (and audit without --html) would pay for it at start-up
+    const html = o.html ? await (await import('../audit/html.js')).formatAuditHtml(report) : undefined;
     const json = o.json ? stringifyJson(report) + '\n' : undefined;
     process.stdout.write(formatAuditTerminal(report, Boolean(process.stdout.isTTY)));
     if (o.json) writeAtomic(o.json, json!);
