@@ -230,14 +230,14 @@ describe('usage errors: exit 2, the option and the value named, nothing written'
     const file = join(tmp, 'a-file');
     writeFileSync(file, 'x');
     const r1 = cli('fixtures', '--out', join(file, 'sub'), '--ops', 'sigmoid', '--cases', '1');
-    expect(r1.code).toBe(2);
+    expect(r1.code, r1.stderr).toBe(2); // stderr says why, should it ever differ
     expect(r1.stderr).toMatch(/--out = ".*a-file\/sub" is not writable: ENOTDIR/);
     const r2 = cli('fixtures', '--out', file, '--ops', 'sigmoid', '--cases', '1');
-    expect(r2.code).toBe(2);
+    expect(r2.code, r2.stderr).toBe(2); // stderr says why, should it ever differ
     expect(r2.stderr).toMatch(/--out = ".*a-file" is not a directory/);
     expect(readFileSync(file, 'utf8')).toBe('x');
     const r3 = cli('fixtures', '--out', '/proc/xent-oracle-test/sub', '--ops', 'sigmoid', '--cases', '1');
-    expect(r3.code).toBe(2);
+    expect(r3.code, r3.stderr).toBe(2); // stderr says why, should it ever differ
     expect(r3.stderr).toMatch(/--out = "\/proc\/xent-oracle-test\/sub" is not writable/);
   });
 
