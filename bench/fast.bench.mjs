@@ -45,7 +45,7 @@ const normal = () => Math.sqrt(-2 * Math.log(r() || 1e-12)) * Math.cos(2 * Math.
  */
 function timeAll(fns) {
   const ts = fns.map(() => []);
-  for (let i = 0; i < WARMUP; i++) for (const f of fns) f && f();
+  for (let i = 0; i < WARMUP; i++) for (const f of fns) if (f) f();
   for (let rep = 0; rep < REPS; rep++) {
     for (let j = 0; j < fns.length; j++) {
       const k = (j + rep) % fns.length;
@@ -78,7 +78,7 @@ for (const C of WIDTHS) {
     // tfjs (float32 only)
     let tfx, tfLabels, tfGrad;
     if (dtype === 'float32') {
-      tfx = tf.tensor2d(x, [N, C], 'float32');
+      tfx = tf.tensor2d(/** @type {Float32Array} */ (x), [N, C], 'float32'); // x is the Float32Array when dtype is float32
       const oh = new Float32Array(n);
       for (let i = 0; i < N; i++) oh[i * C + target[i]] = 1;
       tfLabels = tf.tensor2d(oh, [N, C], 'float32');

@@ -44,7 +44,7 @@ print(json.dumps((time.perf_counter() - t) / (len(rows) - 3) * 1000))
 const res = spawnSync('python3', ['-c', py], { input: JSON.stringify(rows), encoding: 'utf8' });
 if (res.status === 0) {
   const mpMs = Number(res.stdout.trim());
-  console.log(`mpmath ${'(python backend, mp.dps = 34; float() of a 34-digit value, not a guaranteed correct rounding)'}:`);
+  console.log('mpmath (python backend, mp.dps = 34; float() of a 34-digit value, not a guaranteed correct rounding):');
   console.log(`  ${mpMs.toFixed(1)} ms/row, ${(1000 / mpMs).toFixed(1)} rows/s`);
   console.log(`ratio xent-oracle / mpmath: ${(msPerRow / mpMs).toFixed(2)}x`);
 } else {

@@ -29,6 +29,7 @@ const EXAMPLES = [
 ];
 
 function parseArgs(argv) {
+  /** @type {{ quick: boolean, only: string[] | null }} */
   const o = { quick: false, only: null };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') o.quick = true;

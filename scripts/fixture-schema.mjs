@@ -30,6 +30,7 @@ const caseDef = schema.definitions.case;
 caseDef.properties.op = { enum: RECORDS.map((r) => r.name) };
 caseDef.allOf = [...byName].map(([name, { ops }]) => ({
   if: { properties: { op: { enum: ops } } },
+  // oxlint-disable-next-line unicorn/no-thenable -- JSON Schema's if/then keyword, not a promise
   then: { properties: { args: { $ref: `#/definitions/${name}` } } },
 }));
 definitions.case = caseDef;

@@ -50,7 +50,7 @@ const CURATED = OP_NAMES.flatMap((op) => curatedFor(op));
 function partition(n) {
   const cost = new Map(OP_NAMES.map((op) => [op, 0]));
   for (const c of CURATED) cost.set(c.op, cost.get(c.op) + 20 + JSON.stringify(c.args).length / 8);
-  const groups = Array.from({ length: n }, () => ({ ops: [], cost: 0 }));
+  const groups = Array.from({ length: n }, () => ({ ops: /** @type {string[]} */ ([]), cost: 0 }));
   for (const op of [...OP_NAMES].sort((a, b) => cost.get(b) - cost.get(a) || (a < b ? -1 : 1))) {
     const g = groups.reduce((m, x) => (x.cost < m.cost ? x : m));
     g.ops.push(op);
@@ -59,6 +59,11 @@ function partition(n) {
   return groups.filter((g) => g.ops.length > 0).map((g) => g.ops);
 }
 
+/**
+ * @param {string} dir
+ * @param {string[]} ops
+ * @returns {Promise<void>}
+ */
 function run(dir, ops) {
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, [BIN, 'fixtures', '--out', dir, '--cases', '0', '--ops', ops.join(',')], {

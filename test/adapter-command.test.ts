@@ -42,15 +42,19 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   return `${NODE} ${JSON.stringify(file)}`;
 }
 
+// Request timeouts are generous (CALL_MS) wherever the test is not about timeouts: a loaded
+// machine can stall a healthy adapter for seconds, and that must not fail a test.
+const CALL_MS = 30_000;
+
 async function open(cmd: string, opts: Parameters<typeof openCommandAdapter>[1] = {}): Promise<Adapter> {
-  const a = await openCommandAdapter(cmd, { timeoutMs: 2000, closeTimeoutMs: 500, killTimeoutMs: 300, ...opts });
+  const a = await openCommandAdapter(cmd, { timeoutMs: CALL_MS, closeTimeoutMs: 500, killTimeoutMs: 300, ...opts });
   opened.push(a);
   return a;
 }
 
 async function openError(cmd: string, opts: Parameters<typeof openCommandAdapter>[1] = {}): Promise<AdapterError> {
   try {
-    const a = await openCommandAdapter(cmd, { timeoutMs: 2000, closeTimeoutMs: 300, killTimeoutMs: 300, ...opts });
+    const a = await openCommandAdapter(cmd, { timeoutMs: CALL_MS, closeTimeoutMs: 300, killTimeoutMs: 300, ...opts });
     opened.push(a);
   } catch (e) {
     expect(e).toBeInstanceOf(AdapterError);
@@ -75,7 +79,8 @@ function alive(pid: number): boolean {
   }
 }
 
-async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
+/** Poll until `check()` holds. The deadline only stops a real hang: it is far above any load delay. */
+async function eventually(check: () => boolean, ms = 60_000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (check()) return true;
@@ -116,22 +121,25 @@ describe('command adapter: the happy path', () => {
     );
     const r = await a.call('softmax', { logits: [[NaN, Infinity, -Infinity, 2]] });
     expect(r).toMatchObject({ kind: 'result', value: [[NaN, Infinity, -Infinity, 2]] });
-    expect(a.stderr()).toContain('"logits":[["NaN","Infinity","-Infinity",2]]');
     const s = await a.call('sigmoid', { x: [1] });
     expect(s.kind).toBe('result');
     if (s.kind === 'result') {
       expect(s.value).toEqual([NaN, Infinity, -Infinity, 1.5, -0]);
       expect(Object.is((s.value as number[])[4], -0)).toBe(true);
     }
+    // The adapter echoes each request line to its stderr before it answers on stdout, but
+    // stdout and stderr are two pipes: nothing orders their arrival here, and the response can
+    // be read (and the call resolved) before the stderr chunk. close() returns once the process
+    // has exited and both pipes are drained, so stderr is complete after it.
+    await a.close();
+    expect(a.stderr()).toContain('"logits":[["NaN","Infinity","-Infinity",2]]');
   });
 
   it('moves large requests and responses (1e6 numbers each way)', async () => {
-    const a = await open(nodeAdapter(`send({ id: req.id, result: req.args.logits });`), { timeoutMs: 30_000 });
+    const a = await open(nodeAdapter(`send({ id: req.id, result: req.args.logits });`), { timeoutMs: 100_000 });
     const logits = Array.from({ length: 1000 }, (_, i) => Array.from({ length: 1000 }, (_, j) => (i * 1000 + j) / 7));
     logits[999][999] = NaN;
-    const t0 = Date.now();
     const r = await a.call('softmax', { logits });
-    expect(Date.now() - t0).toBeLessThan(20_000);
     expect(r.kind).toBe('result');
     const v = (r as { value: number[][] }).value;
     expect(v.length).toBe(1000);
@@ -183,9 +191,8 @@ describe('command adapter: protocol errors end the session', () => {
       expect(r.line).toBe('computing softmax for 1...');
     }
     expect(a.ended).toMatch(/protocol error on request 1 \(softmax\)/);
-    const t0 = Date.now();
+    // "no longer running" comes only from the fail-fast path: nothing is sent, nothing waited for
     expect(await a.call('softmax', { logits: [[1, 2]] })).toMatchObject({ kind: 'crash', message: expect.stringMatching(/no longer running: protocol error/) });
-    expect(Date.now() - t0).toBeLessThan(500);
   });
 
   it('reports a wrong id', async () => {
@@ -226,9 +233,7 @@ describe('command adapter: crashes, hangs and shutdown', () => {
       expect(r.stderr).toContain('Segmentation fault (simulated)');
     }
     expect(a.stderr()).toContain('softmax_kernel');
-    const t0 = Date.now();
     expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'crash', message: expect.stringMatching(/no longer running/) });
-    expect(Date.now() - t0).toBeLessThan(500);
   });
 
   it('reports a kill by signal', async () => {
@@ -253,17 +258,13 @@ describe('command adapter: crashes, hangs and shutdown', () => {
     const first = await a.call('logsumexp', { logits: [[1]] });
     const pid = (first as { value: number[] }).value[0];
     expect(alive(pid)).toBe(true);
-    const t0 = Date.now();
+    // no clock readings: how late a timer fires depends on the load (and libuv's loop time is
+    // cached, so even a lower bound measured here is not exact); the outcome names the limit
     const r = await a.call('sigmoid', { x: [1] });
-    const elapsed = Date.now() - t0;
     expect(r).toEqual({ kind: 'timeout', ms: 300 });
-    expect(elapsed).toBeGreaterThanOrEqual(280);
-    expect(elapsed).toBeLessThan(1500);
     expect(a.ended).toMatch(/request 2 \(sigmoid\) got no response within 300 ms/);
     expect(await eventually(() => !alive(pid))).toBe(true);
-    const t1 = Date.now();
-    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'crash' });
-    expect(Date.now() - t1).toBeLessThan(500);
+    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'crash', message: expect.stringMatching(/no longer running: request 2/) });
   });
 
   it('a child that ignores stdin close and SIGTERM is killed, with its own children', async () => {
@@ -287,22 +288,30 @@ globalThis.kid = spawn('sleep', ['30'], { stdio: 'ignore' });
     const [pid, kid] = (r as { value: number[] }).value;
     expect(alive(pid)).toBe(true);
     expect(alive(kid)).toBe(true);
-    const t0 = Date.now();
     await a.close();
-    expect(Date.now() - t0).toBeLessThan(2000);
     expect(await eventually(() => !alive(pid))).toBe(true);
     expect(await eventually(() => !alive(kid))).toBe(true);
     expect(a.stderr()).toContain('ignoring SIGTERM');
   });
 
   it('a well-behaved child exits on stdin close without signals', async () => {
-    const a = await open(nodeAdapter(`send({ id: req.id, result: [process.pid] });`), { closeTimeoutMs: 5000 });
+    const cmd = nodeAdapter(`send({ id: req.id, result: [process.pid] });`);
+    // prepend: say on stderr when stdin ends and when a SIGTERM arrives (then exit)
+    const file = JSON.parse(cmd.slice(cmd.indexOf(' ') + 1)) as string;
+    writeFileSync(
+      file,
+      `process.stdin.on('end', () => process.stderr.write('stdin ended\\n'));
+process.on('SIGTERM', () => { process.stderr.write('got SIGTERM\\n'); process.exit(1); });
+` + readFileSync(file, 'utf8'),
+    );
+    // a close timeout far above any load delay: a SIGTERM here means the child did not exit on its own
+    const a = await open(cmd, { closeTimeoutMs: 60_000 });
     const r = await a.call('sigmoid', { x: [1] });
     const pid = (r as { value: number[] }).value[0];
-    const t0 = Date.now();
     await a.close();
-    expect(Date.now() - t0).toBeLessThan(4000); // no SIGTERM needed
     expect(alive(pid)).toBe(false);
+    expect(a.stderr()).toContain('stdin ended');
+    expect(a.stderr()).not.toContain('got SIGTERM');
   });
 
   it('close() while a call is pending settles it', async () => {
@@ -335,12 +344,11 @@ describe('command adapter: describe failures are AdapterErrors', () => {
   });
 
   it('no reply within the describe timeout: the process is killed', async () => {
-    const file = join(dir, 'silent.mjs');
     const pidFile = join(dir, 'silent.pid');
-    writeFileSync(file, `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); process.stderr.write('loading weights\\n'); setInterval(() => {}, 1000);`);
-    const t0 = Date.now();
-    const e = await openError(`${NODE} ${JSON.stringify(file)}`, { describeTimeoutMs: 1500 });
-    expect(Date.now() - t0).toBeLessThan(5000);
+    // a shell (starts in milliseconds, not a Node process that may take seconds to boot on a
+    // loaded machine): its pid and stderr line exist long before the 1500 ms describe timeout
+    const script = `echo $$ > ${shq(pidFile)}; echo 'loading weights' >&2; exec sleep 30`;
+    const e = await openError(`sh -c ${shq(script)}`, { describeTimeoutMs: 1500 });
     expect(e.message).toMatch(/did not answer describe within 1500 ms \(does it read stdin line by line and flush stdout/);
     expect(e.message).toContain('loading weights');
     expect(e.stderr).toContain('loading weights');

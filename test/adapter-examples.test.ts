@@ -265,7 +265,7 @@ describe('examples/adapters/naive.mjs', () => {
 describe.skipIf(!HAS_SCIPY)('examples/adapters/numpy_scipy.py (command, protocol v1)', () => {
   let py: Adapter;
   beforeAll(async () => {
-    py = await track(openCommandAdapter(`python3 "${example('numpy_scipy.py')}"`, { timeoutMs: 10_000 }));
+    py = await track(openCommandAdapter(`python3 "${example('numpy_scipy.py')}"`, { timeoutMs: 60_000 })); // generous: a loaded machine must not fail these
   });
 
   it('describes itself', () => {
@@ -299,7 +299,7 @@ describe.skipIf(!HAS_SCIPY)('examples/adapters/numpy_scipy.py (command, protocol
 describe('examples/adapters/tfjs.mjs (float32)', () => {
   let tf: Adapter;
   beforeAll(async () => {
-    tf = await track(openModuleAdapter(example('tfjs.mjs'), { timeoutMs: 20_000 }));
+    tf = await track(openModuleAdapter(example('tfjs.mjs'), { timeoutMs: 60_000 })); // generous: a loaded machine must not fail these
   });
 
   it('describes itself', () => {

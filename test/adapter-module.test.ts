@@ -22,15 +22,29 @@ function moduleFile(source: string, ext = '.mjs'): string {
   return file;
 }
 
+// Call timeouts are generous (CALL_MS) wherever the test is not about timeouts: a loaded
+// machine can stall a healthy worker for seconds, and that must not fail a test.
+const CALL_MS = 30_000;
+
+/** Poll until `check()` holds. The deadline only stops a real hang: it is far above any load delay. */
+async function eventually(check: () => boolean, ms = 60_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return check();
+}
+
 async function open(source: string, opts: Parameters<typeof openModuleAdapter>[1] = {}): Promise<Adapter> {
-  const a = await openModuleAdapter(moduleFile(source), { timeoutMs: 2000, ...opts });
+  const a = await openModuleAdapter(moduleFile(source), { timeoutMs: CALL_MS, ...opts });
   opened.push(a);
   return a;
 }
 
 async function openError(path: string, opts: Parameters<typeof openModuleAdapter>[1] = {}): Promise<AdapterError> {
   try {
-    const a = await openModuleAdapter(path, { timeoutMs: 2000, ...opts });
+    const a = await openModuleAdapter(path, { timeoutMs: CALL_MS, ...opts });
     opened.push(a);
   } catch (e) {
     expect(e).toBeInstanceOf(AdapterError);
@@ -122,9 +136,9 @@ describe('module adapter: results', () => {
     expect(await a.call('logsumexp', { logits: [[1]] })).toEqual({ kind: 'error', message: 'plain string' });
     expect(await a.call('sigmoid', { x: [1] })).toEqual({ kind: 'error', message: '{"code":7}' });
     expect(await a.call('softplus', { x: [3] })).toMatchObject({ kind: 'result', value: [3] });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(a.stderr()).toContain('about to fail');
-    expect(a.stderr()).toMatch(/\[softmax threw\] Error: boom/);
+    // the worker's stderr is a stream of its own, not ordered with the replies: wait for it
+    expect(await eventually(() => a.stderr().includes('about to fail'))).toBe(true);
+    expect(await eventually(() => /\[softmax threw\] Error: boom/.test(a.stderr()))).toBe(true);
   });
 
   it('does not call ops the module does not export', async () => {
@@ -156,27 +170,21 @@ describe('module adapter: results', () => {
 describe('module adapter: timeouts and crashes', () => {
   it('a never-settling promise times out, then the adapter fails fast', async () => {
     const a = await open(`export default { dtype: 'float64', ops: { sigmoid: () => new Promise(() => {}), softmax: () => [[1]] } };`, { timeoutMs: 300 });
-    const t0 = Date.now();
+    // no clock readings: how late a timer fires depends on the load; the outcome names the limit
     expect(await a.call('sigmoid', { x: [1] })).toEqual({ kind: 'timeout', ms: 300 });
-    const elapsed = Date.now() - t0;
-    expect(elapsed).toBeGreaterThanOrEqual(280);
-    expect(elapsed).toBeLessThan(1500);
     expect(a.ended).toMatch(/call 1 \(sigmoid\) did not return within 300 ms/);
-    const t1 = Date.now();
+    // "no longer running" comes only from the fail-fast path: nothing is posted, nothing waited for
     expect(await a.call('softmax', { logits: [[1]] })).toMatchObject({ kind: 'crash', message: expect.stringMatching(/no longer running/) });
-    expect(Date.now() - t1).toBeLessThan(500);
     await a.close();
     await a.close();
   });
 
   it('a synchronous infinite loop times out (the worker is terminated)', async () => {
     const a = await open(`export default { dtype: 'float64', ops: { sigmoid: () => { for (;;) {} } } };`, { timeoutMs: 300 });
-    const t0 = Date.now();
+    // the busy worker cannot answer: only terminating it ends the call, and close() returns
     expect(await a.call('sigmoid', { x: [1] })).toEqual({ kind: 'timeout', ms: 300 });
-    expect(Date.now() - t0).toBeLessThan(1500);
-    const t1 = Date.now();
     await a.close();
-    expect(Date.now() - t1).toBeLessThan(1500);
+    expect(a.ended).toMatch(/call 1 \(sigmoid\) did not return within 300 ms/);
   });
 
   it('process.exit() in the module is a crash, not the end of the verifier', async () => {
@@ -237,10 +245,10 @@ describe('module adapter: open failures are AdapterErrors', () => {
   });
 
   it('a module that never finishes loading', async () => {
-    const t0 = Date.now();
-    const e = await openError(moduleFile(`console.log('warming up'); await new Promise(() => setInterval(() => {}, 1000)); export default {};`), { describeTimeoutMs: 300 });
-    expect(Date.now() - t0).toBeLessThan(2000);
-    expect(e.message).toMatch(/did not finish loading within 300 ms/);
+    // 3 s, not less: the worker must have started and printed 'warming up' before the limit,
+    // and starting a worker thread can take a second on a loaded machine
+    const e = await openError(moduleFile(`console.log('warming up'); await new Promise(() => setInterval(() => {}, 1000)); export default {};`), { describeTimeoutMs: 3000 });
+    expect(e.message).toMatch(/did not finish loading within 3000 ms/);
     expect(e.message).toContain('warming up');
   });
 

@@ -1,6 +1,6 @@
 /**
- * `xent-oracle audit` end to end, as a child process on the built CLI (dist/cli/bin.js; built in
- * beforeAll only if missing): usage errors exit 2 with a message and write nothing; a quick
+ * `xent-oracle audit` end to end, as a child process on the built CLI (dist/cli/bin.js; built once
+ * by the e2e project's global setup): usage errors exit 2 with a message and write nothing; a quick
  * audit of the naive example exits 0 (an audit reports, it does not judge) and writes the JSON
  * and HTML reports; the HTML renders in headless Chromium with its charts drawn.
  */
@@ -17,10 +17,7 @@ const BIN = join(ROOT, 'dist/cli/bin.js');
 let tmp = '';
 
 beforeAll(() => {
-  if (!existsSync(BIN)) {
-    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-    if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}\n${b.stderr}`);
-  }
+  // dist/ is built once by the e2e project's global setup (test/helpers/build-once.ts)
   tmp = mkdtempSync(join(tmpdir(), 'xent-audit-cli-'));
 }, 120_000);
 

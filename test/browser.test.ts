@@ -14,7 +14,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdapterError, findBrowser, openBrowserAdapter, WEBGPU_FLAGS } from '../src/verify/adapter-browser.js';
+import { findBrowser, openBrowserAdapter, WEBGPU_FLAGS } from '../src/verify/adapter-browser.js';
+import { AdapterError } from '../src/verify/adapter-types.js';
 import type { Adapter } from '../src/verify/adapter-types.js';
 
 const root = new URL('..', import.meta.url).pathname;

@@ -1,6 +1,6 @@
 /**
  * The `xent-oracle reference <op> --args <json|@file> [--digits N] [--pretty]` command, run as
- * a child process on the built CLI (dist/cli/bin.js; built in beforeAll only if missing).
+ * a child process on the built CLI (dist/cli/bin.js; built once by the e2e project's global setup).
  *
  * Output contract: one JSON object {op, digits, decimal, float64, float32, float16, bfloat16}
  * on stdout, nested like the op's result, non-finite numbers as the strings "NaN", "Infinity",
@@ -8,7 +8,7 @@
  * message on stderr that names the argument and the offending value.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,10 +20,7 @@ const BIN = join(ROOT, 'dist/cli/bin.js');
 let tmp = '';
 
 beforeAll(() => {
-  if (!existsSync(BIN)) {
-    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-    if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}\n${b.stderr}`);
-  }
+  // dist/ is built once by the e2e project's global setup (test/helpers/build-once.ts)
   tmp = mkdtempSync(join(tmpdir(), 'xent-cli-ref-'));
 }, 120_000);
 
@@ -94,7 +91,7 @@ describe('xent-oracle reference: output', () => {
     expect(five.float32).toEqual(forty.float32);
     expect(ok('reference', 'softmax', '--args', args, '--digits', '1').decimal).toEqual([['0.09', '0.2', '0.7']]);
     const hundred = ok('reference', 'softmax', '--args', args, '--digits', '100');
-    const sig = ((hundred.decimal as string[][])[0]![0]!).replace(/^0\.0*/, '');
+    const sig = (hundred.decimal as string[][])[0][0].replace(/^0\.0*/, '');
     expect(sig.length).toBeGreaterThan(90);
     expect(sig.length).toBeLessThanOrEqual(100);
     expect(hundred).toEqual(asJson('softmax', { logits: [[1, 2, 3]] }, 100));
@@ -183,10 +180,10 @@ describe('xent-oracle reference: errors exit 2 with a message naming the argumen
 
 describe('docs/ops.md', () => {
   const md = readFileSync(join(ROOT, 'docs/ops.md'), 'utf8');
-  const examples = [...md.matchAll(/```sh\n(xent-oracle reference [^\n]*)\n```\n\n```json\n([^\n]*)\n```/g)].map((m) => ({ cmd: m[1]!, out: m[2]! }));
+  const examples = [...md.matchAll(/```sh\n(xent-oracle reference [^\n]*)\n```\n\n```json\n([^\n]*)\n```/g)].map((m) => ({ cmd: m[1], out: m[2] }));
 
   /** split "xent-oracle reference op --args '{...}' --digits 20" into argv (single quotes only) */
-  const argv = (cmd: string): string[] => [...cmd.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!).slice(1);
+  const argv = (cmd: string): string[] => [...cmd.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]).slice(1);
 
   it('documents every op of the catalog with an example', () => {
     for (const op of OP_NAMES) {
@@ -206,7 +203,7 @@ describe('docs/ops.md', () => {
       expect(r.stdout.trim(), e.cmd).toBe(e.out);
       // the CLI adds nothing to the in-process reference but the JSON encoding
       const digits = a.includes('--digits') ? Number(a[a.indexOf('--digits') + 1]) : undefined;
-      expect(JSON.parse(e.out), e.cmd).toEqual(asJson(a[1]!, JSON.parse(a[a.indexOf('--args') + 1]!), digits));
+      expect(JSON.parse(e.out), e.cmd).toEqual(asJson(a[1], JSON.parse(a[a.indexOf('--args') + 1]), digits));
     }
   });
 });

@@ -388,7 +388,7 @@ export function ulp(dtype: Dtype, a: number, b: number): number {
 export function flat(v: MpResult | ArrayLike<number>): number[] {
   if (typeof v === 'number') return [v];
   const a = Array.from(v as ArrayLike<number | number[]>);
-  return a.flatMap((x) => (Array.isArray(x) ? x : [x as number]));
+  return a.flatMap((x) => (Array.isArray(x) ? x : [x]));
 }
 
 /** max ULP distance of two results and the index where it occurs */

@@ -17,7 +17,7 @@ type Res = number | number[] | number[][];
 /** validate raw JSON-shaped args with the catalog, then run the fast op */
 function run<N extends OpName>(op: N, raw: Record<string, unknown>, dt: 'float64' | 'float32'): Res {
   const args = getSpec(op).validate(raw) as ArgsByOp[N];
-  return fastEvaluate(op, args, dt) as Res;
+  return fastEvaluate(op, args, dt);
 }
 
 /** exact equality with NaN = NaN and +0 distinct from -0 where `signed` */
@@ -158,7 +158,7 @@ describe.each(DTYPES)('special values (%s)', (dt) => {
   });
 
   it('outputs that are exactly zero are +0', () => {
-    const z = (r: Res) => (Array.isArray(r) ? r.flat() : [r]) as number[];
+    const z = (r: Res) => (Array.isArray(r) ? r.flat() : [r]);
     for (const v of z(run('softmax', { logits: [[-I, 0], [0, -1e17]] }, dt))) expect(Object.is(v, -0)).toBe(false);
     expect(Object.is((run('log_sigmoid', { x: [I] }, dt) as number[])[0], 0)).toBe(true);
     expect(Object.is((run('softplus', { x: [-I] }, dt) as number[])[0], 0)).toBe(true);

@@ -6,7 +6,7 @@
  * python3 or numpy is missing).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,10 +28,7 @@ function gen(dir: string, ...args: string[]): void {
 }
 
 beforeAll(() => {
-  if (!existsSync(BIN)) {
-    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-    if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}\n${b.stderr}`);
-  }
+  // dist/ is built once by the e2e project's global setup (test/helpers/build-once.ts)
   tmp = mkdtempSync(join(tmpdir(), 'xent-npy-'));
   JSON_DIR = join(tmp, 'json');
   NPY_DIR = join(tmp, 'npy');

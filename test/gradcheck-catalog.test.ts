@@ -83,6 +83,8 @@ const WELL_CONDITIONED: Record<BackwardOp, string[]> = {
   cross_entropy_backward: ['scale 1, class targets', 'probability targets', 'ignore_index', 'label smoothing, probability targets'],
   binary_cross_entropy_backward: ['probabilities in (0, 1), soft targets', 'hard 0/1 targets'],
   binary_cross_entropy_with_logits_backward: ['scale 4', 'pos_weight'],
+  kl_div_backward: ['typical, mean', 'typical, sum', 'typical, batchmean', 'log_target'],
+  kl_div_target_backward: ['typical, mean', 'typical, sum', 'typical, batchmean', 'log_target'],
 };
 
 type Args = Record<string, unknown>;
@@ -127,7 +129,7 @@ function planted(op: BackwardOp, q: number, delta: number): BackwardFn {
   return (a) => {
     const r = fast(a) as number | number[] | number[][];
     if (Array.isArray(r) && Array.isArray(r[0])) {
-      const cols = (r[0] as number[]).length;
+      const cols = (r[0]).length;
       const m = (r as number[][]).map((row) => row.slice());
       m[Math.floor(q / cols)][q % cols] *= 1 + delta;
       return m;
@@ -223,6 +225,7 @@ function tagsOf(args: Args): string[] {
   if (Array.isArray(args.target) && Array.isArray((args.target as unknown[])[0])) tags.push('probability targets');
   if (typeof args.pos_weight === 'number' && args.pos_weight !== 1) tags.push('pos_weight');
   if (Array.isArray(args.target) && (args.target as unknown[]).includes(-100)) tags.push('ignore_index');
+  if (args.log_target === true) tags.push('log_target');
   return tags;
 }
 
@@ -291,6 +294,8 @@ describe.each(BACKWARD_OPS.map((op) => [op]))('%s', (op: BackwardOp) => {
       cross_entropy_backward: ['label smoothing', 'weight', 'probability targets', 'ignore_index', 'reduction mean', 'reduction sum', 'reduction none'],
       binary_cross_entropy_backward: ['weight', 'reduction mean', 'reduction sum', 'reduction none'],
       binary_cross_entropy_with_logits_backward: ['weight', 'pos_weight', 'reduction mean', 'reduction sum', 'reduction none'],
+      kl_div_backward: ['log_target', 'reduction mean', 'reduction sum', 'reduction none', 'reduction batchmean'],
+      kl_div_target_backward: ['log_target', 'reduction mean', 'reduction sum', 'reduction none', 'reduction batchmean'],
     };
     const tags = new Set(cases.flatMap((c) => tagsOf(c.args)));
     for (const t of want[op]) expect([...tags], `${op} has no checked case with ${t}`).toContain(t);
@@ -358,7 +363,7 @@ describe('catalog helpers', () => {
 
   it('examples/gradcheck/catalog-ops.mjs: the catalog passes, the planted 1e-8 fails in both modes', () => {
     const lines: string[] = [];
-    const r = runCatalogExample((s: string) => lines.push(s)) as { passing: GradcheckReport[]; planted: GradcheckReport[] };
+    const r = runCatalogExample((s: string) => lines.push(s));
     for (const rep of r.passing) expect(rep.ok, rep.message).toBe(true);
     expect(r.planted.map((rep) => [rep.ok, rep.mode, rep.worst?.input])).toEqual([
       [false, 'full', 2],
@@ -368,7 +373,6 @@ describe('catalog helpers', () => {
   });
 
   it('prints the measured summary', () => {
-    // eslint-disable-next-line no-console
     console.log(summaries.join('\n'));
     expect(summaries.length).toBeGreaterThan(0);
   });

@@ -408,7 +408,7 @@ function agrees(op: KlOpName, raw: Record<string, unknown>, got: unknown): boole
   if (g.length !== exact.length) return false;
   return g.every((v, i) => {
     if (Object.is(v, r64[i]) || (Number.isNaN(v) && Number.isNaN(r64[i]))) return true;
-    if (!Number.isFinite(r64[i]) && Number.isFinite(Number(exact[i]) || NaN) === false && exact[i] !== r64[i].toString()) {
+    if (!Number.isFinite(r64[i]) && ! Number.isFinite(Number(exact[i]) || NaN) && exact[i] !== r64[i].toString()) {
       // the exact value overflows float64: the implementation must give the same ±∞
       if (exact[i] === 'NaN' || exact[i] === 'Infinity' || exact[i] === '-Infinity') return false;
     }

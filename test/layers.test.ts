@@ -37,12 +37,12 @@ function files(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'/gms), ...text.matchAll(/import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]!);
+  return [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'/gms), ...text.matchAll(/import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]);
 }
 
 const layerOf = (file: string): string => {
   const rel = relative(SRC, file);
-  return rel.includes('/') ? rel.split('/')[0]! : '.';
+  return rel.includes('/') ? rel.split('/')[0] : '.';
 };
 
 const ALL = files(SRC);
@@ -61,13 +61,13 @@ describe('layers', () => {
         const target = resolve(dirname(f), spec);
         if (!target.startsWith(SRC)) {
           // outside src/: only the shipped correct example (it imports nothing), from ops and above
-          const ok = relative(ROOT, target) === 'examples/adapters/correct.mjs' && RANK[from]! >= RANK.ops!;
+          const ok = relative(ROOT, target) === 'examples/adapters/correct.mjs' && RANK[from] >= RANK.ops;
           if (!ok) bad.push(`${relative(ROOT, f)} → ${relative(ROOT, target)}`);
           continue;
         }
         const to = layerOf(target);
         if (to === from) continue;
-        if (RANK[to]! < RANK[from]!) continue;
+        if (RANK[to] < RANK[from]) continue;
         if (RANK[to] === RANK[from] && SIDEWAYS.has(`${from}→${to}`)) continue;
         bad.push(`${relative(ROOT, f)} (${from}) → ${relative(ROOT, target)} (${to})`);
       }
@@ -89,7 +89,7 @@ describe('layers', () => {
       seen.add(file);
       for (const spec of importsOf(file)) {
         if (!spec.startsWith('.')) {
-          packages.add(spec.split('/')[0]!);
+          packages.add(spec.split('/')[0]);
           continue;
         }
         const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');

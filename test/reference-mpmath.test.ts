@@ -42,7 +42,7 @@ function rng(seed: number) {
     normal,
     uniform: (lo: number, hi: number) => lo + (hi - lo) * next(),
     int: (n: number) => Math.floor(next() * n),
-    pick: <T>(a: readonly T[]): T => a[Math.floor(next() * a.length)]!,
+    pick: <T>(a: readonly T[]): T => a[Math.floor(next() * a.length)],
     bool: (p = 0.5) => next() < p,
   };
 }
@@ -59,7 +59,7 @@ function logitRow(r: Rng, C: number, scale: number, offset = 0, masked = 0): num
 
 function logitRows(r: Rng, N: number, C: number, scale: number, masked = 0): number[][] {
   const offsets = [0, scale * r.normal(), r.pick([1e4, -700, 0.5, 123.456])];
-  return Array.from({ length: N }, (_, n) => logitRow(r, C, scale, offsets[n % offsets.length]!, masked));
+  return Array.from({ length: N }, (_, n) => logitRow(r, C, scale, offsets[n % offsets.length], masked));
 }
 
 const grad = (r: Rng, N: number, C: number) => Array.from({ length: N }, () => Array.from({ length: C }, () => r.normal()));
@@ -70,7 +70,7 @@ const grad = (r: Rng, N: number, C: number) => Array.from({ length: N }, () => A
 function buildCases(): Record<string, MpCase[]> {
   const r = rng(20240917);
   const cases: Record<string, MpCase[]> = Object.fromEntries(OP_NAMES.map((op) => [op, []]));
-  const add = (op: string, args: Record<string, unknown>) => cases[op]!.push({ op, args });
+  const add = (op: string, args: Record<string, unknown>) => cases[op].push({ op, args });
 
   // softmax family: every scale x C in {1, 2, 7}, plus C = 100 rows and masked entries
   for (const op of ['softmax', 'log_softmax', 'logsumexp'] as const) {
@@ -114,9 +114,9 @@ function buildCases(): Record<string, MpCase[]> {
       // probability targets (rows need not sum to 1), with a masked class carrying 0
       const C = 5;
       const logits = logitRows(r, 2, C, r.pick([1, 30]));
-      logits[1]![2] = -Infinity;
+      logits[1][2] = -Infinity;
       const target = Array.from({ length: 2 }, () => Array.from({ length: C }, () => (r.bool(0.3) ? 0 : r.next())));
-      target[1]![2] = 0;
+      target[1][2] = 0;
       const a: Record<string, unknown> = { logits, target, reduction, weight: Array.from({ length: C }, () => r.uniform(0.1, 2)) };
       if (withGrad) a.grad_output = reduction === 'none' ? [r.normal(), r.normal()] : r.normal();
       out.push(a);
@@ -186,10 +186,10 @@ function buildCases(): Record<string, MpCase[]> {
 
   // other precisions than 40 digits, and results beyond the float formats' range
   add('softmax', { logits: [[1, 5, 6, 4, 2, 2.6, 6]] });
-  cases.softmax!.push({ op: 'softmax', args: { logits: [[1, 5, 6, 4, 2, 2.6, 6]] }, digits: 1 });
-  cases.log_softmax!.push({ op: 'log_softmax', args: { logits: [[0.5, -3, 2.25], [700, 0, -700]] }, digits: 17 });
-  cases.cross_entropy!.push({ op: 'cross_entropy', args: { logits: [[0.5, -3, 2.25], [1e5, 0, -3]], target: [1, 2], label_smoothing: 0.2 }, digits: 100 });
-  cases.sigmoid_backward!.push({ op: 'sigmoid_backward', args: { x: [-3, 0.001, 50], grad_output: [1e-300, -7, 1e300] }, digits: 60 });
+  cases.softmax.push({ op: 'softmax', args: { logits: [[1, 5, 6, 4, 2, 2.6, 6]] }, digits: 1 });
+  cases.log_softmax.push({ op: 'log_softmax', args: { logits: [[0.5, -3, 2.25], [700, 0, -700]] }, digits: 17 });
+  cases.cross_entropy.push({ op: 'cross_entropy', args: { logits: [[0.5, -3, 2.25], [1e5, 0, -3]], target: [1, 2], label_smoothing: 0.2 }, digits: 100 });
+  cases.sigmoid_backward.push({ op: 'sigmoid_backward', args: { x: [-3, 0.001, 50], grad_output: [1e-300, -7, 1e300] }, digits: 60 });
   add('nll_loss', { log_probs: [[-1.7976931348623157e308, -1], [-1e308, -1], [-3.4e38, -1], [-65519.99, 0]], target: [0, 0, 0, 0], weight: [1.0000000000000002, 1], reduction: 'none' });
   add('cross_entropy_backward', { logits: [[0.5, -3, 2.25]], target: [0], reduction: 'sum', grad_output: 1e308 });
   add('binary_cross_entropy', { probs: [1e-300, 0.5, 1 - 2 ** -53], target: [1, 1, 0], weight: [1e300, 3e38, 1e5], reduction: 'none' });
@@ -199,7 +199,7 @@ function buildCases(): Record<string, MpCase[]> {
 // ---------------------------------------------------------------------------------------
 
 const CASES = buildCases();
-const ALL: MpCase[] = OP_NAMES.flatMap((op) => CASES[op]!);
+const ALL: MpCase[] = OP_NAMES.flatMap((op) => CASES[op]);
 let expected = new Map<MpCase, MpLeaf[]>();
 let pyMillis = 0;
 
@@ -208,7 +208,7 @@ beforeAll(() => {
   const t = performance.now();
   const out = mpmathReference(ALL); // ONE python process for the whole file
   pyMillis = performance.now() - t;
-  expected = new Map(ALL.map((c, i) => [c, out[i]!]));
+  expected = new Map(ALL.map((c, i) => [c, out[i]]));
 }, 120_000);
 
 const FIELDS = [
@@ -222,11 +222,11 @@ const fmtNum = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
 
 describe('reference vs mpmath (decimal at 40 digits unless stated, every format), seeded inputs', () => {
   for (const op of OP_NAMES) {
-    itPy(`${op}: ${CASES[op]!.length} cases`, () => {
-      expect(CASES[op]!.length).toBeGreaterThan(0);
+    itPy(`${op}: ${CASES[op].length} cases`, () => {
+      expect(CASES[op].length).toBeGreaterThan(0);
       const problems: string[] = [];
       let outputs = 0;
-      for (const [ci, c] of CASES[op]!.entries()) {
+      for (const [ci, c] of CASES[op].entries()) {
         const exp = expected.get(c)!;
         expect(exp, 'python returned a result for every case').toBeDefined();
         let res;
@@ -248,7 +248,7 @@ describe('reference vs mpmath (decimal at 40 digits unless stated, every format)
           }
           if (dec[k] !== e.d) problems.push(`${where}: decimal ${dec[k]} != mpmath ${e.d}`);
           for (const [f, key] of FIELDS) {
-            const got = floats[f]![k]!;
+            const got = floats[f][k];
             const want = fromPy(e[key]);
             if (!Object.is(got, want)) problems.push(`${where}: ${f} ${fmtNum(got)} != ${fmtNum(want)} (decimal ${e.d})`);
           }

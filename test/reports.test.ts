@@ -255,7 +255,10 @@ describe('heartbeat off a TTY', () => {
     const quiet: string[] = [];
     let u = 0;
     const short = heartbeat('verify', { write: (s: string) => quiet.push(s) }, { now: () => u, timer: false });
-    for (let i = 1; i <= 10; i++) (u = i * 900), short.update(i, 10, 'x');
+    for (let i = 1; i <= 10; i++) {
+      u = i * 900;
+      short.update(i, 10, 'x');
+    }
     expect(quiet).toEqual([]);
   });
 });

@@ -50,6 +50,9 @@ describe('the args object', () => {
       cross_entropy_backward: 'logits, target, weight, ignore_index, reduction, label_smoothing, grad_output',
       binary_cross_entropy_backward: 'probs, target, weight, reduction, grad_output',
       binary_cross_entropy_with_logits_backward: 'logits, target, weight, pos_weight, reduction, grad_output',
+      kl_div: 'input, target, reduction, log_target',
+      kl_div_backward: 'input, target, reduction, log_target, grad_output',
+      kl_div_target_backward: 'input, target, reduction, log_target, grad_output',
     };
     for (const op of OP_NAMES) rejects(op, { lgoits: [[1]] }, `${op}: unknown argument "lgoits" (expected ${expected[op]})`);
     rejects('cross_entropy', { logits: L, target: [0, 1], pos_weight: 2 }, 'cross_entropy: unknown argument "pos_weight" (expected logits, target, weight, ignore_index, reduction, label_smoothing)');
@@ -218,7 +221,7 @@ describe('normalised arguments (defaults)', () => {
   it('binary_cross_entropy_with_logits: pos_weight 1; non-finite strings and typed arrays are accepted', () => {
     const a = getSpec('binary_cross_entropy_with_logits').validate({ logits: new Float64Array([0.5, -1]), target: [1, 0] });
     expect(a).toEqual({ logits: [0.5, -1], target: [1, 0], weight: undefined, pos_weight: 1, reduction: 'mean', grad_output: 1 });
-    const s = getSpec('softmax').validate({ logits: [['NaN', 'Infinity', '-Infinity'], new Float32Array([1, 2, 3])] });
+    const s = getSpec('softmax').validate({ logits: [['NaN', 'Infinity', '-Infinity'], new Float32Array([1, 2, 3])] }) as { logits: number[][] };
     expect(s.logits[0]).toEqual([NaN, Infinity, -Infinity]);
     expect(s.logits[1]).toEqual([1, 2, 3]);
   });

@@ -3,7 +3,7 @@
  * adapters (the articles' naive implementations fail, an independent careful one passes),
  * reports (JSON, JUnit), replay commands, exit codes and usage errors.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,6 @@ const bin = join(root, 'dist/cli/bin.js');
 let dir: string;
 
 beforeAll(() => {
-  if (!existsSync(bin)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
   dir = mkdtempSync(join(tmpdir(), 'xent-verify-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -17,6 +17,7 @@
 export type Matrix = number[][];
 export type Vector = number[];
 /** An op of an implementation object: normalised-ish args in, nested arrays / a number out. */
+// oxlint-disable-next-line typescript/no-explicit-any -- each op has its own argument type
 export type OpFn = (args: any) => unknown;
 export type Ops = Record<string, OpFn>;
 export type Sum = (xs: readonly number[]) => number;

@@ -18,7 +18,8 @@ import '@tensorflow/tfjs-backend-cpu';
 await tf.setBackend('cpu');
 await tf.ready();
 // the CPU backend prints a "install tfjs-node" banner on first use; keep stderr for real problems
-if ('firstUse' in tf.backend()) tf.backend().firstUse = false;
+const cpuBackend = tf.backend();
+if ('firstUse' in cpuBackend) cpuBackend.firstUse = false;
 
 // ---------------------------------------------------------------------------------------
 // Gradients. tfjs-core's Node bundle does not register kernel gradients (they ship as ESM
@@ -114,7 +115,9 @@ const GRADIENTS = [
     }),
   },
 ];
-for (const g of GRADIENTS) if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
+// Each gradFunc destructures the tensors its own kernel saves ([a, b], [x], ...); tfjs's
+// GradFunc types them as Tensor[], which a fixed-length destructuring does not accept.
+for (const g of GRADIENTS) if (!tf.getGradient(g.kernelName)) tf.registerGradient(/** @type {tf.GradConfig} */ (g));
 
 // ---------------------------------------------------------------------------------------
 // helpers

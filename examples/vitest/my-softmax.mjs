@@ -3,6 +3,11 @@
 // values of docs/semantics.md). The implementation object has the same shape as a module
 // for `xent-oracle verify`: { name, dtype, ops }.
 
+/**
+ * softmax and log_softmax of one row
+ * @param {number[]} x
+ * @returns {{ p: number[], lsm: number[] }}
+ */
 function row(x) {
   if (x.some(Number.isNaN)) return { p: x.map(() => NaN), lsm: x.map(() => NaN) };
   const inf = x.filter((v) => v === Infinity).length;
@@ -25,14 +30,17 @@ function row(x) {
   return { p: e.map((v) => v / S), lsm: d.map((v) => (v === -Infinity ? -Infinity : v - L)) };
 }
 
-const zero = (v) => (v === 0 ? 0 : v); // +0 for exact zeros
+const zero = (/** @type {number} */ v) => (v === 0 ? 0 : v); // +0 for exact zeros
 
-export default {
+/** @typedef {{ logits: number[][] }} RowsArgs */
+
+// `@satisfies` checks the object against the contract and keeps its own (narrower) types.
+export default /** @satisfies {import('xent-oracle/vitest').OracleImplementation} */ ({
   name: 'my-softmax',
   dtype: 'float64',
   ops: {
-    softmax: ({ logits }) => logits.map((x) => row(x).p.map(zero)),
-    log_softmax: ({ logits }) => logits.map((x) => row(x).lsm.map(zero)),
-    sigmoid: ({ x }) => x.map((v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)))),
+    softmax: (/** @type {RowsArgs} */ { logits }) => logits.map((x) => row(x).p.map(zero)),
+    log_softmax: (/** @type {RowsArgs} */ { logits }) => logits.map((x) => row(x).lsm.map(zero)),
+    sigmoid: (/** @type {{ x: number[] }} */ { x }) => x.map((v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)))),
   },
-};
+});

@@ -185,7 +185,7 @@ function panel(ps: PanelSpec, i: number, col: number, row: number): vega.GroupMa
         encode: { enter: { x: { scale: 'x', field: 'x' }, y: { value: -4 }, y2: { value: PANEL_H }, stroke: { value: '#d62728' }, strokeDash: { value: [2, 2] } } },
       },
     ],
-  } as vega.GroupMark;
+  };
 }
 
 /** One SVG per op: a panel per sweep. */
@@ -258,6 +258,6 @@ export async function bceChartSvg(b: BcePlot): Promise<string> {
         ],
       },
     ],
-  } as vega.Spec;
+  };
   return toSvg(spec);
 }

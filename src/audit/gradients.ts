@@ -74,7 +74,6 @@ export async function fdCheck(adapter: Adapter, backward: OpName, raw: RawArgs, 
   if (grad === null) throw new FdSkip(`${backward} is not a backward op`);
   const { forward, wrt } = grad;
   const { grad_output: _g, ...fwdArgs } = raw;
-  void _g;
   const xFull = flatNums(fwdArgs[wrt]);
   const free = xFull.map((v, i) => (Number.isFinite(v) ? i : -1)).filter((i) => i >= 0);
   if (free.length === 0) throw new FdSkip('no finite input to differentiate');

@@ -113,7 +113,7 @@ export async function judgeCase(
   let ref: ReferenceResult;
   const wide = isWide(op, raw);
   try {
-    args = getSpec(op).validate(raw) as unknown as Record<string, unknown>;
+    args = getSpec(op).validate(raw);
     ref = boundedReference(op, raw, ctx.profile);
   } catch (e) {
     const why = e instanceof PrecisionError ? 'reference could not decide the rounding' : `generated args rejected: ${(e as Error).message}`;

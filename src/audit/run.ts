@@ -197,8 +197,6 @@ const sig4 = (x: number | null) => (x === null || !Number.isFinite(x) ? x : Numb
 /** The JSON form of a point: metrics to 4 significant digits, the verdict's message only where it does not pass. */
 function toPoint(param: number, e: PointEval): AuditPoint {
   const { got: _g, expected: _e, ...rest } = e;
-  void _g;
-  void _e;
   return {
     param,
     ...rest,

@@ -5,10 +5,9 @@
  * a module that cannot be loaded, an unknown op, an unwritable output). Report files are
  * written atomically, after the audit, so nothing is ever half-written.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { formatAuditHtml } from '../audit/html.js';
 import { formatAuditTerminal, runAudit } from '../audit/run.js';
 import { stringifyJson } from '../core/json.js';
 import { parseIntOption, UsageError } from './io.js';
@@ -102,9 +101,11 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
     });
     progress.stop();
     // render everything first, then write: a rendering error leaves no file behind
-    const html = o.html ? await formatAuditHtml(report) : undefined;
+    // loaded here, not at the top: vega (the charts) takes a few hundred ms to import, and every
+    // other command (and audit without --html) would pay for it at start-up
+    const html = o.html ? await (await import('../audit/html.js')).formatAuditHtml(report) : undefined;
     const json = o.json ? stringifyJson(report) + '\n' : undefined;
-    process.stdout.write(formatAuditTerminal(report, process.stdout.isTTY === true));
+    process.stdout.write(formatAuditTerminal(report, Boolean(process.stdout.isTTY)));
     if (o.json) writeAtomic(o.json, json!);
     if (o.html) writeAtomic(o.html, html!);
     for (const f of [o.json, o.html].filter(Boolean)) process.stdout.write(`wrote ${f}\n`);

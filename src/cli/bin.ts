@@ -5,6 +5,4 @@ import { quietOnClosedPipes } from './io.js';
 
 // `xent-oracle ops | head -2`: the reader may close the pipe before we are done writing
 quietOnClosedPipes();
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+process.exitCode = await main(process.argv.slice(2));

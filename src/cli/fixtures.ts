@@ -7,7 +7,7 @@
  * (temporary files + rename; an interrupted run removes its temporary files). A progress bar
  * on a TTY, nothing on stdout or stderr otherwise.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { OP_NAMES, type OpName } from '../ops/registry.js';

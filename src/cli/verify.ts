@@ -3,13 +3,12 @@
  * print the verdict; exit 0 when everything passes, 1 on failures, 2 on usage or protocol
  * errors. Report files are written atomically (temporary file + rename).
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { isOpName, OP_NAMES, type OpName } from '../ops/registry.js';
 import { parseJson } from '../core/json.js';
 import { fastEvaluator } from '../ops/evaluate.js';
-import type { Float64Evaluator } from '../verify/condition.js';
 import { formatJson, formatJUnit, formatTerminal, type ReplaySpec } from '../verify/report.js';
 import { runVerify, type FixedCase } from '../verify/run.js';
 import { applyExpectations, ExpectFileError, parseExpectFile, unknownGroups, type ExpectEntry } from '../verify/expect.js';
@@ -121,7 +120,7 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
     });
     progress.stop();
     const report = expectations ? applyExpectations(played, expectations) : played;
-    process.stdout.write(formatTerminal(report, spec, { color: process.stdout.isTTY === true, maxFailures, jsonPath: o.json }));
+    process.stdout.write(formatTerminal(report, spec, { color:  process.stdout.isTTY, maxFailures, jsonPath: o.json }));
     if (o.json) writeAtomic(o.json, formatJson(report, spec));
     if (o.junit) writeAtomic(o.junit, formatJUnit(report, spec));
     const protocolBroken = report.ops.some((r) => r.failures.some((f) => f.cls === 'protocol'));

@@ -27,6 +27,9 @@ export function show(v: unknown): string {
     const s = JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x));
     return s.length > 80 ? s.slice(0, 77) + '...' : s;
   } catch {
+    // JSON.stringify threw (a BigInt, a cyclic object) or gave undefined (a function, a symbol):
+    // String's rendering is the best left, '[object Object]' included
+    // oxlint-disable-next-line typescript/no-base-to-string
     return String(v);
   }
 }

@@ -80,8 +80,8 @@ export function decompose(x: number): { negative: boolean; mantissa: bigint; exp
 /** Powers of five, cached: exact decimal expansions of 2^-k are 5^k * 10^-k. */
 const POW5: bigint[] = [1n];
 export function pow5(k: number): bigint {
-  for (let i = POW5.length; i <= k; i++) POW5.push(POW5[i - 1]! * 5n);
-  return POW5[k]!;
+  for (let i = POW5.length; i <= k; i++) POW5.push(POW5[i - 1] * 5n);
+  return POW5[k];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ const SPECIAL_RE = /^([+-]?)(inf|infinity|nan)$/i;
 export function parseHexFloat(s: string, fmt: FloatFormat = F64): number {
   const special = SPECIAL_RE.exec(s);
   if (special) {
-    if (special[2]!.toLowerCase() === 'nan') return NaN;
+    if (special[2].toLowerCase() === 'nan') return NaN;
     return special[1] === '-' ? -Infinity : Infinity;
   }
   const m = HEX_RE.exec(s);
@@ -282,13 +282,13 @@ export function parseHexFloat(s: string, fmt: FloatFormat = F64): number {
   const negative = m[1] === '-';
   let digits = (intDigits + fracDigits).replace(/^0+/, '');
   // Binary exponent of the last hex digit; kept as a BigInt, "p+99999999999999999999" is legal.
-  let exp = BigInt(m[4]!) - 4n * BigInt(fracDigits.length);
+  let exp = BigInt(m[4]) - 4n * BigInt(fracDigits.length);
   const trimmed = digits.replace(/0+$/, '');
   exp += 4n * BigInt(digits.length - trimmed.length);
   digits = trimmed;
   if (digits.length === 0) return negative ? -0 : 0;
   // value = H * 2^exp with H in [2^(bits-1), 2^bits): decide far-out values from the exponent.
-  const bits = 4 * (digits.length - 1) + (32 - Math.clz32(parseInt(digits[0]!, 16)));
+  const bits = 4 * (digits.length - 1) + (32 - Math.clz32(parseInt(digits[0], 16)));
   const top = exp + BigInt(bits); // value < 2^top, value >= 2^(top-1)
   if (top - 1n > BigInt(fmt.emax)) return negative ? -Infinity : Infinity;
   if (top <= BigInt(fmt.emin - fmt.precision)) return negative ? -0 : 0; // < half the smallest subnormal

@@ -254,7 +254,7 @@ export function nllRegimes(dtype: Dtype): Regime[] {
 
 /** softmax, log_softmax, logsumexp: { logits } */
 export function rowRegimes(dtype: Dtype): Regime[] {
-  return logitRegimes(dtype).map((r) => ({ ...r, arb: r.arb.map((logits) => ({ logits }) as RawArgs) }));
+  return logitRegimes(dtype).map((r) => ({ ...r, arb: r.arb.map((logits) => ({ logits })) }));
 }
 
 /** softmax_backward, log_softmax_backward: { logits, grad_output } */
@@ -264,20 +264,20 @@ export function rowBackwardRegimes(dtype: Dtype): Regime[] {
     arb: r.arb.chain((logits) =>
       fc
         .array(fc.array(numAt(3, dtype), { minLength: logits[0].length, maxLength: logits[0].length }), { minLength: logits.length, maxLength: logits.length })
-        .map((g) => ({ logits, grad_output: g }) as RawArgs),
+        .map((g) => ({ logits, grad_output: g })),
     ),
   }));
 }
 
 /** sigmoid, log_sigmoid, softplus: { x } */
 export function elementwiseRegimes(dtype: Dtype): Regime[] {
-  return elementRegimes(dtype).map((r) => ({ ...r, arb: r.arb.map((x) => ({ x }) as RawArgs) }));
+  return elementRegimes(dtype).map((r) => ({ ...r, arb: r.arb.map((x) => ({ x })) }));
 }
 
 /** sigmoid_backward: { x, grad_output } */
 export function elementwiseBackwardRegimes(dtype: Dtype): Regime[] {
   return elementRegimes(dtype).map((r) => ({
     ...r,
-    arb: r.arb.chain((x) => fc.array(numAt(3, dtype), { minLength: x.length, maxLength: x.length }).map((g) => ({ x, grad_output: g }) as RawArgs)),
+    arb: r.arb.chain((x) => fc.array(numAt(3, dtype), { minLength: x.length, maxLength: x.length }).map((g) => ({ x, grad_output: g }))),
   }));
 }

@@ -40,7 +40,7 @@ const POW2 = (() => {
 export function pow2(k: number): number {
   if (k > 1023) return Infinity;
   if (k < -1074) return 0;
-  return POW2[k + 1074]!;
+  return POW2[k + 1074];
 }
 
 /**
@@ -53,16 +53,16 @@ export function pow2(k: number): number {
 export function ldexp(m: number, k: number): number {
   if (m === 0 || !Number.isFinite(m)) return m;
   while (k > 1023) {
-    m *= POW2[1023 + 1074]!;
+    m *= POW2[1023 + 1074];
     k -= 1023;
     if (!Number.isFinite(m)) return m;
   }
   while (k < -1022) {
-    m *= POW2[-1022 + 1074]!;
+    m *= POW2[-1022 + 1074];
     k += 1022;
     if (m === 0) return m;
   }
-  return m * POW2[k + 1074]!;
+  return m * POW2[k + 1074];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ export function bitLength(n: bigint): number {
   } else {
     // Linear-time in V8 for a power-of-two radix; only reached for n >= 2^1024.
     const hex = n.toString(16);
-    b = 4 * (hex.length - 1) + (32 - Math.clz32(parseInt(hex[0]!, 16)));
+    b = 4 * (hex.length - 1) + (32 - Math.clz32(parseInt(hex[0], 16)));
   }
   while (b > 1 && n >> BigInt(b - 1) === 0n) b--;
   while (n >> BigInt(b) !== 0n) b++;
@@ -91,10 +91,10 @@ export function bitLength(n: bigint): number {
 const POW10: bigint[] = [1n];
 /** 10^k as a BigInt, cached for the exponents decimal results actually use. */
 function pow10(k: number): bigint {
-  if (k < POW10.length) return POW10[k]!;
+  if (k < POW10.length) return POW10[k];
   if (k > 4096) return 10n ** BigInt(k);
-  for (let i = POW10.length; i <= k; i++) POW10.push(POW10[i - 1]! * 10n);
-  return POW10[k]!;
+  for (let i = POW10.length; i <= k; i++) POW10.push(POW10[i - 1] * 10n);
+  return POW10[k];
 }
 
 /** 2^p and 2^(p-1) as BigInts, per precision (four formats, so a tiny cache). */

@@ -14,25 +14,8 @@
  */
 import { isProbabilityTarget, type CrossEntropyArgs, type Matrix, type Vector } from '../core/args.js';
 import type { Dtype } from '../core/dtype.js';
-import {
-  logSoftmax,
-  logSoftmaxBackward,
-  logsumexp,
-  softmax,
-  softmaxBackward,
-  type FloatArray,
-} from './softmax.js';
-import { logSigmoid, sigmoid, sigmoidBackward, softplus } from './elementwise.js';
-import {
-  binaryCrossEntropy,
-  binaryCrossEntropyBackward,
-  bceWithLogits,
-  bceWithLogitsBackward,
-  crossEntropy,
-  crossEntropyBackward,
-  nllLoss,
-  type CrossEntropyTarget,
-} from './losses.js';
+import type { FloatArray } from './softmax.js';
+import type { CrossEntropyTarget } from './losses.js';
 
 export {
   softmax,

@@ -116,7 +116,7 @@ export function opProblem(op: BackwardOp, args: BackwardArgs | Record<string, un
   const sameShape = grad.layout === 'same-as-wrt' || (grad.layout === 'elementwise-loss' && a.reduction === 'none');
   if (sameShape && Array.isArray(w[0])) {
     const rows = w.length;
-    const cols = (w[0] as number[]).length;
+    const cols = (w[0]).length;
     outputs = rows * cols;
     shapeGrad = (v) => Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => v[r * cols + c]));
     cotangent = (g as number[][]).flat();

@@ -121,7 +121,7 @@ export type Probe = readonly [name: string, args: RawArgs];
 export type CuratedEntry = readonly [name: string, args: RawArgs, tags: readonly string[]];
 
 /** One op of an implementation object: user-visible args in, nested arrays / a number out. */
-// `any`: an implementation receives any op's raw, user-visible args
+// oxlint-disable-next-line typescript/no-explicit-any -- an implementation receives any op's raw, user-visible args, typed by each implementation
 export type OpFn = (args: any) => unknown;
 
 /**

@@ -70,6 +70,8 @@ export function formatValue(v: unknown): string {
     }
     return `{${parts.join(', ')}}`;
   }
+  // every object was handled above: v is a bigint, symbol, function or undefined here
+  // oxlint-disable-next-line typescript/no-base-to-string
   throw new TypeError(`cannot write ${String(v)} in a fixture`);
 }
 

@@ -131,7 +131,7 @@ export function evaluateCase(p: PlannedCase, digits: number): FixtureCase {
     throw e;
   }
   const expected = {
-    decimal: padInexact(p.op, p.args, r.decimal as Json, digits),
+    decimal: padInexact(p.op, p.args, r.decimal, digits),
     float64: r.float64 as Json,
     float32: r.float32 as Json,
     float16: r.float16 as Json,

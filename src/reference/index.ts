@@ -16,7 +16,7 @@ import { FORMAT_NAMES, FORMATS, nextDown, nextUp, roundToFormat, type FloatForma
 import { roundDecimal } from '../core/rounding.js';
 import { toDecimal } from '../core/exact.js';
 import { ctxFor } from './elementary.js';
-import { Exact, Iv, type Ctx } from './interval.js';
+import { Exact, type Iv, type Ctx } from './interval.js';
 import type { IvNest, Profile } from './ops.js';
 export type { Profile } from './ops.js';
 
@@ -181,11 +181,11 @@ function decidePlain(iv: Iv, digits: number): Decided | null {
 
 function mapNest<T, U>(v: Nest<T>, f: (x: T, path: number[]) => U, path: number[] = []): Nest<U> {
   if (Array.isArray(v)) return (v as Nest<T>[]).map((x, i) => mapNest(x, f, [...path, i])) as Nest<U>;
-  return f(v as T, path);
+  return f(v, path);
 }
 
 function leaves<T>(v: Nest<T>): T[] {
-  if (!Array.isArray(v)) return [v as T];
+  if (!Array.isArray(v)) return [v];
   return (v as Nest<T>[]).flatMap((x) => leaves(x));
 }
 
@@ -207,7 +207,7 @@ export function zivRound(name: string, evaluate: (ctx: Ctx) => IvNest, opts: Ref
   let working = digits + 8;
   for (;;) {
     const enc = evaluate(ctxFor(working));
-    const decided = mapNest<Iv, Decided | null>(enc as Nest<Iv>, (iv) => decide(iv, digits));
+    const decided = mapNest<Iv, Decided | null>(enc, (iv) => decide(iv, digits));
     const undecided = leaves(decided).filter((d) => d === null).length;
     if (undecided === 0) {
       const pick = <K extends keyof Decided>(k: K) => mapNest(decided as Nest<Decided>, (d) => d[k]);

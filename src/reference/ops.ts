@@ -15,7 +15,7 @@ import type * as A from '../core/args.js';
 import { isProbabilityTarget } from '../core/args.js';
 import { toDecimal } from '../core/exact.js';
 import { exp, expPoint, ln, lnPoint, log1p } from './elementary.js';
-import { Ctx, Exact, Iv } from './interval.js';
+import { type Ctx, Exact, Iv } from './interval.js';
 
 export type IvNest = Iv | Iv[] | Iv[][];
 
@@ -298,7 +298,7 @@ function ceCoefficients(args: A.CrossEntropyArgs, n: number): Decimal[] | null {
     const row = args.target[n];
     t = (c) => row[c];
   } else {
-    const y = (args.target as number[])[n];
+    const y = (args.target)[n];
     if (y === args.ignore_index) return null;
     t = (c) => (c === y ? 1 : 0);
   }
@@ -313,7 +313,7 @@ function ceCoefficients(args: A.CrossEntropyArgs, n: number): Decimal[] | null {
 function ceDenominator(args: A.CrossEntropyArgs): Decimal {
   if (isProbabilityTarget(args.target)) return new Exact(args.logits.length);
   let D = new Exact(0);
-  (args.target as number[]).forEach((y) => {
+  (args.target).forEach((y) => {
     if (y !== args.ignore_index) D = D.plus(dec(args.weight ? args.weight[y] : 1));
   });
   return D;

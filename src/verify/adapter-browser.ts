@@ -507,7 +507,7 @@ export async function openBrowserAdapter(path: string, opts: BrowserAdapterOptio
     pageErrors = [];
   } catch (e) {
     if (e instanceof AdapterError) throw e;
-    return await fail(`the browser adapter failed to start: ${(e as Error).message}`);
+    return fail(`the browser adapter failed to start: ${(e as Error).message}`);
   }
 
   let nextId = 1;
@@ -521,7 +521,7 @@ export async function openBrowserAdapter(path: string, opts: BrowserAdapterOptio
     pageErrors = [];
     return new Promise<CallOutcome>((resolve) => {
       let settled = false;
-      const done = (o: CallOutcome) => {
+      const settle = (o: CallOutcome) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -531,9 +531,9 @@ export async function openBrowserAdapter(path: string, opts: BrowserAdapterOptio
       const timer = setTimeout(() => {
         endReason ??= `call ${id} (${op}) did not return within ${timeoutMs} ms and the browser was closed`;
         void stop();
-        done({ kind: 'timeout', ms: timeoutMs });
+        settle({ kind: 'timeout', ms: timeoutMs });
       }, timeoutMs);
-      waiting = { onGone: (message) => done({ kind: 'crash', message: `${message} while handling call ${id} (${op})`, stderr: log.toString() }) };
+      waiting = { onGone: (message) => settle({ kind: 'crash', message: `${message} while handling call ${id} (${op})`, stderr: log.toString() }) };
       page
         .evaluate(
           ({ op, args }: { op: string; args: unknown }) => (globalThis as unknown as { __xent: { call(o: string, a: unknown): Promise<CallReply> } }).__xent.call(op, args),
@@ -546,18 +546,18 @@ export async function openBrowserAdapter(path: string, opts: BrowserAdapterOptio
             pageErrors = [];
             if (r.type === 'lost') {
               endReason ??= r.message;
-              return done({ kind: 'crash', message: `${r.message} while handling call ${id} (${op})`, stderr: log.toString() });
+              return settle({ kind: 'crash', message: `${r.message} while handling call ${id} (${op})`, stderr: log.toString() });
             }
-            if (r.type === 'error') return done({ kind: 'error', message: r.message + (errs.length ? `; also: ${errs.join('; ')}` : '') });
-            if (r.type === 'bad') return done({ kind: 'protocol', message: r.message });
-            if (errs.length) return done({ kind: 'error', message: `the page reported errors during the call: ${errs.join('; ')}` });
+            if (r.type === 'error') return settle({ kind: 'error', message: r.message + (errs.length ? `; also: ${errs.join('; ')}` : '') });
+            if (r.type === 'bad') return settle({ kind: 'protocol', message: r.message });
+            if (errs.length) return settle({ kind: 'error', message: `the page reported errors during the call: ${errs.join('; ')}` });
             const checked = checkResult(r.value);
-            done(checked.ok ? { kind: 'result', value: checked.value, ms: r.ms } : { kind: 'protocol', message: checked.message });
+            settle(checked.ok ? { kind: 'result', value: checked.value, ms: r.ms } : { kind: 'protocol', message: checked.message });
           },
           (e: unknown) => {
             const message = endReason ?? `the page failed while handling call ${id} (${op}): ${(e as Error).message.split('\n')[0]}`;
             endReason ??= message;
-            done({ kind: 'crash', message, stderr: log.toString() });
+            settle({ kind: 'crash', message, stderr: log.toString() });
           },
         );
     });

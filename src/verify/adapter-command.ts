@@ -363,8 +363,10 @@ class CommandSession {
         await this.waitGone(LAST_WAIT_MS);
       }
     }
-    // let the last stderr output arrive before the streams are dropped
-    if (!this.finalised) await new Promise((r) => setTimeout(r, POLL_MS));
+    // let the last stdout / stderr output arrive before the streams are dropped: finalise() runs
+    // on 'close' (both pipes drained) or at the latest DRAIN_MS after the exit (when a
+    // grandchild holds the pipes open). A fixed short wait lost stderr on a loaded machine.
+    while (!this.finalised && this.exitInfo !== null) await new Promise((r) => setTimeout(r, POLL_MS));
     this.child.stdout?.destroy();
     this.child.stderr?.destroy();
     LIVE.delete(this);

@@ -14,7 +14,7 @@ import { AdapterError, type Adapter, type AdapterInfo, type CallOutcome } from '
 export interface Implementation {
   name?: string;
   dtype: 'float64' | 'float32';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- users type their own args
+  // oxlint-disable-next-line typescript/no-explicit-any -- users type their own args: only an `any` parameter accepts every op's signature
   ops: Partial<Record<string, (args: any) => unknown>>;
 }
 
@@ -43,7 +43,7 @@ export function inProcessAdapter(impl: Implementation, opts: { timeoutMs?: numbe
   const info: AdapterInfo = {
     name: impl.name ?? 'in-process implementation',
     dtype: impl.dtype,
-    ops: names.filter(isOpName) as OpName[],
+    ops: names.filter((n): n is OpName => isOpName(n)),
     unknownOps: names.filter((n) => !isOpName(n)),
   };
   const timeoutMs = opts.timeoutMs ?? 10_000;

@@ -7,7 +7,6 @@
  * relative to |f|. One piece of code serves every op; rowwise ops are split into rows, so the
  * cost is O(C²) per row instead of O((N·C)²).
  */
-import type { OpResult } from '../core/args.js';
 import type { Float64Evaluator } from '../ops/evaluate.js';
 import { getRecord, type OpName } from '../ops/registry.js';
 import { policyFor } from './policy.js';
@@ -60,7 +59,7 @@ function leaves(args: Record<string, unknown>, name: string, visit: (get: () => 
 function kappaDirect(op: OpName, args: Record<string, unknown>, evaluate: Float64Evaluator): number[] {
   const base = flatten(evaluate(op, args));
   const kappa = new Array<number>(base.length).fill(0);
-  const names = policyFor(op).realArgs(args as never);
+  const names = policyFor(op).realArgs(args);
   for (const name of names) {
     if (args[name] === undefined) continue;
     leaves(args, name, (get, set) => {

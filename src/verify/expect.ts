@@ -68,7 +68,7 @@ export function parseExpectFile(text: string, where: string): ExpectEntry[] {
     if (typeof e.reason !== 'string' || e.reason.trim() === '') throw new ExpectFileError(`${at}.reason must be a non-empty string: say why it fails`);
     if (e.group !== undefined && (typeof e.group !== 'string' || e.group === '')) throw new ExpectFileError(`${at}.group = ${JSON.stringify(e.group)} must be a regime name or "oracle:<id>"`);
     if (e.class !== undefined && !CLASSES.includes(e.class as FailureClass)) throw new ExpectFileError(`${at}.class = ${JSON.stringify(e.class)} is not a failure class (${CLASSES.join(', ')})`);
-    return { op: e.op, reason: e.reason, ...(e.group !== undefined ? { group: e.group as string } : {}), ...(e.class !== undefined ? { class: e.class as FailureClass } : {}) };
+    return { op: e.op, reason: e.reason, ...(e.group !== undefined ? { group: e.group } : {}), ...(e.class !== undefined ? { class: e.class as FailureClass } : {}) };
   });
 }
 

@@ -89,7 +89,7 @@ export function formatJUnit(rep: VerifyReport, spec: ReplaySpec): string {
     if (e.status !== 'unexpected_pass') continue;
     const what = `${e.op}${e.group ? ` / ${e.group}` : ''}${e.class ? ` [${e.class}]` : ''}`;
     cases.push({
-      classname: `${impl}.expect`, name: `${what}`, timeMs: 0, kind: 'failure',
+      classname: `${impl}.expect`, name: what, timeMs: 0, kind: 'failure',
       body: `<failure type="unexpected_pass" message="${attr(`listed in --expect (${e.reason}) but no longer fails: remove the entry`)}"/>`,
     });
   }

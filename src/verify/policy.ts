@@ -54,5 +54,5 @@ export function multiplierScale(args: Record<string, unknown>): number {
 
 /** The policy facts of an op (its record's `policy`). */
 export function policyFor(op: OpName): OpPolicy<Record<string, unknown>> {
-  return getRecord(op).policy as unknown as OpPolicy<Record<string, unknown>>;
+  return getRecord(op).policy;
 }

@@ -127,7 +127,7 @@ function kindOf(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (ArrayBuffer.isView(v)) return v.constructor.name;
   if (typeof v === 'object') {
-    const c = (v as object).constructor?.name;
+    const c = v.constructor?.name;
     return c && c !== 'Object' ? `an object (${c})` : 'an object';
   }
   return `a ${typeof v}`;
@@ -153,7 +153,7 @@ export function checkResult(v: unknown): CheckedResult {
     message: `result must be a number, an array of numbers or an array of rows of numbers; ${why}`,
   });
   if (!isNumArray(v)) return fail(`got ${kindOf(v)}${typeof v === 'string' ? ` ${show(v)}` : ''}`);
-  const items = Array.from(v as ArrayLike<unknown>);
+  const items = Array.from(v);
   if (items.length === 0) return { ok: true, value: [] };
   if (isNumArray(items[0])) {
     const rows: number[][] = [];
@@ -161,7 +161,7 @@ export function checkResult(v: unknown): CheckedResult {
       const row = items[i];
       if (!isNumArray(row)) return fail(`result[${i}] is ${kindOf(row)} but result[0] is a row`);
       const out: number[] = [];
-      const cells = Array.from(row as ArrayLike<unknown>);
+      const cells = Array.from(row);
       for (let j = 0; j < cells.length; j++) {
         const x = toNumber(cells[j]);
         if (x === undefined) return fail(`result[${i}][${j}] is ${kindOf(cells[j])}`);

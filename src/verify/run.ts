@@ -139,7 +139,7 @@ export async function checkCase(
   let args: Record<string, unknown>;
   let ref: ReferenceResult;
   try {
-    args = spec.validate(raw) as unknown as Record<string, unknown>;
+    args = spec.validate(raw);
     ref = reference(op, raw, { digits: 40, profile: opts.profile });
   } catch (e) {
     const why = e instanceof PrecisionError ? 'reference could not decide the rounding' : `generated args rejected: ${(e as Error).message}`;
@@ -224,12 +224,18 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
         return;
       }
       const j = r.judgement;
-      if (j.status === 'pass') (rep.passed += 1), (group.passed += 1);
+      if (j.status === 'pass') {
+        rep.passed += 1;
+        group.passed += 1;
+      }
       else if (j.status === 'tiny') {
         rep.tiny += 1;
         group.tiny += 1;
         if (rep.tinyExamples.length < 3) rep.tinyExamples.push(failureOf(op, source, raw, r, dtype));
-      } else (rep.failed += 1), (group.failed += 1);
+      } else {
+        rep.failed += 1;
+        group.failed += 1;
+      }
       // over every judged case, failing ones too (a failing op must not show 0.000); tiny results
       // are beyond the strict bound by definition and have their own column
       const ratio = j.status === 'tiny' ? null : judgedRatio(j);
@@ -295,7 +301,7 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
       });
       const res = await fc.check(prop, { seed, numRuns: opts.runs });
       if (res.failed && res.counterexample) {
-        let raw = res.counterexample[0] as RawArgs;
+        let raw = res.counterexample[0];
         let r = adapter.ended ? null : await checkCase(adapter, op, raw, ctx);
         let minimised: string[] | undefined;
         if (r && r.judgement.status === 'fail' && opts.minimise !== false) {

@@ -110,16 +110,16 @@ export function judgeResult(
   opts: JudgeOptions = {},
 ): Judgement {
   const spec = getSpec(op);
-  const shapeErr = shapeMismatch(spec.resultShape(args as never), got);
+  const shapeErr = shapeMismatch(spec.resultShape(args), got);
   if (shapeErr) return { status: 'fail', cls: 'wrong_shape', worst: null, elements: 0, message: `wrong shape: ${shapeErr}` };
   const pol = policyFor(op);
   const u = U[dtype];
   const fmt = FORMATS[dtype];
-  const n = pol.sumLength(args as never);
-  const floorRaw = pol.floor(args as never);
+  const n = pol.sumLength(args);
+  const floorRaw = pol.floor(args);
   // F: how much larger (edge overflow) or smaller (intermediate underflow) than the result a
   // sound algorithm's intermediates may be: the summed terms times the largest multiplier
-  const edge = Math.max(1, pol.sumLength(args as never)) * multiplierScale(args);
+  const edge = Math.max(1, pol.sumLength(args)) * multiplierScale(args);
   const decs = flattenStrings(ref.decimal);
   const expRounded = flatten(ref[dtype]);
   const gotFlat = flatten(got);

@@ -27,11 +27,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { getSpec, isOpName, OP_NAMES, type OpName } from '../ops/registry.js';
-import { stringifyJson } from '../core/json.js';
 import { fastEvaluator, reference, regimesFor } from '../ops/evaluate.js';
 import { loadOracleCases } from '../oracles/load.js';
 import type { Profile } from '../reference/index.js';
-import { inProcessAdapter, type Implementation } from '../verify/adapter-inprocess.js';
+import { inProcessAdapter } from '../verify/adapter-inprocess.js';
 import { conditionNumbers } from '../verify/condition.js';
 import { formatFailureBlock, replayCommand, type ReplaySpec } from '../verify/report.js';
 import { runVerify, type CaseFailure, type VerifyReport } from '../verify/run.js';
@@ -44,7 +43,9 @@ import { judgeResult, type Dtype, type Judgement } from '../verify/verdict.js';
 export interface OracleImplementation {
   name?: string;
   dtype: 'float64' | 'float32';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // `any`: each op's parameter type is the user's (`({ logits }: { logits: number[][] }) => …`);
+  // a function type can accept them all only with an `any` parameter (`unknown` rejects them)
+  // oxlint-disable-next-line typescript/no-explicit-any
   ops: { [op: string]: ((args: any) => unknown) | undefined };
 }
 
@@ -84,7 +85,7 @@ const GOLDEN = 'golden cases (oracles/)';
  * file or inside a describe block.
  */
 export function describeOracle(implementation: OracleImplementation, opts: DescribeOracleOptions = {}): void {
-  const impl = implementation as Implementation;
+  const impl = implementation;
   const quick = opts.quick ?? true;
   const strict = opts.strict ?? false;
   const runs = opts.runs ?? (quick ? 5 : 25);
@@ -93,10 +94,12 @@ export function describeOracle(implementation: OracleImplementation, opts: Descr
   const dtype = impl?.dtype;
   const offered = Object.keys(impl?.ops ?? {}).filter((k) => typeof impl.ops[k] === 'function');
   for (const op of opts.ops ?? []) {
-    if (!isOpName(op)) throw new Error(`describeOracle: unknown op "${op}" (known: ${OP_NAMES.join(', ')})`);
+    // opts.ops may come from untyped JavaScript: checked at run time, as a plain string
+    const name: string = op;
+    if (!isOpName(name)) throw new Error(`describeOracle: unknown op "${name}" (known: ${OP_NAMES.join(', ')})`);
     if (!offered.includes(op)) throw new Error(`describeOracle: the implementation does not offer ${op} (it offers ${offered.join(', ') || 'nothing'})`);
   }
-  const ops = (opts.ops ?? offered.filter(isOpName)) as OpName[];
+  const ops = opts.ops ?? offered.filter(isOpName);
   const spec: ReplaySpec = { adapterArgs: [opts.module ?? '<your-module.mjs>', ...(opts.profile && opts.profile !== 'exact' ? ['--profile', opts.profile] : [])] };
   const golden = opts.oracles === false ? [] : loadOracleCases();
 
@@ -193,9 +196,9 @@ function toNested(v: unknown): unknown {
  */
 export function judgeOracle(op: OpName, args: Record<string, unknown>, result: unknown, opts: MatchOracleOptions = {}): Judgement & { expected: unknown; expectedDecimal: unknown } {
   // the type says OpName; plain-JS callers can still pass any string
-  if (!isOpName(op)) throw new Error(`toMatchOracle: unknown op "${op}" (known: ${OP_NAMES.join(', ')})`);
+  if (!isOpName(op)) throw new Error(`toMatchOracle: unknown op "${String(op)}" (known: ${OP_NAMES.join(', ')})`);
   const dtype = opts.dtype ?? 'float64';
-  const normalized = getSpec(op).validate(args) as unknown as Record<string, unknown>;
+  const normalized = getSpec(op).validate(args);
   const ref = reference(op, args, { digits: 40, profile: opts.profile });
   const kappa = conditionNumbers(op, normalized, fastEvaluator);
   const j = judgeResult(op, normalized, ref, toNested(result), dtype, kappa, { strict: opts.strict });
@@ -208,7 +211,8 @@ export interface OracleMatchers<R = unknown> {
 }
 
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type
+  // declaration merging must repeat vitest's own type parameter, `T = any`, exactly
+  // oxlint-disable-next-line typescript/no-explicit-any
   interface Matchers<T = any> extends OracleMatchers<T> {}
 }
 
@@ -219,7 +223,7 @@ export function installOracleMatchers(): void {
       const j = judgeOracle(op, args, received, opts);
       const pass = j.status !== 'fail';
       const f: CaseFailure = {
-        op: op as OpName,
+        op: op,
         source: 'toMatchOracle',
         cls: j.cls ?? 'wrong_value',
         message: j.message,

@@ -44,6 +44,7 @@ export function pythonStatus(): { ok: boolean; reason: string } {
 export function itPy(name: string, fn: () => void | Promise<void>, timeout?: number): void {
   const s = pythonStatus();
   if (!s.ok) console.warn(`SKIPPED "${name}": ${s.reason} (needed for the independent mpmath oracle)`);
+  // oxlint-disable-next-line vitest/expect-expect -- a wrapper: the assertions are in the caller's fn
   it.skipIf(!s.ok)(s.ok ? name : `${name} [skipped: ${s.reason}]`, fn, timeout);
 }
 
@@ -623,6 +624,6 @@ print(json.dumps([run_case(c) for c in cases]))
 
 /** The leaves of a nested result (number | number[] | number[][]), row-major. */
 export function leaves<T>(v: T | T[] | T[][]): T[] {
-  if (!Array.isArray(v)) return [v as T];
+  if (!Array.isArray(v)) return [v];
   return (v as unknown[]).flatMap((x) => leaves(x as T | T[]));
 }

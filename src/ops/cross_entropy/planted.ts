@@ -104,14 +104,14 @@ export const PLANTED = {
   ],
   cross_entropy_backward: [
     planted('cross-entropy-backward-sign', 'bug', 'sign error: cross_entropy_backward as (onehot − p)·g/D', {
-      cross_entropy_backward: (args: CeArgs) => (baseOps.cross_entropy_backward(args) as Matrix).map((r) => r.map((v) => -v)),
+      cross_entropy_backward: (args: CeArgs) => (baseOps.cross_entropy_backward(args)).map((r) => r.map((v) => -v)),
     }),
     planted('cross-entropy-backward-mean-by-n', 'bug', 'cross_entropy_backward divides by N instead of Σ w[y_n] for the weighted mean', {
       cross_entropy_backward: (args: CeArgs) => {
         const s = ceSetup(args);
         if (s.red !== 'mean' || s.prob || s.D === 0) return baseOps.cross_entropy_backward(args);
         const n = s.ignored.filter((i) => !i).length;
-        return (baseOps.cross_entropy_backward(args) as Matrix).map((r) => r.map((v) => (v * s.D) / n));
+        return (baseOps.cross_entropy_backward(args)).map((r) => r.map((v) => (v * s.D) / n));
       },
     }),
     planted('cross-entropy-backward-smoothing-ignored', 'bug', 'cross_entropy_backward ignores label smoothing: (p − onehot)·w_y·g/D while the forward smooths', {

@@ -88,7 +88,7 @@ function gradOutput(raw: unknown, red: KlReduction, n: number, c: number): numbe
  * `op` names the op in the unknown-argument message; grad_output is accepted by the
  * backward ops only (names ending in "_backward"), as src/core/args.ts does.
  */
-export function validateKlDiv(op: KlOpName | string, raw: unknown): KlDivArgs {
+export function validateKlDiv(op: string, raw: unknown): KlDivArgs {
   const o = asObject(raw);
   const keys = ['input', 'target', 'reduction', 'log_target'];
   checkKnownKeys(o, op.endsWith('_backward') ? [...keys, 'grad_output'] : keys, op);

@@ -69,7 +69,7 @@ export const FORWARD: readonly Entry[] = [
   ['log-target-minus-infinity', { input: [[-INF, -1, NAN]], target: [[-INF, -0.5, -INF]], log_target: true, reduction: 'none' }, ['log-target', 'zero-target', 'masked']],
   ['log-target-equal', { input: [[-0.5, -3]], target: [[-0.5, -3]], log_target: true, reduction: 'sum' }, ['log-target', 'basic']],
   ['log-target-exp-limits', { input: [[-1, -1, -1]], target: [[709.78, 710, -746]], log_target: true, reduction: 'none' }, ['log-target', 'exp-limit-float64']],
-  ['log-target-exp-limits-float32', { input: [[-1, -1]], target: [[88.72000122070312, -104]], log_target: true, reduction: 'none' }, ['log-target', 'exp-limit-float32']],
+  ['log-target-exp-limits-float32', { input: [[-1, -1]], target: [[88.72000122070313, -104]], log_target: true, reduction: 'none' }, ['log-target', 'exp-limit-float32']],
 ];
 
 export const BACKWARD: readonly Entry[] = [

@@ -26,7 +26,7 @@ import { PrecisionError } from '../../core/errors.js';
 import { ctxFor, expPoint, ln2, lnPoint } from '../../reference/elementary.js';
 import { decompose } from '../../core/floats.js';
 import { decide, type Decided } from '../../reference/index.js';
-import { Ctx, Exact, Iv } from '../../reference/interval.js';
+import { type Ctx, Exact, type Iv } from '../../reference/interval.js';
 import { gradAt, reductionDenominator, validate, type KlDivArgs, type KlOpName } from './args.js';
 
 const dec = (x: number): Decimal => toDecimal(x, Exact);
@@ -127,7 +127,7 @@ function regularSum(ctx: Ctx, a: KlDivArgs): Iv {
   const e2 = cells.map(([, t]) => log2IfPowerOfTwo(t));
   let tlogt: Iv;
   if (e2.every((e) => e !== null)) {
-    const E = cells.reduce((acc, [, t], i) => acc.plus(Wide.mul(wide(t), e2[i]!)), new Wide(0));
+    const E = cells.reduce((acc, [, t], i) => acc.plus(Wide.mul(wide(t), e2[i])), new Wide(0));
     tlogt = E.isZero() ? ctx.point(0) : ctx.scale(ln2(ctx), E);
   } else {
     tlogt = ctx.sum(cells.map(([, t]) => ctx.scale(lnPoint(ctx, dec(t)), t)));

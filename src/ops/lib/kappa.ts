@@ -17,7 +17,7 @@
  *   cross_entropy       (index targets, no weights, no smoothing) Σ_n κ(log_softmax)_{n,y_n} / D
  *   cross_entropy_back. (same) |g_n|/D·(κ(softmax)_{n,j} + |p_j − [j = y_n]|)
  */
-import { isProbabilityTarget, type CrossEntropyArgs, type Matrix, type RowsArgs, type RowsBackwardArgs } from '../../core/args.js';
+import { isProbabilityTarget, type CrossEntropyArgs, type RowsArgs, type RowsBackwardArgs } from '../../core/args.js';
 import type { ClosedFormKappa } from '../types.js';
 
 function softmaxRow(x: number[]): number[] {

@@ -52,7 +52,7 @@ export const PLANTED = {
     }),
     planted('float32-claimed-float64', 'bug',
       'float32 arithmetic (Math.fround after every operation) declared as float64',
-      { softmax: float32Ops.softmax, cross_entropy: float32Ops.cross_entropy },
+      { softmax: (a: { logits: Matrix }) => float32Ops.softmax(a), cross_entropy: (a: Parameters<typeof float32Ops.cross_entropy>[0]) => float32Ops.cross_entropy(a) },
     ),
     planted('shifted-uncompensated', 'correct', 'plain max shift (no TwoSum compensation), recursive summation, log1p of the normaliser', {
       softmax: rowOps(plainRow).softmax,
