@@ -38,14 +38,11 @@
  * Cost (bench/fast.bench.mjs): cross_entropy forward ~1.0-1.3x the plain shifted JS at
  * C >= 1000, ~1.5x at C = 10; its backward ~1.0-1.5x at C >= 1000, ~1.9x at C = 10.
  */
-import { DD, EX, P2, P2_OFFSET, SPLITTER, expAcc, ddAdd, ddDiv, ddMul, log1pDD, round2, scale2, twoProd, twoSum } from './accurate.js';
+import { P2, P2_OFFSET, SPLITTER, expAcc, ddAdd, ddDiv, ddMul, log1pDD, round2, scale2, twoProd, twoSum } from './accurate.js';
+import { Scratch } from './scratch.js';
 import {
   type FloatArray,
-  INV,
-  LG,
   ROW_FINITE,
-  SCAN,
-  SUM,
   TINY_W,
   expRow,
   expRowAcc,
@@ -129,17 +126,18 @@ function checkRows(len: number, n: number, c: number, what: string): void {
 }
 
 /** sum of row losses (LH + LL) in double-double, divided by D for mean, rounded once */
-function reduceDD(LH: F64, LL: F64, n: number, red: Reduction, Dh: number, Dl: number): number {
+function reduceDD(scr: Scratch, LH: F64, LL: F64, n: number, red: Reduction, Dh: number, Dl: number): number {
+  const DD = scr.dd;
   let sh = 0;
   let sl = 0;
   for (let i = 0; i < n; i++) {
-    ddAdd(sh, sl, LH[i], LL[i]);
+    ddAdd(scr, sh, sl, LH[i], LL[i]);
     sh = DD[0];
     sl = DD[1];
   }
   if (red === 'sum') return round2(sh, sl);
   if (Dh === 0) return NaN;
-  ddDiv(sh, sl, Dh, Dl);
+  ddDiv(scr, sh, sl, Dh, Dl);
   return round2(DD[0], DD[1]);
 }
 
@@ -185,10 +183,11 @@ function ceState(logits: FloatArray, n: number, c: number, target: CrossEntropyT
 }
 
 /** w_c * t_c for row n (t_c the target probability or [c = y]); exact product in DD */
-function wt(st: CeState, n: number, cc: number, y: number): void {
+function wt(scr: Scratch, st: CeState, n: number, cc: number, y: number): void {
+  const DD = scr.dd;
   const wc = st.w ? st.w[cc] : 1;
   if (st.probs) {
-    twoProd(wc, st.probs[n * st.c + cc]);
+    twoProd(scr, wc, st.probs[n * st.c + cc]);
   } else {
     DD[0] = cc === y ? wc : 0;
     DD[1] = 0;
@@ -196,21 +195,22 @@ function wt(st: CeState, n: number, cc: number, y: number): void {
 }
 
 /** coefficient a_c = (1 - eps) w_c t_c + (eps / C) w_c in DD (exact-ish) */
-function coefDD(st: CeState, n: number, cc: number, y: number, omh: number, oml: number, ech: number, ecl: number): void {
-  wt(st, n, cc, y);
+function coefDD(scr: Scratch, st: CeState, n: number, cc: number, y: number, omh: number, oml: number, ech: number, ecl: number): void {
+  const DD = scr.dd;
+  wt(scr, st, n, cc, y);
   const th = DD[0];
   const tl = DD[1];
   let ah = 0;
   let al = 0;
   if (th !== 0) {
-    ddMul(omh, oml, th, tl);
+    ddMul(scr, omh, oml, th, tl);
     ah = DD[0];
     al = DD[1];
   }
   const wc = st.w ? st.w[cc] : 1;
   if (ech !== 0 && wc !== 0) {
-    ddMul(ech, ecl, wc, 0);
-    ddAdd(ah, al, DD[0], DD[1]);
+    ddMul(scr, ech, ecl, wc, 0);
+    ddAdd(scr, ah, al, DD[0], DD[1]);
     ah = DD[0];
     al = DD[1];
   }
@@ -230,15 +230,18 @@ function coefIsZero(st: CeState, n: number, cc: number, y: number): boolean {
  * Row losses into LH/LL (double-double), returns the mean denominator D in DD via out2.
  * Ignored rows get 0 and active[n] = 0.
  */
-function ceForwardRows(st: CeState, LH: F64, LL: F64, active: Uint8Array, D2: F64): void {
+function ceForwardRows(scr: Scratch, st: CeState, LH: F64, LL: F64, active: Uint8Array, D2: F64): void {
+  const DD = scr.dd;
+  const SCAN = scr.scan;
+  const LG = scr.lg;
   const { x, n, c, eps } = st;
   const WH = new Float64Array(c);
   const WL = new Float64Array(c);
   const LS = new Float64Array(c);
-  twoSum(1, -eps);
+  twoSum(scr, 1, -eps);
   const omh = DD[0];
   const oml = DD[1];
-  ddDiv(eps, 0, c, 0);
+  ddDiv(scr, eps, 0, c, 0);
   const ech = DD[0];
   const ecl = DD[1];
   let Dh = 0;
@@ -261,7 +264,7 @@ function ceForwardRows(st: CeState, LH: F64, LL: F64, active: Uint8Array, D2: F6
       Dh = ds;
     }
     active[r] = 1;
-    const kind = scanRow(x, o, c);
+    const kind = scanRow(scr, x, o, c);
     if (st.idx && eps === 0 && kind === ROW_FINITE) {
       // fast path: l = w_y (L - (x_y - m))
       const wy = st.w ? st.w[y] : 1;
@@ -272,8 +275,8 @@ function ceForwardRows(st: CeState, LH: F64, LL: F64, active: Uint8Array, D2: F6
       }
       const m = SCAN[0];
       const k = SCAN[1];
-      expRow(x, o, c, m, k, WH, 0, WL);
-      rowLog(x, o, c, m, k);
+      expRow(scr, x, o, c, m, k, WH, 0, WL);
+      rowLog(scr, x, o, c, m, k);
       const xv = x[o + y];
       const a = xv - m;
       if (a === -Infinity) {
@@ -294,18 +297,18 @@ function ceForwardRows(st: CeState, LH: F64, LL: F64, active: Uint8Array, D2: F6
         LH[r] = th;
         LL[r] = tl;
       } else {
-        ddMul(wy, 0, th, tl);
+        ddMul(scr, wy, 0, th, tl);
         LH[r] = DD[0];
         LL[r] = DD[1];
       }
       continue;
     }
     if (kind !== ROW_FINITE) {
-      specialLogSoftmaxRow(x, o, c, kind, LS, 0);
+      specialLogSoftmaxRow(scr, x, o, c, kind, LS, 0);
       let l = 0;
       for (let cc = 0; cc < c; cc++) {
         if (coefIsZero(st, r, cc, y)) continue;
-        coefDD(st, r, cc, y, omh, oml, ech, ecl);
+        coefDD(scr, st, r, cc, y, omh, oml, ech, ecl);
         l += DD[0] * -LS[cc];
       }
       LH[r] = l === 0 ? 0 : l;
@@ -314,8 +317,8 @@ function ceForwardRows(st: CeState, LH: F64, LL: F64, active: Uint8Array, D2: F6
     }
     const m = SCAN[0];
     const k = SCAN[1];
-    expRow(x, o, c, m, k, WH, 0, WL);
-    rowLog(x, o, c, m, k);
+    expRow(scr, x, o, c, m, k, WH, 0, WL);
+    rowLog(scr, x, o, c, m, k);
     const Lh = LG[0];
     const Ll = LG[1];
     // A1 = sum w_c t_c tau_c, A2 = sum w_c tau_c
@@ -338,22 +341,22 @@ function ceForwardRows(st: CeState, LH: F64, LL: F64, active: Uint8Array, D2: F6
       } else {
         const bp = a - xv;
         const b = (xv - (a - bp)) + (-m - bp);
-        twoSum(Lh, -a);
-        ddAdd(DD[0], DD[1], Ll, -b);
+        twoSum(scr, Lh, -a);
+        ddAdd(scr, DD[0], DD[1], Ll, -b);
         th = DD[0];
         tl = DD[1];
       }
-      wt(st, r, cc, y);
+      wt(scr, st, r, cc, y);
       if (DD[0] !== 0) {
-        ddMul(DD[0], DD[1], th, tl);
-        ddAdd(a1h, a1l, DD[0], DD[1]);
+        ddMul(scr, DD[0], DD[1], th, tl);
+        ddAdd(scr, a1h, a1l, DD[0], DD[1]);
         a1h = DD[0];
         a1l = DD[1];
       }
       if (eps !== 0) {
         const wc = st.w ? st.w[cc] : 1;
-        ddMul(wc, 0, th, tl);
-        ddAdd(a2h, a2l, DD[0], DD[1]);
+        ddMul(scr, wc, 0, th, tl);
+        ddAdd(scr, a2h, a2l, DD[0], DD[1]);
         a2h = DD[0];
         a2l = DD[1];
       }
@@ -365,14 +368,14 @@ function ceForwardRows(st: CeState, LH: F64, LL: F64, active: Uint8Array, D2: F6
         lh = a1h;
         ll = a1l;
       } else {
-        ddMul(omh, oml, a1h, a1l);
+        ddMul(scr, omh, oml, a1h, a1l);
         lh = DD[0];
         ll = DD[1];
       }
     }
     if (eps !== 0 && a2h !== 0) {
-      ddMul(ech, ecl, a2h, a2l);
-      ddAdd(lh, ll, DD[0], DD[1]);
+      ddMul(scr, ech, ecl, a2h, a2l);
+      ddAdd(scr, lh, ll, DD[0], DD[1]);
       lh = DD[0];
       ll = DD[1];
     }
@@ -396,21 +399,26 @@ export function crossEntropy(
   opts: CrossEntropyOptions = {},
   out?: FloatArray,
 ): number | FloatArray {
+  const scr = new Scratch();
   const st = ceState(logits, n, c, target, opts);
   const LH = new Float64Array(n);
   const LL = new Float64Array(n);
   const active = new Uint8Array(n);
   const D2 = new Float64Array(2);
-  ceForwardRows(st, LH, LL, active, D2);
+  ceForwardRows(scr, st, LH, LL, active, D2);
   if (st.red === 'none') {
     for (let i = 0; i < n; i++) LH[i] = round2(LH[i], LL[i]);
     return finish(LH, 'none', 0, st.f32, out);
   }
-  return finish(LH, st.red, reduceDD(LH, LL, n, st.red, D2[0], D2[1]), st.f32);
+  return finish(LH, st.red, reduceDD(scr, LH, LL, n, st.red, D2[0], D2[1]), st.f32);
 }
 
 /** one entry of the index-target gradient: the target entry, or one with a tiny p (INV, SUM set) */
-function ceGradEntry(x: FloatArray, o: number, cc: number, y: number, k: number, m: number, WH: F64, WL: F64, Kh: number, Kl: number): number {
+function ceGradEntry(scr: Scratch, x: FloatArray, o: number, cc: number, y: number, k: number, m: number, WH: F64, WL: F64, Kh: number, Kl: number): number {
+  const DD = scr.dd;
+  const EX = scr.ex;
+  const SUM = scr.sum;
+  const INV = scr.inv;
   if (cc === y) {
     // 1 - p_y = (1 + s - w_y) / (1 + s)
     let nh: number;
@@ -419,13 +427,13 @@ function ceGradEntry(x: FloatArray, o: number, cc: number, y: number, k: number,
       nh = SUM[0];
       nl = SUM[1];
     } else {
-      ddAdd(1, 0, SUM[0], SUM[1]);
-      ddAdd(DD[0], DD[1], -WH[cc], -WL[cc]);
+      ddAdd(scr, 1, 0, SUM[0], SUM[1]);
+      ddAdd(scr, DD[0], DD[1], -WH[cc], -WL[cc]);
       nh = DD[0];
       nl = DD[1];
     }
-    ddMul(nh, nl, INV[0], INV[1]);
-    ddMul(DD[0], DD[1], Kh, Kl);
+    ddMul(scr, nh, nl, INV[0], INV[1]);
+    ddMul(scr, DD[0], DD[1], Kh, Kl);
     return -round2(DD[0], DD[1]);
   }
   if (WH[cc] === 0 && WL[cc] === 0) return 0 * Kh;
@@ -433,10 +441,10 @@ function ceGradEntry(x: FloatArray, o: number, cc: number, y: number, k: number,
   const a = xv - m;
   const bp = a - xv;
   const b = (xv - (a - bp)) + (-m - bp);
-  expAcc(a, b);
+  expAcc(scr, a, b);
   const e = EX[2];
-  ddMul(EX[0], EX[1], INV[0], INV[1]);
-  ddMul(DD[0], DD[1], Kh, Kl);
+  ddMul(scr, EX[0], EX[1], INV[0], INV[1]);
+  ddMul(scr, DD[0], DD[1], Kh, Kl);
   return scale2(round2(DD[0], DD[1]), e);
 }
 
@@ -449,6 +457,12 @@ export function crossEntropyBackward(
   opts: CrossEntropyOptions & GradOutput = {},
   out?: FloatArray,
 ): FloatArray {
+  const scr = new Scratch();
+  const DD = scr.dd;
+  const EX = scr.ex;
+  const SCAN = scr.scan;
+  const SUM = scr.sum;
+  const INV = scr.inv;
   const st = ceState(logits, n, c, target, opts);
   const { x, eps, red } = st;
   const go = opts.gradOutput === undefined || typeof opts.gradOutput === 'number' ? opts.gradOutput : widen(opts.gradOutput);
@@ -461,7 +475,7 @@ export function crossEntropyBackward(
     for (let r = 0; r < n; r++) {
       const y = st.idx[r];
       if (y === st.ign) continue;
-      ddAdd(Dh, Dl, st.w ? st.w[y] : 1, 0);
+      ddAdd(scr, Dh, Dl, st.w ? st.w[y] : 1, 0);
       Dh = DD[0];
       Dl = DD[1];
     }
@@ -472,7 +486,7 @@ export function crossEntropyBackward(
   if (red !== 'none') {
     G0h = gradOf(go, red, 0);
     if (red === 'mean' && Dh !== 0) {
-      ddDiv(G0h, 0, Dh, Dl);
+      ddDiv(scr, G0h, 0, Dh, Dl);
       G0h = DD[0];
       G0l = DD[1];
     }
@@ -483,10 +497,10 @@ export function crossEntropyBackward(
   const PL = new Float64Array(c);
   const AH = new Float64Array(c);
   const AL = new Float64Array(c);
-  twoSum(1, -eps);
+  twoSum(scr, 1, -eps);
   const omh = DD[0];
   const oml = DD[1];
-  ddDiv(eps, 0, c, 0);
+  ddDiv(scr, eps, 0, c, 0);
   const ech = DD[0];
   const ecl = DD[1];
   for (let r = 0; r < n; r++) {
@@ -514,7 +528,7 @@ export function crossEntropyBackward(
       res.fill(0, o, o + c);
       continue;
     }
-    const kind = scanRow(x, o, c);
+    const kind = scanRow(scr, x, o, c);
     if (st.idx && eps === 0 && kind === ROW_FINITE) {
       // fast path: grad_c = w_y G (p_c - [c = y])
       const wy = st.w ? st.w[y] : 1;
@@ -522,15 +536,15 @@ export function crossEntropyBackward(
         res.fill(0, o, o + c);
         continue;
       }
-      ddMul(wy, 0, Gh, Gl);
+      ddMul(scr, wy, 0, Gh, Gl);
       const Kh = DD[0];
       const Kl = DD[1];
       const m = SCAN[0];
       const k = SCAN[1];
-      expRow(x, o, c, m, k, WH, 0, WL);
-      invOnePlusS();
+      expRow(scr, x, o, c, m, k, WH, 0, WL);
+      invOnePlusS(scr);
       // J = K / S in double-double, split once: grad_c = w_c * J with one rounding
-      ddMul(INV[0], INV[1], Kh, Kl);
+      ddMul(scr, INV[0], INV[1], Kh, Kl);
       const Jh = DD[0];
       const Jl = DD[1];
       if (!Number.isFinite(Jh) || Math.abs(Jh) > 1e290 || (Jh !== 0 && Math.abs(Jh) < 1e-290)) {
@@ -554,16 +568,16 @@ export function crossEntropyBackward(
           res[o + cc] = big + small;
         }
         // the target entry: -(1 - p_y) K = -(1 + s - w_y) J, with 1 + s - w_y = s at the max
-        if (y === k) ddMul(SUM[0], SUM[1], Jh, Jl);
+        if (y === k) ddMul(scr, SUM[0], SUM[1], Jh, Jl);
         else {
-          ddAdd(1, 0, SUM[0], SUM[1]);
-          ddAdd(DD[0], DD[1], -WH[y], -WL[y]);
-          ddMul(DD[0], DD[1], Jh, Jl);
+          ddAdd(scr, 1, 0, SUM[0], SUM[1]);
+          ddAdd(scr, DD[0], DD[1], -WH[y], -WL[y]);
+          ddMul(scr, DD[0], DD[1], Jh, Jl);
         }
         res[o + y] = -round2(DD[0], DD[1]);
         for (let cc = 0; cc < c; cc++) {
           if (cc === y || !(WH[cc] < TINY_W)) continue;
-          res[o + cc] = ceGradEntry(x, o, cc, y, k, m, WH, WL, Kh, Kl);
+          res[o + cc] = ceGradEntry(scr, x, o, cc, y, k, m, WH, WL, Kh, Kl);
         }
         continue;
       }
@@ -576,13 +590,13 @@ export function crossEntropyBackward(
             nh = SUM[0];
             nl = SUM[1];
           } else {
-            ddAdd(1, 0, SUM[0], SUM[1]);
-            ddAdd(DD[0], DD[1], -WH[cc], -WL[cc]);
+            ddAdd(scr, 1, 0, SUM[0], SUM[1]);
+            ddAdd(scr, DD[0], DD[1], -WH[cc], -WL[cc]);
             nh = DD[0];
             nl = DD[1];
           }
-          ddMul(nh, nl, INV[0], INV[1]);
-          ddMul(DD[0], DD[1], Kh, Kl);
+          ddMul(scr, nh, nl, INV[0], INV[1]);
+          ddMul(scr, DD[0], DD[1], Kh, Kl);
           res[o + cc] = -round2(DD[0], DD[1]);
           continue;
         }
@@ -596,15 +610,15 @@ export function crossEntropyBackward(
           const a = xv - m;
           const bp = a - xv;
           const b = (xv - (a - bp)) + (-m - bp);
-          expAcc(a, b);
+          expAcc(scr, a, b);
           const e = EX[2];
-          ddMul(EX[0], EX[1], INV[0], INV[1]);
-          ddMul(DD[0], DD[1], Kh, Kl);
+          ddMul(scr, EX[0], EX[1], INV[0], INV[1]);
+          ddMul(scr, DD[0], DD[1], Kh, Kl);
           res[o + cc] = scale2(round2(DD[0], DD[1]), e);
           continue;
         }
-        pDD(wh, WL[cc]);
-        ddMul(DD[0], DD[1], Kh, Kl);
+        pDD(scr, wh, WL[cc]);
+        ddMul(scr, DD[0], DD[1], Kh, Kl);
         res[o + cc] = round2(DD[0], DD[1]);
       }
       continue;
@@ -618,10 +632,10 @@ export function crossEntropyBackward(
         AL[cc] = 0;
         continue;
       }
-      coefDD(st, r, cc, y, omh, oml, ech, ecl);
+      coefDD(scr, st, r, cc, y, omh, oml, ech, ecl);
       AH[cc] = DD[0];
       AL[cc] = DD[1];
-      ddAdd(Ah, Al, DD[0], DD[1]);
+      ddAdd(scr, Ah, Al, DD[0], DD[1]);
       Ah = DD[0];
       Al = DD[1];
     }
@@ -632,21 +646,21 @@ export function crossEntropyBackward(
     if (kind === ROW_FINITE) {
       const m = SCAN[0];
       const k = SCAN[1];
-      expRowAcc(x, o, c, m, k, PH, WL);
-      invOnePlusS();
+      expRowAcc(scr, x, o, c, m, k, PH, WL);
+      invOnePlusS(scr);
       for (let cc = 0; cc < c; cc++) {
         const wh = PH[cc];
         if (wh < TINY_W) {
-          PH[cc] = wh === 0 && WL[cc] === 0 ? 0 : tinyP(x[o + cc], m);
+          PH[cc] = wh === 0 && WL[cc] === 0 ? 0 : tinyP(scr, x[o + cc], m);
           PL[cc] = 0;
         } else {
-          pDD(wh, WL[cc]);
+          pDD(scr, wh, WL[cc]);
           PH[cc] = DD[0];
           PL[cc] = DD[1];
         }
       }
     } else {
-      specialSoftmaxRow(x, o, c, kind, PH, 0);
+      specialSoftmaxRow(scr, x, o, c, kind, PH, 0);
       PL.fill(0);
     }
     for (let cc = 0; cc < c; cc++) {
@@ -657,8 +671,8 @@ export function crossEntropyBackward(
         dh = -AH[cc];
         dl = -AL[cc];
       } else {
-        ddMul(ph, PL[cc], Ah, Al);
-        ddAdd(DD[0], DD[1], -AH[cc], -AL[cc]);
+        ddMul(scr, ph, PL[cc], Ah, Al);
+        ddAdd(scr, DD[0], DD[1], -AH[cc], -AL[cc]);
         dh = DD[0];
         dl = DD[1];
       }
@@ -666,7 +680,7 @@ export function crossEntropyBackward(
         res[o + cc] = 0 * Gh;
         continue;
       }
-      ddMul(dh, dl, Gh, Gl);
+      ddMul(scr, dh, dl, Gh, Gl);
       res[o + cc] = round2(DD[0], DD[1]);
     }
   }
@@ -690,6 +704,8 @@ export function nllLoss(
   opts: NllLossOptions = {},
   out?: FloatArray,
 ): number | FloatArray {
+  const scr = new Scratch();
+  const DD = scr.dd;
   checkRows(logProbs.length, n, c, 'nll_loss');
   const lp = logProbs;
   const w = opts.weight ? widen(opts.weight) : undefined;
@@ -703,25 +719,27 @@ export function nllLoss(
     const y = target[r];
     if (y === ign) continue;
     const wy = w ? w[y] : 1;
-    ddAdd(Dh, Dl, wy, 0);
+    ddAdd(scr, Dh, Dl, wy, 0);
     Dh = DD[0];
     Dl = DD[1];
     if (wy === 0) continue;
-    twoProd(wy, lp[r * c + y]);
+    twoProd(scr, wy, lp[r * c + y]);
     LH[r] = 0 - DD[0];
     LL[r] = -DD[1];
   }
   if (red === 'none') return finish(LH, 'none', 0, isF32(logProbs), out);
-  return finish(LH, red, reduceDD(LH, LL, n, red, Dh, Dl), isF32(logProbs));
+  return finish(LH, red, reduceDD(scr, LH, LL, n, red, Dh, Dl), isF32(logProbs));
 }
 
 // ---------------------------------------------------------------------------------------
 // binary cross-entropy
 
 /** DD <- log(p) for 0 < p < 1/2 (Math.log plus a Newton step with the table exp) */
-function logSmall(p: number): void {
+function logSmall(scr: Scratch, p: number): void {
+  const DD = scr.dd;
+  const EX = scr.ex;
   const L0 = Math.log(p);
-  expAcc(L0, 0);
+  expAcc(scr, L0, 0);
   const H = EX[0];
   const Lo = EX[1];
   const E = EX[2];
@@ -733,21 +751,23 @@ function logSmall(p: number): void {
 }
 
 /** DD <- log(p), p in [0, 1] */
-function logProb(p: number): void {
+function logProb(scr: Scratch, p: number): void {
+  const DD = scr.dd;
   if (p === 0) {
     DD[0] = -Infinity;
     DD[1] = 0;
-  } else if (p >= 0.5) log1pDD(p - 1, 0);
-  else logSmall(p);
+  } else if (p >= 0.5) log1pDD(scr, p - 1, 0);
+  else logSmall(scr, p);
 }
 
 /** DD <- log(1 - p), p in [0, 1] */
-function log1mProb(p: number): void {
+function log1mProb(scr: Scratch, p: number): void {
+  const DD = scr.dd;
   if (p === 1) {
     DD[0] = -Infinity;
     DD[1] = 0;
-  } else if (p <= 0.5) log1pDD(-p, 0);
-  else logSmall(1 - p); // 1 - p exact for p >= 1/2
+  } else if (p <= 0.5) log1pDD(scr, -p, 0);
+  else logSmall(scr, 1 - p); // 1 - p exact for p >= 1/2
 }
 
 function bceCheck(a: FloatArray, b: FloatArray, what: string): void {
@@ -762,6 +782,8 @@ export function binaryCrossEntropy(
   opts: BinaryCrossEntropyOptions = {},
   out?: FloatArray,
 ): number | FloatArray {
+  const scr = new Scratch();
+  const DD = scr.dd;
   bceCheck(probs, target, 'binary_cross_entropy');
   const n = probs.length;
   const red = opts.reduction ?? 'mean';
@@ -780,22 +802,22 @@ export function binaryCrossEntropy(
     let sh = 0;
     let sl = 0;
     if (t !== 0) {
-      logProb(p);
-      ddMul(t, 0, DD[0], DD[1]);
+      logProb(scr, p);
+      ddMul(scr, t, 0, DD[0], DD[1]);
       sh = DD[0];
       sl = DD[1];
     }
     if (t !== 1) {
-      log1mProb(p);
+      log1mProb(scr, p);
       const lh = DD[0];
       const ll = DD[1];
-      twoSum(1, -t);
-      ddMul(DD[0], DD[1], lh, ll);
-      ddAdd(sh, sl, DD[0], DD[1]);
+      twoSum(scr, 1, -t);
+      ddMul(scr, DD[0], DD[1], lh, ll);
+      ddAdd(scr, sh, sl, DD[0], DD[1]);
       sh = DD[0];
       sl = DD[1];
     }
-    ddMul(wn, 0, sh, sl);
+    ddMul(scr, wn, 0, sh, sl);
     LH[i] = 0 - DD[0];
     LL[i] = -DD[1];
   }
@@ -803,14 +825,15 @@ export function binaryCrossEntropy(
     for (let i = 0; i < n; i++) LH[i] = round2(LH[i], LL[i]) + 0;
     return finish(LH, 'none', 0, isF32(probs), out);
   }
-  return finish(LH, red, reduceDD(LH, LL, n, red, n, 0) + 0, isF32(probs));
+  return finish(LH, red, reduceDD(scr, LH, LL, n, red, n, 0) + 0, isF32(probs));
 }
 
 
 /** K = g·w/D in double-double, into DD (the per-element factor of both BCE backward kernels). */
-function gradFactor(g: number, w: number, D: number): void {
-  twoProd(g, w);
-  if (D !== 1) ddDiv(DD[0], DD[1], D, 0);
+function gradFactor(scr: Scratch, g: number, w: number, D: number): void {
+  const DD = scr.dd;
+  twoProd(scr, g, w);
+  if (D !== 1) ddDiv(scr, DD[0], DD[1], D, 0);
 }
 /** d binary_cross_entropy / d probs: [n] */
 export function binaryCrossEntropyBackward(
@@ -819,6 +842,8 @@ export function binaryCrossEntropyBackward(
   opts: BinaryCrossEntropyOptions & GradOutput = {},
   out?: FloatArray,
 ): FloatArray {
+  const scr = new Scratch();
+  const DD = scr.dd;
   bceCheck(probs, target, 'binary_cross_entropy_backward');
   const n = probs.length;
   const red = opts.reduction ?? 'mean';
@@ -830,7 +855,7 @@ export function binaryCrossEntropyBackward(
     const t = target[i];
     const wn = w ? w[i] : 1;
     // K = g w / D
-    gradFactor(gradOf(go, red, i), wn, red === 'mean' ? n : 1);
+    gradFactor(scr, gradOf(go, red, i), wn, red === 'mean' ? n : 1);
     const Kh = DD[0];
     const Kl = DD[1];
     if (p !== p || t !== t || Kh !== Kh) {
@@ -850,18 +875,18 @@ export function binaryCrossEntropyBackward(
         res[i] = d * Kh;
         continue;
       }
-      ddMul(d, 0, Kh, Kl);
+      ddMul(scr, d, 0, Kh, Kl);
       res[i] = round2(DD[0], DD[1]);
       continue;
     }
     // (p - t) / (p (1 - p))
-    twoSum(p, -t);
+    twoSum(scr, p, -t);
     const nh = DD[0];
     const nl = DD[1];
-    twoSum(1, -p);
-    ddMul(p, 0, DD[0], DD[1]);
-    ddDiv(nh, nl, DD[0], DD[1]);
-    ddMul(DD[0], DD[1], Kh, Kl);
+    twoSum(scr, 1, -p);
+    ddMul(scr, p, 0, DD[0], DD[1]);
+    ddDiv(scr, nh, nl, DD[0], DD[1]);
+    ddMul(scr, DD[0], DD[1], Kh, Kl);
     res[i] = round2(DD[0], DD[1]);
   }
   const o = out ?? (isF32(probs) ? new Float32Array(n) : res);
@@ -872,11 +897,10 @@ export function binaryCrossEntropyBackward(
 // ---------------------------------------------------------------------------------------
 // binary cross-entropy with logits
 
-/** SP = [softplus(x) hi, lo, softplus(-x) hi, lo]; SG = [sigma(x) hi, lo, sigma(-x) hi, lo] */
-const SP = new Float64Array(4);
-const SG = new Float64Array(4);
-
-function softplusPair(x: number): void {
+function softplusPair(scr: Scratch, x: number): void {
+  const DD = scr.dd;
+  const EX = scr.ex;
+  const SP = scr.sp;
   if (x === Infinity) {
     SP[0] = Infinity; SP[1] = 0; SP[2] = 0; SP[3] = 0;
     return;
@@ -886,13 +910,13 @@ function softplusPair(x: number): void {
     return;
   }
   const ax = Math.abs(x);
-  expAcc(-ax, 0);
+  expAcc(scr, -ax, 0);
   const sc = P2[P2_OFFSET + EX[2]];
   let lh = 0;
   let ll = 0;
   const vh = EX[0] * sc;
   if (vh > 9.332636185032189e-302) {
-    log1pDD(vh, EX[1] * sc);
+    log1pDD(scr, vh, EX[1] * sc);
     lh = DD[0];
     ll = DD[1];
   } else {
@@ -900,7 +924,7 @@ function softplusPair(x: number): void {
     ll = EX[1] * sc;
   }
   // the larger one: |x| + l
-  twoSum(ax, lh);
+  twoSum(scr, ax, lh);
   const bh = DD[0];
   const bl = DD[1] + ll;
   if (x >= 0) {
@@ -910,19 +934,22 @@ function softplusPair(x: number): void {
   }
 }
 
-function sigmoidPair(x: number): void {
+function sigmoidPair(scr: Scratch, x: number): void {
+  const DD = scr.dd;
+  const EX = scr.ex;
+  const SG = scr.sg;
   const ax = Math.abs(x);
-  expAcc(-ax, 0);
+  expAcc(scr, -ax, 0);
   const sc = P2[P2_OFFSET + EX[2]];
   const vh = EX[0] * sc;
   const vl = EX[1] * sc;
-  ddAdd(1, 0, vh, vl);
+  ddAdd(scr, 1, 0, vh, vl);
   const dh = DD[0];
   const dl = DD[1];
-  ddDiv(1, 0, dh, dl);
+  ddDiv(scr, 1, 0, dh, dl);
   const bh = DD[0];
   const bl = DD[1];
-  ddDiv(vh, vl, dh, dl);
+  ddDiv(scr, vh, vl, dh, dl);
   const sh = DD[0];
   const sl = DD[1];
   if (x >= 0) {
@@ -939,6 +966,9 @@ export function bceWithLogits(
   opts: BceWithLogitsOptions = {},
   out?: FloatArray,
 ): number | FloatArray {
+  const scr = new Scratch();
+  const DD = scr.dd;
+  const SP = scr.sp;
   bceCheck(logits, target, 'binary_cross_entropy_with_logits');
   const n = logits.length;
   const red = opts.reduction ?? 'mean';
@@ -955,23 +985,23 @@ export function bceWithLogits(
       continue;
     }
     if (wn === 0) continue;
-    softplusPair(x);
+    softplusPair(scr, x);
     let sh = 0;
     let sl = 0;
-    twoProd(pw, t);
+    twoProd(scr, pw, t);
     if (DD[0] !== 0) {
-      ddMul(DD[0], DD[1], SP[2], SP[3]); // pw t softplus(-x)
+      ddMul(scr, DD[0], DD[1], SP[2], SP[3]); // pw t softplus(-x)
       sh = DD[0];
       sl = DD[1];
     }
     if (t !== 1) {
-      twoSum(1, -t);
-      ddMul(DD[0], DD[1], SP[0], SP[1]); // (1 - t) softplus(x)
-      ddAdd(sh, sl, DD[0], DD[1]);
+      twoSum(scr, 1, -t);
+      ddMul(scr, DD[0], DD[1], SP[0], SP[1]); // (1 - t) softplus(x)
+      ddAdd(scr, sh, sl, DD[0], DD[1]);
       sh = DD[0];
       sl = DD[1];
     }
-    ddMul(wn, 0, sh, sl);
+    ddMul(scr, wn, 0, sh, sl);
     LH[i] = DD[0];
     LL[i] = DD[1];
   }
@@ -979,7 +1009,7 @@ export function bceWithLogits(
     for (let i = 0; i < n; i++) LH[i] = round2(LH[i], LL[i]) + 0;
     return finish(LH, 'none', 0, isF32(logits), out);
   }
-  return finish(LH, red, reduceDD(LH, LL, n, red, n, 0) + 0, isF32(logits));
+  return finish(LH, red, reduceDD(scr, LH, LL, n, red, n, 0) + 0, isF32(logits));
 }
 
 /** d binary_cross_entropy_with_logits / d logits: [n] */
@@ -989,6 +1019,9 @@ export function bceWithLogitsBackward(
   opts: BceWithLogitsOptions & GradOutput = {},
   out?: FloatArray,
 ): FloatArray {
+  const scr = new Scratch();
+  const DD = scr.dd;
+  const SG = scr.sg;
   bceCheck(logits, target, 'binary_cross_entropy_with_logits_backward');
   const n = logits.length;
   const red = opts.reduction ?? 'mean';
@@ -1000,31 +1033,31 @@ export function bceWithLogitsBackward(
     const x = logits[i];
     const t = target[i];
     const wn = w ? w[i] : 1;
-    gradFactor(gradOf(go, red, i), wn, red === 'mean' ? n : 1);
+    gradFactor(scr, gradOf(go, red, i), wn, red === 'mean' ? n : 1);
     const Kh = DD[0];
     const Kl = DD[1];
     if (x !== x || t !== t || Kh !== Kh) {
       res[i] = NaN;
       continue;
     }
-    sigmoidPair(x);
+    sigmoidPair(scr, x);
     // (1 - t) sigma(x) - pw t sigma(-x)
     let dh = 0;
     let dl = 0;
     if (t !== 1) {
-      twoSum(1, -t);
-      ddMul(DD[0], DD[1], SG[0], SG[1]);
+      twoSum(scr, 1, -t);
+      ddMul(scr, DD[0], DD[1], SG[0], SG[1]);
       dh = DD[0];
       dl = DD[1];
     }
-    twoProd(pw, t);
+    twoProd(scr, pw, t);
     if (DD[0] !== 0) {
-      ddMul(DD[0], DD[1], SG[2], SG[3]);
-      ddAdd(dh, dl, -DD[0], -DD[1]);
+      ddMul(scr, DD[0], DD[1], SG[2], SG[3]);
+      ddAdd(scr, dh, dl, -DD[0], -DD[1]);
       dh = DD[0];
       dl = DD[1];
     }
-    ddMul(dh, dl, Kh, Kl);
+    ddMul(scr, dh, dl, Kh, Kl);
     res[i] = round2(DD[0], DD[1]);
   }
   const o = out ?? (isF32(logits) ? new Float32Array(n) : res);
