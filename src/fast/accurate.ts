@@ -189,7 +189,7 @@ export const EXP_UNDERFLOW = -745.2;
 /** arguments above this overflow */
 export const EXP_OVERFLOW = 709.782712893384;
 
-/** 2^(j/256) = TH[j] + TL[j] (double-double); THH/THL = Dekker split of TH */
+/** 2^(j/256) = TH[j] + TL[j] (double-double); THH/THL = Dekker split of TH. Constant: filled by the block below at load, never written after. */
 export const TH = new Float64Array(256);
 export const TL = new Float64Array(256);
 export const THH = new Float64Array(256);

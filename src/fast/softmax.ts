@@ -493,9 +493,87 @@ function softmaxRowDD(scr: Scratch, x: FloatArray, o: number, c: number, kind: n
   }
 }
 
+/**
+ * softmax_backward of a finite row at o (softmaxRowDD done: PH/PL/PE hold p, k = argmax):
+ * g_j - <g, p> = (g_j - g_k) + nu,  nu = sum_{i != k} p_i (g_k - g_i): no cancellation
+ * at the max entry k, whose p_k ~ 1 would otherwise cancel g_k against <g, p>.
+ */
+function softmaxGradRowFinite(scr: Scratch, g: FloatArray, o: number, c: number, k: number, PH: F64, PL: F64, PE: Int32Array, out: F64): void {
+  const DD = scr.dd;
+  const gk = g[o + k];
+  let nh = 0;
+  let nl = 0;
+  for (let i = 0; i < c; i++) {
+    const ph = PH[i];
+    if (i === k || ph === 0) continue;
+    const sc = PE[i] === 0 ? 1 : P2[P2_OFFSET + PE[i]];
+    twoSum(scr, gk, -g[o + i]);
+    ddMul(scr, DD[0], DD[1], ph * sc, PL[i] * sc);
+    ddAdd(scr, nh, nl, DD[0], DD[1]);
+    nh = DD[0];
+    nl = DD[1];
+  }
+  for (let j = 0; j < c; j++) {
+    const ph = PH[j];
+    twoSum(scr, g[o + j], -gk);
+    if (ph === 0) {
+      const d = DD[0] + nh;
+      out[o + j] = Number.isFinite(d) ? 0 * d : 0;
+      continue;
+    }
+    ddAdd(scr, DD[0], DD[1], nh, nl);
+    ddMul(scr, ph, PL[j], DD[0], DD[1]);
+    out[o + j] = PE[j] === 0 ? round2(DD[0], DD[1]) : scale2(round2(DD[0], DD[1]), PE[j]);
+  }
+}
+
+/**
+ * softmax_backward of a special row at o (p is 0 / 1 / NaN, in PH/PL). With two or more
+ * +Infinity entries the split of p among them is path dependent, but if g agrees on them,
+ * p ⊙ (g − ⟨g, p⟩) → 0 on every entry (docs/semantics.md, as the reference does).
+ */
+function softmaxGradRowSpecial(scr: Scratch, x: FloatArray, g: FloatArray, o: number, c: number, PH: F64, PL: F64, out: F64): void {
+  const DD = scr.dd;
+  let infs = 0;
+  let gInf = NaN;
+  let agree = true;
+  for (let j = 0; j < c; j++) {
+    if (x[o + j] !== Infinity) continue;
+    const gj = g[o + j];
+    if (infs++ === 0) gInf = gj;
+    else if (gj !== gInf) agree = false;
+    if (gj !== gj) agree = false;
+  }
+  if (infs >= 2 && agree) {
+    out.fill(0, o, o + c);
+    return;
+  }
+  let mh = 0;
+  let ml = 0;
+  for (let j = 0; j < c; j++) {
+    const ph = PH[j];
+    if (ph === 0) continue; // zero coefficient
+    ddMul(scr, g[o + j], 0, ph, PL[j]);
+    ddAdd(scr, mh, ml, DD[0], DD[1]);
+    mh = DD[0];
+    ml = DD[1];
+  }
+  for (let j = 0; j < c; j++) {
+    const ph = PH[j];
+    const gj = g[o + j];
+    if (ph === 0) {
+      const d = gj - mh;
+      out[o + j] = Number.isFinite(d) ? 0 * d : 0;
+      continue;
+    }
+    ddAdd(scr, gj, 0, -mh, -ml);
+    ddMul(scr, ph, PL[j], DD[0], DD[1]);
+    out[o + j] = round2(DD[0], DD[1]);
+  }
+}
+
 export function softmaxBackward64(x: FloatArray, g: FloatArray, n: number, c: number, out: F64 = new Float64Array(n * c)): F64 {
   const scr = new Scratch();
-  const DD = scr.dd;
   const SCAN = scr.scan;
   checkShape(x.length, n, c, 'softmax_backward');
   checkShape(g.length, n, c, 'softmax_backward grad_output');
@@ -507,76 +585,8 @@ export function softmaxBackward64(x: FloatArray, g: FloatArray, n: number, c: nu
     const o = r * c;
     const kind = scanRow(scr, x, o, c);
     softmaxRowDD(scr, x, o, c, kind, PH, PL, PE, WL);
-    if (kind === ROW_FINITE) {
-      // g_j - <g, p> = (g_j - g_k) + nu,  nu = sum_{i != k} p_i (g_k - g_i): no cancellation
-      // at the max entry k, whose p_k ~ 1 would otherwise cancel g_k against <g, p>.
-      const k = SCAN[1];
-      const gk = g[o + k];
-      let nh = 0;
-      let nl = 0;
-      for (let i = 0; i < c; i++) {
-        const ph = PH[i];
-        if (i === k || ph === 0) continue;
-        const sc = PE[i] === 0 ? 1 : P2[P2_OFFSET + PE[i]];
-        twoSum(scr, gk, -g[o + i]);
-        ddMul(scr, DD[0], DD[1], ph * sc, PL[i] * sc);
-        ddAdd(scr, nh, nl, DD[0], DD[1]);
-        nh = DD[0];
-        nl = DD[1];
-      }
-      for (let j = 0; j < c; j++) {
-        const ph = PH[j];
-        twoSum(scr, g[o + j], -gk);
-        if (ph === 0) {
-          const d = DD[0] + nh;
-          out[o + j] = Number.isFinite(d) ? 0 * d : 0;
-          continue;
-        }
-        ddAdd(scr, DD[0], DD[1], nh, nl);
-        ddMul(scr, ph, PL[j], DD[0], DD[1]);
-        out[o + j] = PE[j] === 0 ? round2(DD[0], DD[1]) : scale2(round2(DD[0], DD[1]), PE[j]);
-      }
-      continue;
-    }
-    // special rows: p is 0 / 1 / NaN. With two or more +Infinity entries the split of p
-    // among them is path dependent, but if g agrees on them, p ⊙ (g − ⟨g, p⟩) → 0 on every
-    // entry (docs/semantics.md, as the reference does)
-    let infs = 0;
-    let gInf = NaN;
-    let agree = true;
-    for (let j = 0; j < c; j++) {
-      if (x[o + j] !== Infinity) continue;
-      const gj = g[o + j];
-      if (infs++ === 0) gInf = gj;
-      else if (gj !== gInf) agree = false;
-      if (gj !== gj) agree = false;
-    }
-    if (infs >= 2 && agree) {
-      out.fill(0, o, o + c);
-      continue;
-    }
-    let mh = 0;
-    let ml = 0;
-    for (let j = 0; j < c; j++) {
-      const ph = PH[j];
-      if (ph === 0) continue; // zero coefficient
-      ddMul(scr, g[o + j], 0, ph, PL[j]);
-      ddAdd(scr, mh, ml, DD[0], DD[1]);
-      mh = DD[0];
-      ml = DD[1];
-    }
-    for (let j = 0; j < c; j++) {
-      const ph = PH[j];
-      const gj = g[o + j];
-      if (ph === 0) {
-        const d = gj - mh;
-        out[o + j] = Number.isFinite(d) ? 0 * d : 0;
-        continue;
-      }
-      ddAdd(scr, gj, 0, -mh, -ml);
-      ddMul(scr, ph, PL[j], DD[0], DD[1]);
-      out[o + j] = round2(DD[0], DD[1]);
-    }
+    if (kind === ROW_FINITE) softmaxGradRowFinite(scr, g, o, c, SCAN[1], PH, PL, PE, out);
+    else softmaxGradRowSpecial(scr, x, g, o, c, PH, PL, out);
   }
   return out;
 }
