@@ -11,6 +11,8 @@
  * Measured vs mpmath (test/fast.test.ts): max 1 ulp in float64 and float32 (BCE with p
  * within 1e-300 of 0 / 1 included). Where a gradient entry itself cancels
  * ((1 - t) sigma(x) ~ pw t sigma(-x)) the error is ~2^-70 of the cancelling terms.
+ * Choice where docs/semantics.md leaves room (tested in test/fast-special.test.ts): a
+ * gradient entry with an infinite derivative (p = 0 or 1) and grad_output * weight = 0 is 0.
  * Every kernel makes one Scratch (scratch.ts) per call for the helpers' results.
  */
 import { P2, P2_OFFSET, expAcc, ddAdd, ddDiv, ddMul, log1pDD, round2, twoProd, twoSum } from './accurate.js';

@@ -109,7 +109,11 @@ export function sigmoidBackwardWith(scr: Scratch, x: number, g: number): number 
   return scale2(round2(DD[0], DD[1]), E);
 }
 
-/** sigmoid of one number (a Scratch of its own per call; the array kernels below share one per call) */
+/**
+ * sigmoid of one number. The one-number forms make a Scratch per call (~1 us: eight small
+ * typed arrays), several times the cost of the arithmetic; they serve callers that need one
+ * value at a time (src/ops planted variants). The array kernels below make one per call.
+ */
 export function sigmoid1(x: number): number {
   return sigmoidWith(new Scratch(), x);
 }
