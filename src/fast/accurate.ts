@@ -16,23 +16,24 @@
  * log1p(s) amplifies every error) fall back to `expDDFull` / `log1pDDFull`: a
  * Taylor + squaring evaluation entirely in double-double (~2^-100 relative).
  *
- * Conventions: every helper that returns two numbers writes them to the module scratch
- * array `DD` ([hi, lo]); `expAcc` writes [hi, lo, exponent] to `EX` (value
- * (hi + lo) * 2^exponent, hi within a factor 2^(1/512) of [1, 2)). Nothing allocates.
+ * Conventions: every helper takes the caller's `Scratch` (scratch.ts) first; a helper that
+ * returns two numbers writes them to its `dd` register ([hi, lo], called DD below);
+ * `expAcc` writes [hi, lo, exponent] to `ex` (EX: value (hi + lo) * 2^exponent, hi within
+ * a factor 2^(1/512) of [1, 2)). Nothing allocates.
  * Dekker splitting overflows above ~2^996; `twoProd` guards with a scaled split so
  * huge operands (grad_output, weights near the float64 maximum) stay exact.
  */
+import { Scratch } from './scratch.js';
 
 export const SPLITTER = 134217729; // 2^27 + 1
-/** scratch result of the DD helpers: [hi, lo] */
-export const DD = new Float64Array(2);
-/** scratch result of expAcc: [hi, lo, exponent] */
-export const EX = new Float64Array(3);
 
 const SPLIT_LIMIT = 6.69692879491417e299; // 2^996
 
 // ---------------------------------------------------------------------------------------
 // powers of two (exact), 2^-1074 .. 2^1023
+//
+// P2 and the exp tables below (TH, TL, THH, THL) are exported typed arrays, but constant:
+// they are filled once while this module loads and never written afterwards (no state).
 
 export const P2_OFFSET = 1100;
 export const P2 = new Float64Array(2200);
@@ -66,7 +67,8 @@ export function scale2(q: number, e: number): number {
 // error-free transforms
 
 /** DD <- a + b exactly (Knuth TwoSum). */
-export function twoSum(a: number, b: number): void {
+export function twoSum(scr: Scratch, a: number, b: number): void {
+  const DD = scr.dd;
   const s = a + b;
   const bp = s - a;
   const e = (a - (s - bp)) + (b - bp);
@@ -75,7 +77,8 @@ export function twoSum(a: number, b: number): void {
 }
 
 /** DD <- a + b exactly, requires |a| >= |b| or a = 0 (Dekker Fast2Sum). */
-export function fastTwoSum(a: number, b: number): void {
+export function fastTwoSum(scr: Scratch, a: number, b: number): void {
+  const DD = scr.dd;
   const s = a + b;
   const e = b - (s - a);
   DD[0] = s;
@@ -83,7 +86,8 @@ export function fastTwoSum(a: number, b: number): void {
 }
 
 /** DD <- a * b exactly (Dekker TwoProduct with a guarded split; exact unless the error underflows). */
-export function twoProd(a: number, b: number): void {
+export function twoProd(scr: Scratch, a: number, b: number): void {
+  const DD = scr.dd;
   const p = a * b;
   let ah: number, al: number, bh: number, bl: number;
   if (Math.abs(a) < SPLIT_LIMIT) {
@@ -120,7 +124,8 @@ export function round2(hi: number, lo: number): number {
 // ---------------------------------------------------------------------------------------
 // double-double arithmetic (~2^-104 relative), results in DD
 
-export function ddAdd(ah: number, al: number, bh: number, bl: number): void {
+export function ddAdd(scr: Scratch, ah: number, al: number, bh: number, bl: number): void {
+  const DD = scr.dd;
   const s = ah + bh;
   if (s - s !== 0) {
     // +-Infinity or NaN: no tail
@@ -137,8 +142,9 @@ export function ddAdd(ah: number, al: number, bh: number, bl: number): void {
   DD[1] = l === l ? l : 0;
 }
 
-export function ddMul(ah: number, al: number, bh: number, bl: number): void {
-  twoProd(ah, bh);
+export function ddMul(scr: Scratch, ah: number, al: number, bh: number, bl: number): void {
+  const DD = scr.dd;
+  twoProd(scr, ah, bh);
   const p = DD[0];
   if (p - p !== 0) {
     DD[1] = 0;
@@ -151,14 +157,15 @@ export function ddMul(ah: number, al: number, bh: number, bl: number): void {
   DD[1] = l === l ? l : 0;
 }
 
-export function ddDiv(ah: number, al: number, bh: number, bl: number): void {
+export function ddDiv(scr: Scratch, ah: number, al: number, bh: number, bl: number): void {
+  const DD = scr.dd;
   const q1 = ah / bh;
   if (!Number.isFinite(q1) || q1 === 0) {
     DD[0] = q1 === 0 ? (ah + al) / (bh + bl) : q1;
     DD[1] = 0;
     return;
   }
-  twoProd(q1, bh);
+  twoProd(scr, q1, bh);
   const r = ((ah - DD[0]) - DD[1] + al - q1 * bl) / bh;
   const h = q1 + r;
   const l = r - (h - q1);
@@ -182,13 +189,16 @@ export const EXP_UNDERFLOW = -745.2;
 /** arguments above this overflow */
 export const EXP_OVERFLOW = 709.782712893384;
 
-/** 2^(j/256) = TH[j] + TL[j] (double-double); THH/THL = Dekker split of TH */
+/** 2^(j/256) = TH[j] + TL[j] (double-double); THH/THL = Dekker split of TH. Constant: filled by the block below at load, never written after. */
 export const TH = new Float64Array(256);
 export const TL = new Float64Array(256);
 export const THH = new Float64Array(256);
 export const THL = new Float64Array(256);
 {
   // 2^(1/2^i) for i = 1..8 by double-double square roots, then products over the bits of j
+  // (a scratch of its own: only this load-time block uses it)
+  const scr = new Scratch();
+  const DD = scr.dd;
   const rh = new Float64Array(9);
   const rl = new Float64Array(9);
   rh[0] = 2;
@@ -198,7 +208,7 @@ export const THL = new Float64Array(256);
     const ah = rh[i - 1];
     const al = rl[i - 1];
     const s = Math.sqrt(ah);
-    twoProd(s, s);
+    twoProd(scr, s, s);
     const e = ((ah - DD[0]) - DD[1] + al) / (2 * s);
     const h = s + e;
     rh[i] = h;
@@ -210,7 +220,7 @@ export const THL = new Float64Array(256);
     for (let bit = 0; bit < 8; bit++) {
       if (j & (1 << bit)) {
         // multiply by 2^(2^bit / 256) = 2^(1/2^(8-bit))
-        ddMul(h, l, rh[8 - bit], rl[8 - bit]);
+        ddMul(scr, h, l, rh[8 - bit], rl[8 - bit]);
         h = DD[0];
         l = DD[1];
       }
@@ -228,7 +238,8 @@ export const THL = new Float64Array(256);
  * |b| <= ulp(a) (any b with |b| < 2^-20 works). Out-of-range arguments give
  * hi = 0 (underflow below EXP_UNDERFLOW) or hi = Infinity; NaN gives NaN.
  */
-export function expAcc(a: number, b: number): void {
+export function expAcc(scr: Scratch, a: number, b: number): void {
+  const EX = scr.ex;
   if (!(a > EXP_UNDERFLOW)) {
     EX[0] = a !== a ? a : 0;
     EX[1] = 0;
@@ -277,7 +288,9 @@ const LOG1P_SMALL = 0.0013; // |L0| below this: expm1(L0) by its Taylor series (
  * DD <- log1p(vh + vl), relative error about 2^-70 (for v > -1). v = -1 gives -Infinity,
  * v < -1 NaN, v = +Infinity gives +Infinity. Requires |vl| <= ulp(vh).
  */
-export function log1pDD(vh: number, vl: number): void {
+export function log1pDD(scr: Scratch, vh: number, vl: number): void {
+  const DD = scr.dd;
+  const EX = scr.ex;
   const L0 = Math.log1p(vh);
   if (!Number.isFinite(L0) || L0 === 0) {
     // -Infinity (v = -1), +Infinity, NaN, or v = 0 (or |v| < 2^-1074-ish)
@@ -293,7 +306,7 @@ export function log1pDD(vh: number, vl: number): void {
   let delta: number;
   if (Math.abs(L0) < LOG1P_SMALL) {
     // expm1(L0) = L0 + q,  q = L0^2/2 + L0^3/6 + ...
-    twoProd(L0, L0);
+    twoProd(scr, L0, L0);
     const sqh = DD[0] * 0.5;
     const sql = DD[1] * 0.5;
     const tail = sql + L0 * DD[0] * (1 / 6 + L0 * (1 / 24 + L0 * (1 / 120 + L0 * (1 / 720 + L0 * (1 / 5040)))));
@@ -302,7 +315,7 @@ export function log1pDD(vh: number, vl: number): void {
     const num = (t1 - sqh) + (vl - tail);
     delta = num / (1 + L0);
   } else {
-    expAcc(L0, 0);
+    expAcc(scr, L0, 0);
     const s = P2[P2_OFFSET + EX[2]];
     const eh = EX[0] * s;
     const el = EX[1] * s;
@@ -327,7 +340,8 @@ const LN2_3 = 1.94704509238075e-31;
 const INV_LN2 = 1.4426950408889634;
 
 /** expm1 of a DD argument r with |r| <= 0.36, in DD (~2^-102 relative). */
-function expm1Reduced(rh: number, rl: number): void {
+function expm1Reduced(scr: Scratch, rh: number, rl: number): void {
+  const DD = scr.dd;
   // r' = r / 1024, Taylor to degree 10, then 10 doublings em1 <- em1 * (em1 + 2)
   const xh = rh * 0.0009765625;
   const xl = rl * 0.0009765625;
@@ -336,18 +350,18 @@ function expm1Reduced(rh: number, rl: number): void {
   let l = 0;
   for (let n = 10; n >= 2; n--) {
     // (h, l) <- 1 + (x / n) * (h, l)
-    ddMul(xh, xl, h, l);
-    ddDiv(DD[0], DD[1], n, 0);
-    ddAdd(1, 0, DD[0], DD[1]);
+    ddMul(scr, xh, xl, h, l);
+    ddDiv(scr, DD[0], DD[1], n, 0);
+    ddAdd(scr, 1, 0, DD[0], DD[1]);
     h = DD[0];
     l = DD[1];
   }
-  ddMul(xh, xl, h, l);
+  ddMul(scr, xh, xl, h, l);
   h = DD[0];
   l = DD[1];
   for (let i = 0; i < 10; i++) {
-    ddAdd(h, l, 2, 0);
-    ddMul(h, l, DD[0], DD[1]);
+    ddAdd(scr, h, l, 2, 0);
+    ddMul(scr, h, l, DD[0], DD[1]);
     h = DD[0];
     l = DD[1];
   }
@@ -356,47 +370,52 @@ function expm1Reduced(rh: number, rl: number): void {
 }
 
 /** DD <- expm1(r) for r = a - k ln2, returns k (so exp(a) = 2^k (1 + DD)). */
-function expCore(ah: number, al: number): number {
+function expCore(scr: Scratch, ah: number, al: number): number {
+  const DD = scr.dd;
   const k = Math.round(ah * INV_LN2);
   // r = a - k ln2 in DD
   const r0 = ah - k * LN2_1; // exact for |k| < 2^13
-  twoProd(k, LN2_2);
+  twoProd(scr, k, LN2_2);
   const p2h = DD[0];
   const p2l = DD[1];
-  ddAdd(r0, al, -p2h, -p2l - k * LN2_3);
-  expm1Reduced(DD[0], DD[1]);
+  ddAdd(scr, r0, al, -p2h, -p2l - k * LN2_3);
+  expm1Reduced(scr, DD[0], DD[1]);
   return k;
 }
 
 /** DD <- expm1(ah + al), relative error ~2^-100, for |a| <= 700. */
-export function expm1DDFull(ah: number, al: number): void {
-  const k = expCore(ah, al);
+export function expm1DDFull(scr: Scratch, ah: number, al: number): void {
+  const DD = scr.dd;
+  const k = expCore(scr, ah, al);
   if (k === 0) return;
   // 2^k (1 + em1) - 1
   const h = DD[0];
   const l = DD[1];
-  ddAdd(1, 0, h, l);
+  ddAdd(scr, 1, 0, h, l);
   const s = P2[P2_OFFSET + k];
-  ddAdd(DD[0] * s, DD[1] * s, -1, 0);
+  ddAdd(scr, DD[0] * s, DD[1] * s, -1, 0);
 }
 
 /** EX <- exp(ah + al) as (hi + lo) * 2^e, relative error ~2^-100, for a in [-746, 709]. */
-export function expDDFull(ah: number, al: number): void {
+export function expDDFull(scr: Scratch, ah: number, al: number): void {
+  const DD = scr.dd;
+  const EX = scr.ex;
   if (!(ah > EXP_UNDERFLOW)) {
     EX[0] = ah !== ah ? ah : 0;
     EX[1] = 0;
     EX[2] = 0;
     return;
   }
-  const k = expCore(ah, al);
-  ddAdd(1, 0, DD[0], DD[1]);
+  const k = expCore(scr, ah, al);
+  ddAdd(scr, 1, 0, DD[0], DD[1]);
   EX[0] = DD[0];
   EX[1] = DD[1];
   EX[2] = k;
 }
 
 /** DD <- log1p(vh + vl) to ~2^-100 relative (v > -1, finite). */
-export function log1pDDFull(vh: number, vl: number): void {
+export function log1pDDFull(scr: Scratch, vh: number, vl: number): void {
+  const DD = scr.dd;
   const L0 = Math.log1p(vh);
   if (!Number.isFinite(L0) || L0 === 0) {
     DD[0] = L0 === 0 ? vh + vl : L0;
@@ -404,14 +423,14 @@ export function log1pDDFull(vh: number, vl: number): void {
     return;
   }
   // Newton on f(L) = expm1(L) - v:  L1 = L0 + (v - expm1(L0)) / (1 + expm1(L0))
-  expm1DDFull(L0, 0);
+  expm1DDFull(scr, L0, 0);
   const mh = DD[0];
   const ml = DD[1];
-  ddAdd(vh, vl, -mh, -ml);
+  ddAdd(scr, vh, vl, -mh, -ml);
   const nh = DD[0];
   const nl = DD[1];
-  ddAdd(1, 0, mh, ml);
-  ddDiv(nh, nl, DD[0], DD[1]);
+  ddAdd(scr, 1, 0, mh, ml);
+  ddDiv(scr, nh, nl, DD[0], DD[1]);
   // one more refinement of the tiny correction is unnecessary: |delta| ~ 2^-52 |L0|
-  ddAdd(L0, 0, DD[0], DD[1]);
+  ddAdd(scr, L0, 0, DD[0], DD[1]);
 }

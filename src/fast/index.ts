@@ -10,7 +10,8 @@
  * float64 (<= 1 ulp) and rounds each output once to float32.
  *
  * Accuracy, cost and the algorithms: see the comment blocks of softmax.ts,
- * elementwise.ts, losses.ts and accurate.ts.
+ * elementwise.ts, cross_entropy.ts, bce.ts, loss_common.ts and accurate.ts; the helpers'
+ * result registers (one Scratch per kernel call, no module state): scratch.ts.
  */
 import { isProbabilityTarget, type CrossEntropyArgs, type Matrix, type Vector } from '../core/args.js';
 import type { Dtype } from '../core/dtype.js';

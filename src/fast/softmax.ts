@@ -37,11 +37,11 @@
  * Special values follow docs/semantics.md: NaN rows -> NaN; all -Infinity rows -> NaN
  * softmax / log_softmax, -Infinity logsumexp; one +Infinity -> one-hot; two or more ->
  * NaN at the +Infinity entries; -Infinity entries are masked (p = 0, log p = -Infinity).
- * No allocation per element: each call allocates O(C) scratch once.
+ * No allocation per element: each call allocates O(C) scratch once, and one `Scratch`
+ * (scratch.ts) whose registers (SCAN, SUM, LG, INV, DD, EX below are its fields) carry
+ * the helpers' results; no state outlives a call.
  */
 import {
-  DD,
-  EX,
   P2,
   P2_OFFSET,
   SPLITTER,
@@ -62,6 +62,7 @@ import {
   scale2,
   twoSum,
 } from './accurate.js';
+import { Scratch } from './scratch.js';
 
 export type FloatArray = Float64Array | Float32Array;
 type F64 = Float64Array;
@@ -74,11 +75,9 @@ export const ROW_NAN = 1;
 export const ROW_ALL_NEG_INF = 2;
 export const ROW_POS_INF = 3;
 
-/** scan results: [max, argmax (first), number of +Infinity entries] */
-export const SCAN = new Float64Array(3);
-
-/** Classify a row and find its max (SCAN). */
-export function scanRow(x: FloatArray, o: number, c: number): number {
+/** Classify a row and find its max: SCAN = scr.scan <- [max, argmax (first), number of +Infinity entries]. */
+export function scanRow(scr: Scratch, x: FloatArray, o: number, c: number): number {
+  const SCAN = scr.scan;
   let m = -Infinity;
   let k = 0;
   let nan = false;
@@ -104,7 +103,8 @@ export function scanRow(x: FloatArray, o: number, c: number): number {
 }
 
 /** softmax of a special row (kind != ROW_FINITE) into out[oo..oo+c) */
-export function specialSoftmaxRow(x: FloatArray, o: number, c: number, kind: number, out: F64, oo: number): void {
+export function specialSoftmaxRow(scr: Scratch, x: FloatArray, o: number, c: number, kind: number, out: F64, oo: number): void {
+  const SCAN = scr.scan;
   if (kind === ROW_POS_INF) {
     const one = SCAN[2] === 1;
     for (let j = 0; j < c; j++) out[oo + j] = x[o + j] === Infinity ? (one ? 1 : NaN) : 0;
@@ -114,7 +114,8 @@ export function specialSoftmaxRow(x: FloatArray, o: number, c: number, kind: num
 }
 
 /** log_softmax of a special row into out[oo..oo+c) */
-export function specialLogSoftmaxRow(x: FloatArray, o: number, c: number, kind: number, out: F64, oo: number): void {
+export function specialLogSoftmaxRow(scr: Scratch, x: FloatArray, o: number, c: number, kind: number, out: F64, oo: number): void {
+  const SCAN = scr.scan;
   if (kind === ROW_POS_INF) {
     const one = SCAN[2] === 1;
     for (let j = 0; j < c; j++) out[oo + j] = x[o + j] === Infinity ? (one ? 0 : NaN) : -Infinity;
@@ -126,17 +127,13 @@ export function specialLogSoftmaxRow(x: FloatArray, o: number, c: number, kind: 
 // ---------------------------------------------------------------------------------------
 // exp of a row and its sum
 
-/** sum of the others: [s_hi, s_lo] */
-export const SUM = new Float64Array(2);
-/** L = log1p(s): [L_hi, L_lo] */
-export const LG = new Float64Array(2);
-
 /**
  * w_j = exp(x_j - m) as WH[ho + j] + WL[j] (~2^-62 relative; 0 below the underflow
  * threshold; subnormal values are approximate and recomputed by the callers that output
- * them), and SUM = sum_{j != k} w_j in double-double.
+ * them), and SUM = scr.sum <- sum_{j != k} w_j in double-double.
  */
-export function expRow(x: FloatArray, o: number, c: number, m: number, k: number, WH: F64, ho: number, WL: F64): void {
+export function expRow(scr: Scratch, x: FloatArray, o: number, c: number, m: number, k: number, WH: F64, ho: number, WL: F64): void {
+  const SUM = scr.sum;
   let sh = 0;
   let sl = 0;
   const nm = -m;
@@ -176,7 +173,9 @@ export function expRow(x: FloatArray, o: number, c: number, m: number, k: number
 }
 
 /** Same as expRow but with expAcc (~2^-72): for the backward kernels. */
-export function expRowAcc(x: FloatArray, o: number, c: number, m: number, k: number, WH: F64, WL: F64): void {
+export function expRowAcc(scr: Scratch, x: FloatArray, o: number, c: number, m: number, k: number, WH: F64, WL: F64): void {
+  const EX = scr.ex;
+  const SUM = scr.sum;
   let sh = 0;
   let sl = 0;
   for (let j = 0; j < c; j++) {
@@ -187,7 +186,7 @@ export function expRowAcc(x: FloatArray, o: number, c: number, m: number, k: num
     if (a > EXP_UNDERFLOW) {
       const bp = a - xv;
       const b = (xv - (a - bp)) + (-m - bp);
-      expAcc(a, b);
+      expAcc(scr, a, b);
       const sc = P2[EX[2] + P2_OFFSET];
       wh = EX[0] * sc;
       wl = EX[1] * sc;
@@ -210,14 +209,18 @@ const Z1000_HI = 693.1471805599454; // 1000 ln 2 = hi + lo
 const Z1000_LO = -4.5199270178446646e-14;
 
 /**
- * LG <- log1p(s) for the row (SUM must hold s). When s < 2^-1000 the sum is recomputed
+ * LG = scr.lg <- log1p(s) for the row (SUM must hold s). When s < 2^-1000 the sum is recomputed
  * with every exp scaled by 2^1000 (so subnormal terms, and terms below the underflow
  * threshold, are summed exactly) and L = s, rounded once.
  */
-export function rowLog(x: FloatArray, o: number, c: number, m: number, k: number): void {
+export function rowLog(scr: Scratch, x: FloatArray, o: number, c: number, m: number, k: number): void {
+  const DD = scr.dd;
+  const EX = scr.ex;
+  const SUM = scr.sum;
+  const LG = scr.lg;
   const sh = SUM[0];
   if (sh >= TINY_S || c === 1) {
-    log1pDD(sh, SUM[1]);
+    log1pDD(scr, sh, SUM[1]);
     LG[0] = DD[0];
     LG[1] = DD[1];
     return;
@@ -231,10 +234,10 @@ export function rowLog(x: FloatArray, o: number, c: number, m: number, k: number
     if (!(a > -800)) continue;
     const bp = a - xv;
     const b = (xv - (a - bp)) + (-m - bp);
-    twoSum(a, Z1000_HI);
-    expAcc(DD[0], DD[1] + b + Z1000_LO);
+    twoSum(scr, a, Z1000_HI);
+    expAcc(scr, DD[0], DD[1] + b + Z1000_LO);
     const sc = P2[EX[2] + P2_OFFSET];
-    ddAdd(th, tl, EX[0] * sc, EX[1] * sc);
+    ddAdd(scr, th, tl, EX[0] * sc, EX[1] * sc);
     th = DD[0];
     tl = DD[1];
   }
@@ -242,11 +245,12 @@ export function rowLog(x: FloatArray, o: number, c: number, m: number, k: number
   LG[1] = 0;
 }
 
-/** inverse of S = 1 + s in double-double, plus the split of its head: [ih, il, ihh, ihl] */
-export const INV = new Float64Array(4);
-
-export function invOnePlusS(): void {
-  twoSum(1, SUM[0]);
+/** INV = scr.inv <- the inverse of S = 1 + s in double-double, plus the split of its head: [ih, il, ihh, ihl] (SUM must hold s) */
+export function invOnePlusS(scr: Scratch): void {
+  const DD = scr.dd;
+  const SUM = scr.sum;
+  const INV = scr.inv;
+  twoSum(scr, 1, SUM[0]);
   const Sh0 = DD[0];
   const Sl0 = DD[1] + SUM[1];
   const Sh = Sh0 + Sl0;
@@ -271,19 +275,24 @@ export function invOnePlusS(): void {
 export const TINY_W = 1.0474052161249364e-289; // 2^-960
 
 /** p_j for an entry whose w_j is tiny: recomputed with a scaled exponent, rounded once */
-export function tinyP(xv: number, m: number): number {
+export function tinyP(scr: Scratch, xv: number, m: number): number {
+  const DD = scr.dd;
+  const EX = scr.ex;
+  const INV = scr.inv;
   const a = xv - m;
   if (!(a > EXP_UNDERFLOW)) return 0;
   const bp = a - xv;
   const b = (xv - (a - bp)) + (-m - bp);
-  expAcc(a, b);
+  expAcc(scr, a, b);
   const e = EX[2];
-  ddMul(EX[0], EX[1], INV[0], INV[1]);
+  ddMul(scr, EX[0], EX[1], INV[0], INV[1]);
   return scale2(round2(DD[0], DD[1]), e);
 }
 
 /** the softmax value p = (wh + wl) / S as a double-double in DD (uses INV) */
-export function pDD(wh: number, wl: number): void {
+export function pDD(scr: Scratch, wh: number, wl: number): void {
+  const DD = scr.dd;
+  const INV = scr.inv;
   const ihh = INV[2];
   const ihl = INV[3];
   const c2 = SPLITTER * wh;
@@ -307,20 +316,23 @@ function checkShape(len: number, n: number, c: number, what: string): void {
 }
 
 export function softmax64(x: FloatArray, n: number, c: number, out: F64 = new Float64Array(n * c)): F64 {
+  const scr = new Scratch();
+  const SCAN = scr.scan;
+  const INV = scr.inv;
   checkShape(x.length, n, c, 'softmax');
   if (out.buffer === x.buffer) x = x.slice(); // in place: the subnormal path re-reads x
   const WL = new Float64Array(c);
   for (let r = 0; r < n; r++) {
     const o = r * c;
-    const kind = scanRow(x, o, c);
+    const kind = scanRow(scr, x, o, c);
     if (kind !== ROW_FINITE) {
-      specialSoftmaxRow(x, o, c, kind, out, o);
+      specialSoftmaxRow(scr, x, o, c, kind, out, o);
       continue;
     }
     const m = SCAN[0];
     const k = SCAN[1];
-    expRow(x, o, c, m, k, out, o, WL);
-    invOnePlusS();
+    expRow(scr, x, o, c, m, k, out, o, WL);
+    invOnePlusS(scr);
     const ih = INV[0];
     const il = INV[1];
     const ihh = INV[2];
@@ -328,7 +340,7 @@ export function softmax64(x: FloatArray, n: number, c: number, out: F64 = new Fl
     for (let j = 0; j < c; j++) {
       const wh = out[o + j];
       if (wh < TINY_W) {
-        out[o + j] = wh === 0 && WL[j] === 0 ? 0 : tinyP(x[o + j], m);
+        out[o + j] = wh === 0 && WL[j] === 0 ? 0 : tinyP(scr, x[o + j], m);
         continue;
       }
       const wl = WL[j];
@@ -344,20 +356,23 @@ export function softmax64(x: FloatArray, n: number, c: number, out: F64 = new Fl
 }
 
 export function logSoftmax64(x: FloatArray, n: number, c: number, out: F64 = new Float64Array(n * c)): F64 {
+  const scr = new Scratch();
+  const SCAN = scr.scan;
+  const LG = scr.lg;
   checkShape(x.length, n, c, 'log_softmax');
   const WH = new Float64Array(c);
   const WL = new Float64Array(c);
   for (let r = 0; r < n; r++) {
     const o = r * c;
-    const kind = scanRow(x, o, c);
+    const kind = scanRow(scr, x, o, c);
     if (kind !== ROW_FINITE) {
-      specialLogSoftmaxRow(x, o, c, kind, out, o);
+      specialLogSoftmaxRow(scr, x, o, c, kind, out, o);
       continue;
     }
     const m = SCAN[0];
     const k = SCAN[1];
-    expRow(x, o, c, m, k, WH, 0, WL);
-    rowLog(x, o, c, m, k);
+    expRow(scr, x, o, c, m, k, WH, 0, WL);
+    rowLog(scr, x, o, c, m, k);
     const Lh = LG[0];
     const Ll = LG[1];
     const nm = -m;
@@ -381,24 +396,28 @@ export function logSoftmax64(x: FloatArray, n: number, c: number, out: F64 = new
 }
 
 export function logsumexp64(x: FloatArray, n: number, c: number, out: F64 = new Float64Array(n)): F64 {
+  const scr = new Scratch();
+  const DD = scr.dd;
+  const SCAN = scr.scan;
+  const LG = scr.lg;
   checkShape(x.length, n, c, 'logsumexp');
   const WH = new Float64Array(c);
   const WL = new Float64Array(c);
   for (let r = 0; r < n; r++) {
     const o = r * c;
-    const kind = scanRow(x, o, c);
+    const kind = scanRow(scr, x, o, c);
     if (kind !== ROW_FINITE) {
       out[r] = kind === ROW_NAN ? NaN : kind === ROW_ALL_NEG_INF ? -Infinity : Infinity;
       continue;
     }
     const m = SCAN[0];
     const k = SCAN[1];
-    expRow(x, o, c, m, k, WH, 0, WL);
-    rowLog(x, o, c, m, k);
-    twoSum(m, LG[0]);
+    expRow(scr, x, o, c, m, k, WH, 0, WL);
+    rowLog(scr, x, o, c, m, k);
+    twoSum(scr, m, LG[0]);
     const res = round2(DD[0], DD[1] + LG[1]);
     if (m < 0 && LG[0] > 8 * Math.abs(res)) {
-      out[r] = lseIllConditioned(x, o, c, m, k);
+      out[r] = lseIllConditioned(scr, x, o, c, m, k);
       continue;
     }
     out[r] = res;
@@ -407,7 +426,9 @@ export function logsumexp64(x: FloatArray, n: number, c: number, out: F64 = new 
 }
 
 /** logsumexp of a row where m and log1p(s) cancel: everything in double-double (~2^-100). */
-function lseIllConditioned(x: FloatArray, o: number, c: number, m: number, k: number): number {
+function lseIllConditioned(scr: Scratch, x: FloatArray, o: number, c: number, m: number, k: number): number {
+  const DD = scr.dd;
+  const EX = scr.ex;
   let sh = 0;
   let sl = 0;
   for (let j = 0; j < c; j++) {
@@ -417,14 +438,14 @@ function lseIllConditioned(x: FloatArray, o: number, c: number, m: number, k: nu
     if (!(a > EXP_UNDERFLOW)) continue;
     const bp = a - xv;
     const b = (xv - (a - bp)) + (-m - bp);
-    expDDFull(a, b);
+    expDDFull(scr, a, b);
     const sc = P2[EX[2] + P2_OFFSET];
-    ddAdd(sh, sl, EX[0] * sc, EX[1] * sc);
+    ddAdd(scr, sh, sl, EX[0] * sc, EX[1] * sc);
     sh = DD[0];
     sl = DD[1];
   }
-  log1pDDFull(sh, sl);
-  ddAdd(m, 0, DD[0], DD[1]);
+  log1pDDFull(scr, sh, sl);
+  ddAdd(scr, m, 0, DD[0], DD[1]);
   return round2(DD[0], DD[1]);
 }
 
@@ -433,17 +454,21 @@ function lseIllConditioned(x: FloatArray, o: number, c: number, m: number, k: nu
  * p is subnormal-range are kept scaled: (PH + PL) * 2^PE[j] (PE[j] = 0 otherwise), so
  * the backward result can be rounded once.
  */
-function softmaxRowDD(x: FloatArray, o: number, c: number, kind: number, PH: F64, PL: F64, PE: Int32Array, WL: F64): void {
+function softmaxRowDD(scr: Scratch, x: FloatArray, o: number, c: number, kind: number, PH: F64, PL: F64, PE: Int32Array, WL: F64): void {
+  const DD = scr.dd;
+  const EX = scr.ex;
+  const SCAN = scr.scan;
+  const INV = scr.inv;
   PE.fill(0);
   if (kind !== ROW_FINITE) {
-    specialSoftmaxRow(x, o, c, kind, PH, 0);
+    specialSoftmaxRow(scr, x, o, c, kind, PH, 0);
     PL.fill(0);
     return;
   }
   const m = SCAN[0];
   const k = SCAN[1];
-  expRowAcc(x, o, c, m, k, PH, WL);
-  invOnePlusS();
+  expRowAcc(scr, x, o, c, m, k, PH, WL);
+  invOnePlusS(scr);
   for (let j = 0; j < c; j++) {
     const wh = PH[j];
     if (wh < TINY_W) {
@@ -454,21 +479,102 @@ function softmaxRowDD(x: FloatArray, o: number, c: number, kind: number, PH: F64
       const a = xv - m;
       const bp = a - xv;
       const b = (xv - (a - bp)) + (-m - bp);
-      expAcc(a, b);
+      expAcc(scr, a, b);
       const e = EX[2];
-      ddMul(EX[0], EX[1], INV[0], INV[1]);
+      ddMul(scr, EX[0], EX[1], INV[0], INV[1]);
       PH[j] = DD[0];
       PL[j] = DD[1];
       PE[j] = e;
       continue;
     }
-    pDD(wh, WL[j]);
+    pDD(scr, wh, WL[j]);
     PH[j] = DD[0];
     PL[j] = DD[1];
   }
 }
 
+/**
+ * softmax_backward of a finite row at o (softmaxRowDD done: PH/PL/PE hold p, k = argmax):
+ * g_j - <g, p> = (g_j - g_k) + nu,  nu = sum_{i != k} p_i (g_k - g_i): no cancellation
+ * at the max entry k, whose p_k ~ 1 would otherwise cancel g_k against <g, p>.
+ */
+function softmaxGradRowFinite(scr: Scratch, g: FloatArray, o: number, c: number, k: number, PH: F64, PL: F64, PE: Int32Array, out: F64): void {
+  const DD = scr.dd;
+  const gk = g[o + k];
+  let nh = 0;
+  let nl = 0;
+  for (let i = 0; i < c; i++) {
+    const ph = PH[i];
+    if (i === k || ph === 0) continue;
+    const sc = PE[i] === 0 ? 1 : P2[P2_OFFSET + PE[i]];
+    twoSum(scr, gk, -g[o + i]);
+    ddMul(scr, DD[0], DD[1], ph * sc, PL[i] * sc);
+    ddAdd(scr, nh, nl, DD[0], DD[1]);
+    nh = DD[0];
+    nl = DD[1];
+  }
+  for (let j = 0; j < c; j++) {
+    const ph = PH[j];
+    twoSum(scr, g[o + j], -gk);
+    if (ph === 0) {
+      const d = DD[0] + nh;
+      out[o + j] = Number.isFinite(d) ? 0 * d : 0;
+      continue;
+    }
+    ddAdd(scr, DD[0], DD[1], nh, nl);
+    ddMul(scr, ph, PL[j], DD[0], DD[1]);
+    out[o + j] = PE[j] === 0 ? round2(DD[0], DD[1]) : scale2(round2(DD[0], DD[1]), PE[j]);
+  }
+}
+
+/**
+ * softmax_backward of a special row at o (p is 0 / 1 / NaN, in PH/PL). With two or more
+ * +Infinity entries the split of p among them is path dependent, but if g agrees on them,
+ * p ⊙ (g − ⟨g, p⟩) → 0 on every entry (docs/semantics.md, as the reference does).
+ */
+function softmaxGradRowSpecial(scr: Scratch, x: FloatArray, g: FloatArray, o: number, c: number, PH: F64, PL: F64, out: F64): void {
+  const DD = scr.dd;
+  let infs = 0;
+  let gInf = NaN;
+  let agree = true;
+  for (let j = 0; j < c; j++) {
+    if (x[o + j] !== Infinity) continue;
+    const gj = g[o + j];
+    if (infs++ === 0) gInf = gj;
+    else if (gj !== gInf) agree = false;
+    if (gj !== gj) agree = false;
+  }
+  if (infs >= 2 && agree) {
+    out.fill(0, o, o + c);
+    return;
+  }
+  let mh = 0;
+  let ml = 0;
+  for (let j = 0; j < c; j++) {
+    const ph = PH[j];
+    if (ph === 0) continue; // zero coefficient
+    ddMul(scr, g[o + j], 0, ph, PL[j]);
+    ddAdd(scr, mh, ml, DD[0], DD[1]);
+    mh = DD[0];
+    ml = DD[1];
+  }
+  for (let j = 0; j < c; j++) {
+    const ph = PH[j];
+    const gj = g[o + j];
+    if (ph === 0) {
+      const d = gj - mh;
+      out[o + j] = Number.isFinite(d) ? 0 * d : 0;
+      continue;
+    }
+    ddAdd(scr, gj, 0, -mh, -ml);
+    ddMul(scr, ph, PL[j], DD[0], DD[1]);
+    out[o + j] = round2(DD[0], DD[1]);
+  }
+}
+
 export function softmaxBackward64(x: FloatArray, g: FloatArray, n: number, c: number, out: F64 = new Float64Array(n * c)): F64 {
+  const scr = new Scratch();
+  const SCAN = scr.scan;
   checkShape(x.length, n, c, 'softmax_backward');
   checkShape(g.length, n, c, 'softmax_backward grad_output');
   const PH = new Float64Array(c);
@@ -477,83 +583,17 @@ export function softmaxBackward64(x: FloatArray, g: FloatArray, n: number, c: nu
   const WL = new Float64Array(c);
   for (let r = 0; r < n; r++) {
     const o = r * c;
-    const kind = scanRow(x, o, c);
-    softmaxRowDD(x, o, c, kind, PH, PL, PE, WL);
-    if (kind === ROW_FINITE) {
-      // g_j - <g, p> = (g_j - g_k) + nu,  nu = sum_{i != k} p_i (g_k - g_i): no cancellation
-      // at the max entry k, whose p_k ~ 1 would otherwise cancel g_k against <g, p>.
-      const k = SCAN[1];
-      const gk = g[o + k];
-      let nh = 0;
-      let nl = 0;
-      for (let i = 0; i < c; i++) {
-        const ph = PH[i];
-        if (i === k || ph === 0) continue;
-        const sc = PE[i] === 0 ? 1 : P2[P2_OFFSET + PE[i]];
-        twoSum(gk, -g[o + i]);
-        ddMul(DD[0], DD[1], ph * sc, PL[i] * sc);
-        ddAdd(nh, nl, DD[0], DD[1]);
-        nh = DD[0];
-        nl = DD[1];
-      }
-      for (let j = 0; j < c; j++) {
-        const ph = PH[j];
-        twoSum(g[o + j], -gk);
-        if (ph === 0) {
-          const d = DD[0] + nh;
-          out[o + j] = Number.isFinite(d) ? 0 * d : 0;
-          continue;
-        }
-        ddAdd(DD[0], DD[1], nh, nl);
-        ddMul(ph, PL[j], DD[0], DD[1]);
-        out[o + j] = PE[j] === 0 ? round2(DD[0], DD[1]) : scale2(round2(DD[0], DD[1]), PE[j]);
-      }
-      continue;
-    }
-    // special rows: p is 0 / 1 / NaN. With two or more +Infinity entries the split of p
-    // among them is path dependent, but if g agrees on them, p ⊙ (g − ⟨g, p⟩) → 0 on every
-    // entry (docs/semantics.md, as the reference does)
-    let infs = 0;
-    let gInf = NaN;
-    let agree = true;
-    for (let j = 0; j < c; j++) {
-      if (x[o + j] !== Infinity) continue;
-      const gj = g[o + j];
-      if (infs++ === 0) gInf = gj;
-      else if (gj !== gInf) agree = false;
-      if (gj !== gj) agree = false;
-    }
-    if (infs >= 2 && agree) {
-      out.fill(0, o, o + c);
-      continue;
-    }
-    let mh = 0;
-    let ml = 0;
-    for (let j = 0; j < c; j++) {
-      const ph = PH[j];
-      if (ph === 0) continue; // zero coefficient
-      ddMul(g[o + j], 0, ph, PL[j]);
-      ddAdd(mh, ml, DD[0], DD[1]);
-      mh = DD[0];
-      ml = DD[1];
-    }
-    for (let j = 0; j < c; j++) {
-      const ph = PH[j];
-      const gj = g[o + j];
-      if (ph === 0) {
-        const d = gj - mh;
-        out[o + j] = Number.isFinite(d) ? 0 * d : 0;
-        continue;
-      }
-      ddAdd(gj, 0, -mh, -ml);
-      ddMul(ph, PL[j], DD[0], DD[1]);
-      out[o + j] = round2(DD[0], DD[1]);
-    }
+    const kind = scanRow(scr, x, o, c);
+    softmaxRowDD(scr, x, o, c, kind, PH, PL, PE, WL);
+    if (kind === ROW_FINITE) softmaxGradRowFinite(scr, g, o, c, SCAN[1], PH, PL, PE, out);
+    else softmaxGradRowSpecial(scr, x, g, o, c, PH, PL, out);
   }
   return out;
 }
 
 export function logSoftmaxBackward64(x: FloatArray, g: FloatArray, n: number, c: number, out: F64 = new Float64Array(n * c)): F64 {
+  const scr = new Scratch();
+  const DD = scr.dd;
   checkShape(x.length, n, c, 'log_softmax_backward');
   checkShape(g.length, n, c, 'log_softmax_backward grad_output');
   const PH = new Float64Array(c);
@@ -562,8 +602,8 @@ export function logSoftmaxBackward64(x: FloatArray, g: FloatArray, n: number, c:
   const WL = new Float64Array(c);
   for (let r = 0; r < n; r++) {
     const o = r * c;
-    const kind = scanRow(x, o, c);
-    softmaxRowDD(x, o, c, kind, PH, PL, PE, WL);
+    const kind = scanRow(scr, x, o, c);
+    softmaxRowDD(scr, x, o, c, kind, PH, PL, PE, WL);
     // G = sum g in double-double
     let Gh = 0;
     let Gl = 0;
@@ -582,9 +622,9 @@ export function logSoftmaxBackward64(x: FloatArray, g: FloatArray, n: number, c:
         out[o + j] = gj; // zero coefficient: p_j * G contributes nothing
         continue;
       }
-      if (PE[j] === 0) ddMul(ph, PL[j], Gh, Gl);
-      else ddMul(ph * P2[P2_OFFSET + PE[j]], 0, Gh, Gl);
-      ddAdd(gj, 0, -DD[0], -DD[1]);
+      if (PE[j] === 0) ddMul(scr, ph, PL[j], Gh, Gl);
+      else ddMul(scr, ph * P2[P2_OFFSET + PE[j]], 0, Gh, Gl);
+      ddAdd(scr, gj, 0, -DD[0], -DD[1]);
       out[o + j] = round2(DD[0], DD[1]);
     }
   }
