@@ -29,7 +29,7 @@
  * by row class (index target without smoothing = the fast path / special row / general
  * row), each class in its own function that leaves its result in the scratch.
  */
-import { P2, P2_OFFSET, SPLITTER, expAcc, ddAdd, ddDiv, ddMul, round2, scale2, twoProd, twoSum } from './accurate.js';
+import { SPLITTER, expAcc, ddAdd, ddDiv, ddMul, round2, scale2, twoProd, twoSum } from './accurate.js';
 import { type GradOutput, type Reduction, checkRows, finish, gradOf, isF32, reduceDD } from './loss_common.js';
 import { Scratch } from './scratch.js';
 import {
