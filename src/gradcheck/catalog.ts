@@ -58,6 +58,7 @@ import { centralStepFactor, gradcheck, riddersStepFactor } from './gradcheck.js'
 import { argumentPoint, withArgument } from './hooks.js';
 import { entry, summarize, verdictMessage } from './report.js';
 import type { Analytic, EntryCheck, GradcheckOptions, GradcheckReport } from './types.js';
+import type { Dtype } from '../core/dtype.js';
 
 /** The backward ops of the catalog (kind 'backward'; their names end in _backward). */
 export type BackwardOp = Extract<OpName, `${string}_backward`>;
@@ -152,7 +153,7 @@ function flatNumbers(r: unknown, what: string): number[] {
 }
 
 /** The fast path's forward F as a function of args[wrt] (flat), result flattened. */
-export function catalogForward(op: BackwardOp, args: BackwardArgs | Record<string, unknown>, dtype: 'float64' | 'float32' = 'float64'): (x: ArrayLike<number>) => Float64Array {
+export function catalogForward(op: BackwardOp, args: BackwardArgs | Record<string, unknown>, dtype: Dtype = 'float64'): (x: ArrayLike<number>) => Float64Array {
   const p = opProblem(op, args);
   return (x) => Float64Array.from(flatNumbers(fastEvaluate(p.forward, p.at(x), dtype), `the fast ${p.forward}`));
 }
@@ -217,13 +218,13 @@ function asRaw(args: Record<string, unknown>): Record<string, unknown> {
  * Ziv loop raises the working precision when it must). `maxDigits` bounds that loop
  * (reference's default 3000); past it reference throws a PrecisionError.
  */
-export function referenceBackward(op: BackwardOp, options: { maxDigits?: number; dtype?: 'float64' | 'float32' } = {}): BackwardFn {
+export function referenceBackward(op: BackwardOp, options: { maxDigits?: number; dtype?: Dtype } = {}): BackwardFn {
   const dtype = options.dtype ?? 'float64';
   return (a) => reference(op, asRaw(a), { digits: 17, ...(options.maxDigits ? { maxDigits: options.maxDigits } : {}) })[dtype];
 }
 
 /** An implementation of B as a function of normalised args: 'reference', 'fast', or your own. */
-export function backwardFunction(op: BackwardOp, impl: BackwardImpl = 'reference', dtype: 'float64' | 'float32' = 'float64'): BackwardFn {
+export function backwardFunction(op: BackwardOp, impl: BackwardImpl = 'reference', dtype: Dtype = 'float64'): BackwardFn {
   if (typeof impl === 'function') return impl;
   if (impl === 'fast') {
     return (a) => fastEvaluate(op, a, dtype);

@@ -18,6 +18,7 @@ import { GradcheckError } from './errors.js';
 import { describe, type GradInput, makePoint, resolveMask, scaleOf } from './format.js';
 import { entry, summarize, verdictMessage } from './report.js';
 import type { Analytic, EntryCheck, GradcheckReport } from './types.js';
+import type { Dtype } from '../core/dtype.js';
 
 export type DecimalOutput = Decimal | readonly Decimal[] | readonly (readonly Decimal[])[];
 export type DecimalFn = (x: Decimal[]) => DecimalOutput;
@@ -39,7 +40,7 @@ export interface GradcheckDecimalOptions {
   atol?: number;
   mask?: readonly boolean[] | readonly number[];
   /** format of the analytic values (a Float32Array x implies float32) */
-  dtype?: 'float64' | 'float32';
+  dtype?: Dtype;
   maxFailures?: number;
   /** keep every compared entry in report.entries */
   keepEntries?: boolean;

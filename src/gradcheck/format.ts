@@ -9,7 +9,9 @@
  */
 import { GradcheckError } from './errors.js';
 
-export type Dtype = 'float64' | 'float32';
+import type { Dtype } from '../core/dtype.js';
+
+export type { Dtype };
 
 /** One input vector as a user passes it. */
 export type GradInput = number[] | Float64Array | Float32Array;

@@ -13,6 +13,7 @@
  * values count as equal (`!isFinite(a) && !isFinite(e)`, so NaN = +∞ = −∞), a non-finite
  * value against a finite one is a failure. Shapes must agree in both.
  */
+import type { Dtype } from '../core/dtype.js';
 
 export interface CloseVerdict {
   pass: boolean;
@@ -30,7 +31,7 @@ export interface TorchTolerance {
 }
 
 /** torch.testing.assert_close's default rtol / atol for a dtype */
-export function torchDefaults(dtype: 'float64' | 'float32'): TorchTolerance {
+export function torchDefaults(dtype: Dtype): TorchTolerance {
   return dtype === 'float64' ? { rtol: 1e-7, atol: 1e-7 } : { rtol: 1.3e-6, atol: 1e-5 };
 }
 

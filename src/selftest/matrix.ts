@@ -20,6 +20,7 @@ import { runVerify, type CaseFailure, type FixedCase, type VerifyReport } from '
 import { torchAssertClose, torchDefaults, tfjsExpectArraysClose } from './baselines.js';
 import { MATRIX_ENTRIES, type MatrixEntry } from './bugs.js';
 import { probesForOps } from './probes.js';
+import type { Dtype } from '../core/dtype.js';
 
 export const SELFTEST_SCHEMA = 'xent-oracle/selftest@1';
 
@@ -75,7 +76,7 @@ export interface MatrixRow {
   bugClass: 'bug' | 'correct';
   expect: 'fail' | 'tiny' | 'pass';
   ops: OpName[];
-  dtype: 'float64' | 'float32';
+  dtype: Dtype;
   /** issue-tracker threads where the bug class was reported */
   seenIn?: string[];
   default: VerdictSummary;
@@ -164,7 +165,7 @@ const caseCache = new Map<string, PlayedCase[]>();
  * seeds of run.ts) plus the fixed cases, with their correctly rounded values. Cases the
  * reference rejects (verify skips them too) are left out.
  */
-export function generatedCases(op: OpName, dtype: 'float64' | 'float32', seed: number, runs: number, fixed: FixedCase[] = []): PlayedCase[] {
+export function generatedCases(op: OpName, dtype: Dtype, seed: number, runs: number, fixed: FixedCase[] = []): PlayedCase[] {
   const key = `${op}|${dtype}|${seed}|${runs}|${fixed.map((c) => c.id).join(',')}`;
   const hit = caseCache.get(key);
   if (hit) return hit;

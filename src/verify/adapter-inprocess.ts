@@ -10,10 +10,11 @@
 import { isOpName, type OpName } from '../ops/registry.js';
 import { reviveNonFinite } from '../core/json.js';
 import { AdapterError, type Adapter, type AdapterInfo, type CallOutcome } from './adapter-types.js';
+import type { Dtype } from '../core/dtype.js';
 
 export interface Implementation {
   name?: string;
-  dtype: 'float64' | 'float32';
+  dtype: Dtype;
   // oxlint-disable-next-line typescript/no-explicit-any -- users type their own args: only an `any` parameter accepts every op's signature
   ops: Partial<Record<string, (args: any) => unknown>>;
 }

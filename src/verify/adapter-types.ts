@@ -4,8 +4,10 @@
  * entry point the verifier uses.
  */
 import type { OpName } from '../ops/registry.js';
+import type { Dtype } from '../core/dtype.js';
 
-export type AdapterDtype = 'float64' | 'float32';
+/** the dtype an implementation declares (core/dtype.ts's Dtype) */
+export type AdapterDtype = Dtype;
 
 export interface AdapterInfo {
   /** the implementation's name (describe's `name`; defaults to the module file name / the command) */

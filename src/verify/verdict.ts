@@ -10,8 +10,9 @@ import { flatten } from './condition.js';
 import { summarizeMismatch, type Mismatch } from './mismatch.js';
 import { errorInWords } from './wording.js';
 import { K_COND, K_FLOOR, K_SUM, multiplierScale, policyFor } from './policy.js';
+import type { Dtype } from '../core/dtype.js';
 
-export type Dtype = 'float64' | 'float32';
+export type { Dtype } from '../core/dtype.js';
 
 /** Why a case failed (docs/verdicts.md). 'tiny_absolute' and 'edge_overflow' fail only under --strict. */
 export type FailureClass =

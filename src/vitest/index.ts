@@ -42,7 +42,7 @@ import { judgeResult, type Dtype, type Judgement } from '../verify/verdict.js';
  */
 export interface OracleImplementation {
   name?: string;
-  dtype: 'float64' | 'float32';
+  dtype: Dtype;
   // `any`: each op's parameter type is the user's (`({ logits }: { logits: number[][] }) => …`);
   // a function type can accept them all only with an `any` parameter (`unknown` rejects them)
   // oxlint-disable-next-line typescript/no-explicit-any
