@@ -44,6 +44,7 @@ import {
   INV,
   LG,
   ROW_FINITE,
+  ROW_NAN,
   SCAN,
   SUM,
   TINY_W,
@@ -505,20 +506,14 @@ export function crossEntropyBackward(
     if (red === 'none') {
       Gh = gradOf(go, red, r);
       Gl = 0;
-    } else if (red === 'mean' && Dh === 0) {
-      res.fill(NaN, o, o + c);
-      continue;
     }
-    if (Gh === 0 && Gl === 0) {
-      // grad_output 0: the zero-coefficient rule, even against a path-dependent (NaN) row
-      res.fill(0, o, o + c);
-      continue;
-    }
+    // precedence (docs/semantics.md): every coefficient 0 -> 0 (the loss row is identically
+    // 0); then D = 0 or NaN logits -> NaN; then grad_output 0 -> 0 (times a bounded p A - a)
     const kind = scanRow(x, o, c);
     if (st.idx && eps === 0 && kind === ROW_FINITE) {
-      // fast path: grad_c = w_y G (p_c - [c = y])
+      // fast path: grad_c = w_y G (p_c - [c = y]); here A = w_y, and w_y > 0 makes D > 0
       const wy = st.w ? st.w[y] : 1;
-      if (wy === 0) {
+      if (wy === 0 || (Gh === 0 && Gl === 0)) {
         res.fill(0, o, o + c);
         continue;
       }
@@ -627,6 +622,15 @@ export function crossEntropyBackward(
     }
     if (Ah === 0) {
       res.fill(0, o, o + c); // every coefficient is 0: the loss row is identically 0
+      continue;
+    }
+    if ((red === 'mean' && Dh === 0) || kind === ROW_NAN) {
+      res.fill(NaN, o, o + c);
+      continue;
+    }
+    if (Gh === 0 && Gl === 0) {
+      // grad_output 0 times the bounded p_c A - a_c: 0 even where p is path dependent
+      res.fill(0, o, o + c);
       continue;
     }
     if (kind === ROW_FINITE) {
@@ -950,11 +954,12 @@ export function bceWithLogits(
     const x = logits[i];
     const t = target[i];
     const wn = w ? w[i] : 1;
+    // zero-coefficient rule before NaN (docs/semantics.md): weight 0, or t = 1 with pw = 0
+    if (wn === 0 || (t === 1 && pw === 0)) continue;
     if (x !== x || t !== t) {
       LH[i] = NaN;
       continue;
     }
-    if (wn === 0) continue;
     softplusPair(x);
     let sh = 0;
     let sl = 0;
@@ -1003,6 +1008,10 @@ export function bceWithLogitsBackward(
     gradFactor(gradOf(go, red, i), wn, red === 'mean' ? n : 1);
     const Kh = DD[0];
     const Kl = DD[1];
+    if (wn === 0 || (t === 1 && pw === 0)) {
+      res[i] = 0; // the term is identically 0: so is its gradient, even at a NaN logit
+      continue;
+    }
     if (x !== x || t !== t || Kh !== Kh) {
       res[i] = NaN;
       continue;
