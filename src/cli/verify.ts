@@ -14,6 +14,7 @@ import { formatJson, formatJUnit, formatTerminal, type ReplaySpec } from '../ver
 import { runVerify, type FixedCase } from '../verify/run.js';
 import { loadOracleCases } from '../oracles/load.js';
 import { parseIntOption, UsageError } from './io.js';
+import { type ConventionProfile, PROFILES } from '../verify/profiles.js';
 import { checkImplementationArgs, withAdapter } from './adapter.js';
 import { progressReporter } from './progress.js';
 
@@ -64,7 +65,7 @@ export function registerVerify(program: Command): void {
     .option('--ops <list>', 'comma-separated ops to verify (default: every op the implementation offers)')
     .option('--quick', 'a small, fast set (pre-commit hooks)')
     .option('--strict', 'fail tiny-absolute accuracy losses too')
-    .addOption(new Option('--profile <name>', 'conventions: exact mathematics, or PyTorch\'s (BCE log clamped at -100)').choices(['exact', 'pytorch']).default('exact'))
+    .addOption(new Option('--profile <name>', "conventions accepted besides the exact values: one framework's table of documented deviations (docs/profiles.md)").choices([...PROFILES]).default('exact'))
     .option('--json <file>', 'write the machine-readable report (xent-oracle/verify-report@1)')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--timeout <ms>', 'per-request timeout of the implementation', '10000')
@@ -83,7 +84,7 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
   const ops = parseOps(o.ops);
   let single: FixedCase | undefined;
   if (o.case !== undefined) single = parseCase(o.case);
-  const profile = o.profile as 'exact' | 'pytorch';
+  const profile = o.profile as ConventionProfile;
   const spec: ReplaySpec = { adapterArgs: [...(module ? [module] : ['--cmd', o.cmd!]), ...(profile !== 'exact' ? ['--profile', profile] : [])] };
   return withAdapter(module, o.cmd, timeoutMs, async (adapter) => {
     if (single && !adapter.info.ops.includes(single.op)) {

@@ -44,6 +44,10 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, color = fals
   if (rep.unsupported.length) lines.push('', red(`declared ops that are not in the catalog (unsupported op claimed): ${rep.unsupported.join(', ')}`));
   for (const o of rep.ops) {
     for (const n of o.notes) lines.push('', `${o.op}: note: ${n}`);
+    // each case a profile row accepted (docs/profiles.md): which row, where
+    for (const c of o.accepted ?? []) lines.push(`${o.op}: accepted by ${c.rows.join(', ')} (profile ${rep.profile}): ${c.source}: ${short(c.args, 160)}`);
+    const acceptedTotal = Object.values(o.conventions ?? {}).reduce((a, b) => a + b, 0);
+    if (acceptedTotal > (o.accepted ?? []).length) lines.push(`${o.op}: accepted by profile ${rep.profile}: ${Object.entries(o.conventions).map(([id, k]) => `${id} ${k}`).join(', ')} (cases; the JSON report lists the first ${o.accepted.length})`);
     for (const f of o.failures) {
       lines.push('', red(`FAIL ${o.op} / ${f.source} [${f.cls}]`));
       lines.push(`  ${f.message}`);

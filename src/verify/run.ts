@@ -8,11 +8,12 @@ import fc from 'fast-check';
 import { getSpec, type OpName } from '../ops/registry.js';
 import { PrecisionError } from '../core/errors.js';
 import type { RawArgs } from '../core/regimes.js';
-import type { Nest, Profile, ReferenceResult } from '../reference/index.js';
+import type { Nest, ReferenceResult } from '../reference/index.js';
 import { reference, regimesFor } from '../ops/evaluate.js';
 import type { Adapter, AdapterInfo, CallOutcome } from './adapter.js';
 import { conditionNumbers, type Float64Evaluator } from './condition.js';
-import { judgeResult, type Dtype, type FailureClass, type Judgement } from './verdict.js';
+import { type ConventionProfile, judgeWithProfile, type ProfileJudgement } from './profiles.js';
+import type { Dtype, FailureClass, Judgement } from './verdict.js';
 
 export const REPORT_SCHEMA = 'xent-oracle/verify-report@1';
 
@@ -31,8 +32,8 @@ export interface VerifyOptions {
   /** only the quick regimes */
   quick: boolean;
   strict: boolean;
-  /** conventions of the expected values: exact mathematics or PyTorch's (BCE log clamp) */
-  profile?: Profile;
+  /** conventions accepted besides the exact values: a table of src/verify/profiles.ts (docs/profiles.md) */
+  profile?: ConventionProfile;
   /** float64 evaluator used to estimate condition numbers (the fast path) */
   evaluator: Float64Evaluator;
   fixedCases?: FixedCase[];
@@ -68,6 +69,10 @@ export interface OpReport {
   failures: CaseFailure[];
   /** examples of tiny-absolute losses (not failures unless --strict) */
   tinyExamples: CaseFailure[];
+  /** passing cases that needed a row of the profile, by row id (docs/profiles.md) */
+  conventions: Record<string, number>;
+  /** those cases (the first 20): where, which rows, the args */
+  accepted: { source: string; rows: string[]; args: RawArgs }[];
   notes: string[];
 }
 
@@ -78,7 +83,7 @@ export interface VerifyReport {
   runs: number;
   quick: boolean;
   strict: boolean;
-  profile: Profile;
+  profile: ConventionProfile;
   ops: OpReport[];
   /** ops the implementation declared that are not in the catalog */
   unsupported: string[];
@@ -88,7 +93,7 @@ export interface VerifyReport {
 }
 
 interface CaseResult {
-  judgement: Judgement;
+  judgement: ProfileJudgement;
   ref?: ReferenceResult;
   outcome?: CallOutcome;
   skipped?: string;
@@ -113,14 +118,15 @@ export async function checkCase(
   adapter: Adapter,
   op: OpName,
   raw: RawArgs,
-  opts: { strict: boolean; evaluator: Float64Evaluator; dtype: Dtype; profile?: Profile },
+  opts: { strict: boolean; evaluator: Float64Evaluator; dtype: Dtype; profile?: ConventionProfile },
 ): Promise<CaseResult> {
   const spec = getSpec(op);
   let args: Record<string, unknown>;
   let ref: ReferenceResult;
   try {
     args = spec.validate(raw) as unknown as Record<string, unknown>;
-    ref = reference(op, raw, { digits: 40, profile: opts.profile });
+    // always the exact value: a profile adds accepted alternatives (profiles.ts), never replaces it
+    ref = reference(op, raw, { digits: 40 });
   } catch (e) {
     const why = e instanceof PrecisionError ? 'reference could not decide the rounding' : `generated args rejected: ${(e as Error).message}`;
     return { judgement: { status: 'pass', cls: null, worst: null, elements: 0, message: why }, skipped: why };
@@ -128,7 +134,7 @@ export async function checkCase(
   const outcome = await adapter.call(op, raw);
   if (outcome.kind !== 'result') return { judgement: judgeFailedCall(outcome), ref, outcome };
   const kappa = conditionNumbers(op, args, opts.evaluator);
-  const judgement = judgeResult(op, args, ref, outcome.value, opts.dtype, kappa, { strict: opts.strict });
+  const judgement = judgeWithProfile(op, args, raw, ref, outcome.value, opts.dtype, kappa, { strict: opts.strict, profile: opts.profile });
   return { judgement, ref, outcome };
 }
 
@@ -178,7 +184,7 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
   const ctx = { strict: opts.strict, evaluator: opts.evaluator, dtype, profile: opts.profile };
 
   for (const { op, regimes, fixed } of plan) {
-    const rep: OpReport = { op, cases: 0, passed: 0, tiny: 0, failed: 0, skipped: 0, worstRatio: 0, worstMessage: '', failures: [], tinyExamples: [], notes: [] };
+    const rep: OpReport = { op, cases: 0, passed: 0, tiny: 0, failed: 0, skipped: 0, worstRatio: 0, worstMessage: '', failures: [], tinyExamples: [], conventions: {}, accepted: [], notes: [] };
     reports.push(rep);
     if (ended) {
       rep.notes.push(`not run: ${ended}`);
@@ -192,6 +198,10 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
         return;
       }
       const j = r.judgement;
+      if (j.status !== 'fail' && j.conventions?.length) {
+        for (const id of j.conventions) rep.conventions[id] = (rep.conventions[id] ?? 0) + 1;
+        if (rep.accepted.length < 20) rep.accepted.push({ source, rows: j.conventions, args: raw });
+      }
       if (j.status === 'pass') rep.passed += 1;
       else if (j.status === 'tiny') {
         rep.tiny += 1;

@@ -55,6 +55,8 @@ export interface Judgement {
   worst: ElementJudgement | null;
   elements: number;
   message: string;
+  /** every element's judgement (judgeResult sets it; profiles.ts combines them per element) */
+  all?: ElementJudgement[];
 }
 
 const MAX_FINITE: Record<Dtype, number> = { float64: Number.MAX_VALUE, float32: 3.4028234663852886e38 };
@@ -186,7 +188,7 @@ export function judgeResult(
     if (!worst || rank[e.status] > rank[worst.status] || (rank[e.status] === rank[worst.status] && e.ratio > worst.ratio)) worst = e;
   }
   const status = worst?.status ?? 'pass';
-  return { status, cls: worst?.cls ?? null, worst, elements: elements.length, message: describe(worst) };
+  return { status, cls: worst?.cls ?? null, worst, elements: elements.length, message: describe(worst), all: elements };
 }
 
 export function describe(e: ElementJudgement | null): string {
