@@ -5,12 +5,13 @@
  * bug that no row describes fails under every profile; the exact values pass under every
  * profile; the report names the row per accepted case.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import correct from '../examples/adapters/correct.mjs';
 import { fastEvaluator } from '../src/ops/evaluate.js';
 import type { OpName } from '../src/ops/registry.js';
 import { inProcessAdapter } from '../src/verify/adapter-inprocess.js';
-import { CONVENTION_ROWS, type ConventionProfile, PROFILES } from '../src/verify/profiles.js';
+import { CONVENTION_ROWS, type ConventionProfile, PROFILES, profilesMarkdown } from '../src/verify/profiles.js';
 import { formatJson, formatTerminal } from '../src/verify/report.js';
 import { checkCase, runVerify } from '../src/verify/run.js';
 
@@ -97,6 +98,18 @@ const PYTORCH_STYLE: Record<string, Fn> = {
   ...softmaxes,
   cross_entropy: (a) => (Array.isArray((a.target as unknown[])[0]) || ((a.label_smoothing as number) ?? 0) > 0 ? denseCe(a) : nllStyle(a.logits as number[][], a, lsmRow)),
   nll_loss: (a) => nllStyle(a.log_probs as number[][], a, (x) => x),
+  // index targets: nll backward (−w_y·g/D at the target, ignored rows 0) through log_softmax_backward
+  cross_entropy_backward: (a) => {
+    const t = a.target as number[];
+    const w = (c: number) => (a.weight ? (a.weight as number[])[c] : 1);
+    const ign = (a.ignore_index as number | undefined) ?? -100;
+    const D = red(a) === 'mean' ? sum(t.filter((y) => y !== ign).map(w)) : 1;
+    return (a.logits as number[][]).map((x, n) => {
+      const gl = x.map((_, c) => (t[n] !== ign && c === t[n] ? (-w(c) * gradOf(a, n)) / D : 0));
+      const p = smRow(x);
+      return gl.map((v, j) => v - p[j] * sum(gl));
+    });
+  },
   binary_cross_entropy: (a) => {
     const p = a.probs as number[];
     const t = a.target as number[];
@@ -160,6 +173,7 @@ const ACCEPTED: [Exclude<ConventionProfile, 'exact'>, string, OpName, Raw][] = [
   ['pytorch', 'pytorch/bce-log-clamp', 'binary_cross_entropy', { probs: [0, 0.5], target: [1, 0.25], reduction: 'none' }],
   ['pytorch', 'pytorch/bce-log-clamp', 'binary_cross_entropy', { probs: [1e-300, 0.5], target: [1, 0.25], reduction: 'sum' }],
   ['pytorch', 'pytorch/bce-grad-eps', 'binary_cross_entropy_backward', { probs: [0, 1, 0.5], target: [0, 1, 0.2], reduction: 'none' }],
+  ['pytorch', 'pytorch/mean-zero-denominator-backward', 'cross_entropy_backward', { logits: [[1, 2, 3], [0.5, -1, 2], [0, 1, 2]], target: [2, 2, -100], weight: [1, 1, 0], reduction: 'mean' }],
   ['pytorch', 'pytorch/bce-logits-infinite', 'binary_cross_entropy_with_logits', { logits: [-I, 1], target: [0, 0.5], reduction: 'none' }],
   ['pytorch', 'pytorch/bce-logits-infinite', 'binary_cross_entropy_with_logits', { logits: [I, 1], target: [1, 0.5], reduction: 'mean' }],
   ['onnx', 'onnx/softmax-infinite-max', 'log_softmax', { logits: [[I, 0], [0, 0]] }],
@@ -200,6 +214,10 @@ describe('profile tables', () => {
     expect(new Set(CONVENTION_ROWS.map((r) => r.id)).size).toBe(CONVENTION_ROWS.length);
     // every row is exercised below
     expect(new Set(ACCEPTED.map(([, id]) => id))).toEqual(new Set(CONVENTION_ROWS.map((r) => r.id)));
+  });
+  it('docs/profiles.md holds the generated tables verbatim', () => {
+    const page = readFileSync(new URL('../docs/profiles.md', import.meta.url), 'utf8');
+    expect(page).toContain(profilesMarkdown());
   });
 });
 

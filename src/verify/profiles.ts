@@ -199,6 +199,22 @@ const PYTORCH: ConventionRow[] = [
     },
   },
   {
+    id: 'pytorch/mean-zero-denominator-backward',
+    profile: 'pytorch',
+    ops: ['cross_entropy_backward'],
+    where: "reduction 'mean' with index targets whose non-ignored weights sum to 0 (D = 0), on the rows that are not ignored",
+    accepts: 'NaN on those rows (−w_y·grad/total_weight = 0/0, spread over the row by log_softmax_backward)',
+    basis: 'source',
+    cite: ['pytorch/pytorch aten/src/ATen/native/LossNLL.cpp, nll_loss_backward_out_frame: grad_input[i][t] = -weight[t] * grad_output / total_weight (ignored targets skipped)'],
+    alternative(_op, a, ref) {
+      if (a.reduction !== 'mean' || isProb(a.target)) return null;
+      const t = a.target as number[];
+      const w = (c: number) => (a.weight ? (a.weight as number[])[c] : 1);
+      if (t.some((y) => y !== a.ignore_index && w(y) !== 0)) return null;
+      return nanWhere(ref, t.map((_, n) => !ignored(a, n)), (a.logits as Matrix)[0].length);
+    },
+  },
+  {
     id: 'pytorch/bce-logits-infinite',
     profile: 'pytorch',
     ops: ['binary_cross_entropy_with_logits'],
@@ -375,4 +391,19 @@ export function judgeWithProfile(
   const conventions = [...used];
   const note = conventions.length ? ` (accepted by profile row${conventions.length > 1 ? 's' : ''} ${conventions.join(', ')})` : '';
   return { status, cls: worst?.cls ?? null, worst, elements: elements.length, message: describe(worst) + (status === 'pass' ? note : ''), all: elements, conventions };
+}
+
+/** The tables of docs/profiles.md, one per profile (test/profiles.test.ts checks the page holds them verbatim). */
+export function profilesMarkdown(): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const out: string[] = [];
+  for (const p of PROFILES) {
+    if (p === 'exact') continue;
+    out.push(`## \`--profile ${p}\``, '', '| row | ops | where | accepts | basis | citation |', '|---|---|---|---|---|---|');
+    for (const r of rowsOf(p)) {
+      out.push(`| \`${r.id}\` | ${r.ops.map((o) => `\`${o}\``).join(', ')} | ${esc(r.where)} | ${esc(r.accepts)} | ${r.basis} | ${r.cite.map(esc).join('<br>')} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
 }

@@ -30,12 +30,12 @@ import { getSpec, isOpName, OP_NAMES, type OpName } from '../ops/registry.js';
 import { stringifyJson } from '../core/json.js';
 import { fastEvaluator, reference, regimesFor } from '../ops/evaluate.js';
 import { loadOracleCases } from '../oracles/load.js';
-import type { Profile } from '../reference/index.js';
+import { type ConventionProfile as Profile, judgeWithProfile } from '../verify/profiles.js';
 import { inProcessAdapter, type Implementation } from '../verify/adapter-inprocess.js';
 import { conditionNumbers } from '../verify/condition.js';
 import { replayCommand, type ReplaySpec } from '../verify/report.js';
 import { runVerify, type CaseFailure, type VerifyReport } from '../verify/run.js';
-import { judgeResult, type Dtype, type Judgement } from '../verify/verdict.js';
+import type { Dtype, Judgement } from '../verify/verdict.js';
 
 /**
  * An implementation object `{ name, dtype, ops }` (the contract of a module for
@@ -204,9 +204,10 @@ export function judgeOracle(op: string, args: Record<string, unknown>, result: u
   if (!isOpName(op)) throw new Error(`toMatchOracle: unknown op "${op}" (known: ${OP_NAMES.join(', ')})`);
   const dtype = opts.dtype ?? 'float64';
   const normalized = getSpec(op).validate(args) as unknown as Record<string, unknown>;
-  const ref = reference(op, args, { digits: 40, profile: opts.profile });
+  // the exact value; a profile adds its rows' alternatives (src/verify/profiles.ts)
+  const ref = reference(op, args, { digits: 40 });
   const kappa = conditionNumbers(op, normalized, fastEvaluator);
-  const j = judgeResult(op, normalized, ref, toNested(result), dtype, kappa, { strict: opts.strict });
+  const j = judgeWithProfile(op, normalized, args, ref, toNested(result), dtype, kappa, { strict: !!opts.strict, profile: opts.profile });
   return { ...j, expected: ref[dtype] };
 }
 
