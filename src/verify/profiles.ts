@@ -159,7 +159,7 @@ const PYTORCH: ConventionRow[] = [
     basis: 'observed',
     cite: [
       'https://github.com/pytorch/pytorch/issues/6864 (softmax and log_softmax return nan even when only 1 Inf is present; closed as expected)',
-      'pytorch/pytorch aten/src/ATen/native/cpu/SoftMaxKernel.cpp (_vec_log_softmax_lastdim / _vec_softmax: max, then x − max)',
+      'pytorch/pytorch aten/src/ATen/native/cpu/SoftMaxKernel.cpp (_vec_log_softmax_lastdim / _vec_softmax_lastdim: max, then x − max)',
     ],
     alternative: (op, a, ref) => infiniteMaxRow(a, op, ref),
   },
@@ -174,7 +174,7 @@ const PYTORCH: ConventionRow[] = [
     cite: [
       'https://pytorch.org/docs/stable/generated/torch.nn.NLLLoss.html (ℓ_n = −w_{y_n}·x_{n,y_n})',
       'https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html (probability targets: ℓ_n = −Σ_c w_c·log(softmax)_{n,c}·y_{n,c})',
-      'pytorch/pytorch aten/src/ATen/native/LossNLL.cpp (nll_loss_out_frame: input * weight of the target; cross_entropy_loss_prob_target / label smoothing: -(input * target * weight).sum(class_dim))',
+      'pytorch/pytorch aten/src/ATen/native/LossNLL.cpp: nll_loss_out_frame (loss = -input[i][target[i]] * weight[target[i]]); cross_entropy_loss_prob_target (-(input * target * weight).sum(class_dim)); cross_entropy_loss_label_smoothing (smooth_loss = -(input * weight).sum(class_dim))',
     ],
     alternative(op, a, ref) {
       if (op === 'nll_loss') {
@@ -205,7 +205,7 @@ const PYTORCH: ConventionRow[] = [
     where: "reduction 'mean' with index targets whose non-ignored weights sum to 0 (D = 0), on the rows that are not ignored",
     accepts: 'NaN on those rows (−w_y·grad/total_weight = 0/0, spread over the row by log_softmax_backward)',
     basis: 'source',
-    cite: ['pytorch/pytorch aten/src/ATen/native/LossNLL.cpp, nll_loss_backward_out_frame: grad_input[i][t] = -weight[t] * grad_output / total_weight (ignored targets skipped)'],
+    cite: ['pytorch/pytorch aten/src/ATen/native/LossNLL.cpp, nll_loss_backward_out_frame: grad = -(grad_output_value / total_weight_value); grad_input[i][t] = weight[t] * grad, ignored targets skipped (0·(−∞) = NaN at total_weight 0)'],
     alternative(_op, a, ref) {
       if (a.reduction !== 'mean' || isProb(a.target)) return null;
       const t = a.target as number[];
