@@ -4,7 +4,14 @@
 //   README.md                 what the audits found, as measured (thresholds, worst ops, runtimes)
 //   screenshot.png            the charts of the naive adapter's report in headless Chromium (if found)
 //
-//   npm run build && node scripts/audit-examples.mjs [--quick] [--only naive,correct,numpy_scipy,tfjs]
+//   npm run build && node scripts/audit-examples.mjs [--full] [--only naive,correct,numpy_scipy,tfjs]
+//   node scripts/audit-examples.mjs --check [--only …]   # re-run into a temp dir and compare
+//
+// The committed reports use the quick sweeps (seconds each, ~0.5 MB of JSON); --full writes the
+// fine sweeps instead. --check re-runs the audits and compares the JSON reports with the
+// committed ones after dropping what depends on the machine's speed (every "ms"/"…Ms" field)
+// and README.md up to its "Timings" section; it exits 1 naming the first difference.
+// npm test runs `--check --only naive,correct` (test/generated.test.ts).
 //
 // Each audit runs the built CLI (dist/cli/bin.js) as a child process, exactly as a user would.
 import { spawnSync } from 'node:child_process';
@@ -29,29 +36,67 @@ const EXAMPLES = [
 ];
 
 function parseArgs(argv) {
-  /** @type {{ quick: boolean, only: string[] | null }} */
-  const o = { quick: false, only: null };
+  /** @type {{ quick: boolean, only: string[] | null, check: boolean }} */
+  const o = { quick: true, only: null, check: false };
+  const usage = () => {
+    console.error(`usage: node scripts/audit-examples.mjs [--full] [--check] [--only ${EXAMPLES.map((e) => e.name).join(',')}]`);
+    process.exit(2);
+  };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') o.quick = true;
-    else if (argv[i] === '--only') o.only = argv[++i].split(',');
-    else {
-      console.error(`usage: node scripts/audit-examples.mjs [--quick] [--only ${EXAMPLES.map((e) => e.name).join(',')}]`);
-      process.exit(2);
-    }
+    else if (argv[i] === '--full') o.quick = false;
+    else if (argv[i] === '--check') o.check = true;
+    else if (argv[i] === '--only' && argv[i + 1]) {
+      const only = argv[++i].split(',');
+      for (const n of only) if (!EXAMPLES.some((e) => e.name === n)) usage();
+      o.only = only;
+    } else usage();
   }
   return o;
 }
+
+/**
+ * The report without what depends on the machine's speed (every "ms" / "…Ms" field).
+ * @param {unknown} v
+ * @returns {unknown}
+ */
+function stable(v) {
+  if (Array.isArray(v)) return v.map(stable);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'ms' && !k.endsWith('Ms')).map(([k, x]) => [k, stable(x)]));
+  return v;
+}
+
+/**
+ * The first path where two JSON values differ, or null.
+ * @param {any} a
+ * @param {any} b
+ * @returns {string | null}
+ */
+function firstDifference(a, b, path = '') {
+  if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b) || (a === null) !== (b === null)) return path || '(root)';
+  if (a && typeof a === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) {
+      const d = firstDifference(a[k], b[k], `${path}/${k}`);
+      if (d) return d;
+    }
+    return null;
+  }
+  return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)) ? null : `${path}: committed ${JSON.stringify(a)}, now ${JSON.stringify(b)}`;
+}
+
+const TIMINGS = '\n## Timings';
 
 // non-finite numbers travel as "NaN" / "Infinity" / "-Infinity" strings (src/core/json.ts)
 const revive = (_k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v);
 
 const md = (s) => String(s).replace(/\|/g, '\\|');
 
-function summarise(ex, rep, seconds) {
+function summarise(ex, rep) {
   const lines = [];
   const cmd = `xent-oracle audit ${ex.args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ')}${rep.quick ? ' --quick' : ''}`;
   lines.push(`## ${ex.name}: ${rep.adapter.name} (${rep.adapter.dtype})`, '');
-  lines.push(`${ex.what[0].toUpperCase()}${ex.what.slice(1)}. \`${cmd}\` — ${rep.timing.evaluations} points judged, ${seconds.toFixed(0)} s wall clock (${(rep.timing.totalMs / 1000).toFixed(0)} s in the audit, of which ${(rep.timing.adapterMs / 1000).toFixed(1)} s in the implementation). Report: [${ex.name}.html](${ex.name}.html), data: [${ex.name}.json](${ex.name}.json).`, '');
+  lines.push(`${ex.what[0].toUpperCase()}${ex.what.slice(1)}. \`${cmd}\` — ${rep.timing.evaluations} points judged (timings: last section). Report: [${ex.name}.html](${ex.name}.html), data: [${ex.name}.json](${ex.name}.json).`, '');
   const breaks = rep.ops.filter((o) => o.verdict === 'breaks').map((o) => o.op);
   const stable = rep.ops.filter((o) => o.verdict === 'stable').map((o) => o.op);
   lines.push(`**${breaks.length} of ${rep.ops.length} ops break somewhere**${breaks.length ? `: ${breaks.map((o) => `\`${o}\``).join(', ')}` : ''}.${stable.length ? ` Stable on every sweep: ${stable.map((o) => `\`${o}\``).join(', ')}.` : ''}`, '');
@@ -240,56 +285,96 @@ if (!existsSync(BIN)) {
   console.error('dist/cli/bin.js is missing: run `npm run build` first');
   process.exit(2);
 }
-mkdirSync(OUT, { recursive: true });
+// --check writes into a temp dir and compares; otherwise into docs/audits
+const dest = opts.check ? mkdtempSync(join(tmpdir(), 'xent-audits-')) : OUT;
+mkdirSync(dest, { recursive: true });
 const sections = [];
 const rows = [];
-for (const ex of EXAMPLES) {
-  if (opts.only && !opts.only.includes(ex.name)) continue;
-  if (ex.needs) {
-    const n = spawnSync(ex.needs[0], ex.needs.slice(1), { cwd: ROOT, encoding: 'utf8' });
-    if (n.status !== 0) {
-      console.error(`${ex.name}: skipped (${ex.needs.join(' ')} failed: ${(n.stderr || n.error?.message || '').trim().split('\n').pop()})`);
-      sections.push(`## ${ex.name}\n\nNot audited here: \`${ex.needs.join(' ')}\` failed.\n`);
+const timings = [];
+const problems = [];
+try {
+  for (const ex of EXAMPLES) {
+    if (opts.only && !opts.only.includes(ex.name)) continue;
+    if (ex.needs) {
+      const n = spawnSync(ex.needs[0], ex.needs.slice(1), { cwd: ROOT, encoding: 'utf8' });
+      if (n.status !== 0) {
+        const why = `${ex.needs.join(' ')} failed: ${(n.stderr || n.error?.message || '').trim().split('\n').pop()}`;
+        if (opts.check) problems.push(`${ex.name}: cannot be checked here (${why})`);
+        console.error(`${ex.name}: skipped (${why})`);
+        sections.push(`## ${ex.name}\n\nNot audited here: \`${ex.needs.join(' ')}\` failed.\n`);
+        continue;
+      }
+    }
+    const html = join(dest, `${ex.name}.html`);
+    const json = join(dest, `${ex.name}.json`);
+    const args = [BIN, 'audit', ...ex.args, '--html', html, '--json', json, ...(opts.quick ? ['--quick'] : [])];
+    console.error(`auditing ${ex.name}: node ${args.slice(1).join(' ')}`);
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+    const seconds = (performance.now() - t0) / 1000;
+    if (!opts.check) process.stderr.write(r.stdout);
+    if (r.status !== 0) {
+      console.error(`${ex.name}: xent-oracle audit exited ${r.status}`);
+      problems.push(`${ex.name}: xent-oracle audit exited ${r.status}`);
+      sections.push(`## ${ex.name}\n\nThe audit failed (exit ${r.status}).\n`);
       continue;
     }
+    const size = statSync(html).size;
+    if (size > HTML_LIMIT) console.error(`warning: ${html} is ${(size / 1e6).toFixed(2)} MB (> 1.5 MB)`);
+    const rep = JSON.parse(readFileSync(json, 'utf8'), revive);
+    if (opts.check) {
+      const committed = join(OUT, `${ex.name}.json`);
+      if (!existsSync(committed)) problems.push(`${ex.name}: docs/audits/${ex.name}.json is missing`);
+      else {
+        const d = firstDifference(stable(JSON.parse(readFileSync(committed, 'utf8'), revive)), stable(rep));
+        if (d) problems.push(`${ex.name}: docs/audits/${ex.name}.json differs at ${d}`);
+      }
+    }
+    sections.push(summarise(ex, rep));
+    rows.push(`| [${ex.name}](${ex.name}.html) | ${rep.adapter.dtype} | ${rep.ops.filter((o) => o.verdict === 'breaks').length} / ${rep.ops.length} | ${rep.thresholds.filter((t) => t.kind === 'break').length} | ${rep.timing.evaluations} | ${(size / 1024).toFixed(0)} KiB |`);
+    timings.push(`| ${ex.name} | ${seconds.toFixed(1)} s | ${(rep.timing.totalMs / 1000).toFixed(1)} s | ${(rep.timing.adapterMs / 1000).toFixed(1)} s |`);
   }
-  const html = join(OUT, `${ex.name}.html`);
-  const json = join(OUT, `${ex.name}.json`);
-  const args = [BIN, 'audit', ...ex.args, '--html', html, '--json', json, ...(opts.quick ? ['--quick'] : [])];
-  console.error(`auditing ${ex.name}: node ${args.slice(1).join(' ')}`);
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
-  const seconds = (performance.now() - t0) / 1000;
-  process.stderr.write(r.stdout);
-  if (r.status !== 0) {
-    console.error(`${ex.name}: xent-oracle audit exited ${r.status}`);
-    sections.push(`## ${ex.name}\n\nThe audit failed (exit ${r.status}).\n`);
-    continue;
-  }
-  const size = statSync(html).size;
-  if (size > HTML_LIMIT) console.error(`warning: ${html} is ${(size / 1e6).toFixed(2)} MB (> 1.5 MB)`);
-  const rep = JSON.parse(readFileSync(json, 'utf8'), revive);
-  sections.push(summarise(ex, rep, seconds));
-  rows.push(`| [${ex.name}](${ex.name}.html) | ${rep.adapter.dtype} | ${rep.ops.filter((o) => o.verdict === 'breaks').length} / ${rep.ops.length} | ${rep.thresholds.filter((t) => t.kind === 'break').length} | ${rep.timing.evaluations} | ${seconds.toFixed(0)} s | ${(size / 1024).toFixed(0)} KiB |`);
+} finally {
+  if (opts.check) rmSync(dest, { recursive: true, force: true });
 }
-let shot = 'not taken (the naive report was not produced)';
-if (existsSync(join(OUT, 'naive.html')) && (!opts.only || opts.only.includes('naive'))) shot = screenshot(join(OUT, 'naive.html'), join(OUT, 'screenshot.png'));
-console.error(`screenshot: ${shot}`);
 
 const readme = `# Audits of the example adapters
 
-Generated by \`node scripts/audit-examples.mjs${opts.quick ? ' --quick' : ''}\` (after \`npm run build\`) with
-${opts.quick ? 'the **quick** sweeps (coarse grids, rows up to 1000 classes)' : 'the **full** sweeps (fine grids, rows up to 10^4 classes and one row of 10^5)'}, seed 1,
-on this project's machine (2 cores, Node ${process.versions.node}). What each sweep is and how thresholds are found:
-[docs/audit.md](../audit.md). Everything below is copied from the JSON reports, as measured.
+Generated by \`node scripts/audit-examples.mjs${opts.quick ? '' : ' --full'}\` (after \`npm run build\`) with
+${opts.quick ? 'the **quick** sweeps (coarse grids, rows up to 1000 classes)' : 'the **full** sweeps (fine grids, rows up to 10^4 classes and one row of 10^5)'}, seed 1.
+What each sweep is and how thresholds are found: [docs/audit.md](../audit.md). Everything below
+is copied from the JSON reports, as measured; \`node scripts/audit-examples.mjs --check\` re-runs
+the audits and fails if a report differs (npm test checks naive and correct).
 
-| adapter | dtype | ops that break | thresholds | points | wall clock | HTML |
-|---|---|---|---|---|---|---|
+| adapter | dtype | ops that break | thresholds | points | HTML |
+|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 ![The charts of the naive adapter's report](screenshot.png)
 
-${sections.join('\n')}
+${sections.join('\n')}${TIMINGS} (this machine, as measured; not compared by --check)
+
+| adapter | wall clock | in the audit | in the implementation |
+|---|---|---|---|
+${timings.join('\n')}
 `;
-writeFileSync(join(OUT, 'README.md'), readme);
-console.error(`wrote ${join(OUT, 'README.md')}`);
+
+if (opts.check) {
+  if (!opts.only) {
+    const committed = readFileSync(join(OUT, 'README.md'), 'utf8');
+    const upTo = (t) => t.slice(0, t.indexOf(TIMINGS) < 0 ? t.length : t.indexOf(TIMINGS));
+    if (upTo(committed) !== upTo(readme)) problems.push('docs/audits/README.md differs from what the reports give (before its Timings section)');
+  }
+  if (problems.length) {
+    for (const p of problems) console.error(p);
+    console.error('docs/audits/ is out of date: run `npm run audit:examples`');
+    process.exit(1);
+  }
+  console.log(`docs/audits/ matches the audits (${rows.length} checked)`);
+} else {
+  let shot = 'not taken (the naive report was not produced)';
+  if (existsSync(join(OUT, 'naive.html')) && (!opts.only || opts.only.includes('naive'))) shot = screenshot(join(OUT, 'naive.html'), join(OUT, 'screenshot.png'));
+  console.error(`screenshot: ${shot}`);
+  writeFileSync(join(OUT, 'README.md'), readme);
+  console.error(`wrote ${join(OUT, 'README.md')}`);
+}

@@ -424,15 +424,22 @@ describe('special inputs (docs/semantics.md)', () => {
     expectRef('cross_entropy_backward', { logits: [[0, -Infinity, 0]], target: [0] }, [[ex(-0.5), Z, H]]);
   });
 
-  it('a row of all −∞: softmax and log_softmax NaN everywhere, logsumexp −∞', () => {
+  it('a row of all −∞ (C ≥ 2): softmax and log_softmax NaN everywhere, logsumexp −∞; [−∞] (C = 1) has the limits [1], [0]', () => {
     expectRef('softmax', { logits: [[-Infinity, -Infinity], [0, 0]] }, [[N, N], [H, H]]);
     expectRef('log_softmax', { logits: [[-Infinity, -Infinity], [0, 0]] }, [[N, N], [negE(LN2), negE(LN2)]]);
     expectRef('logsumexp', { logits: [[-Infinity, -Infinity]] }, [NINF]);
     expectRef('logsumexp', { logits: [[-Infinity]] }, [NINF]);
-    expectRef('softmax', { logits: [[-Infinity]] }, [[N]]);
+    // C = 1: softmax is [1] on the whole line, so its limit at −∞ is [1] (log_softmax [0])
+    expectRef('softmax', { logits: [[-Infinity]] }, [[ONE]]);
+    expectRef('log_softmax', { logits: [[-Infinity]] }, [[Z]]);
+    expectRef('cross_entropy', { logits: [[-Infinity]], target: [0] }, Z);
     // cross_entropy follows log_softmax's rule (the target class has a nonzero coefficient)
     expectRef('cross_entropy', { logits: [[-Infinity, -Infinity]], target: [0] }, N);
+    // the backward has a limit only where it does not depend on the path: g constant / Σg = 0
     expectRef('softmax_backward', { logits: [[-Infinity, -Infinity]], grad_output: [[1, 2]] }, [[N, N]]);
+    expectRef('softmax_backward', { logits: [[-Infinity, -Infinity]], grad_output: [[2, 2]] }, [[Z, Z]]);
+    expectRef('log_softmax_backward', { logits: [[-Infinity, -Infinity]], grad_output: [[1, 2]] }, [[N, N]]);
+    expectRef('log_softmax_backward', { logits: [[-Infinity, -Infinity]], grad_output: [[1, -1]] }, [[ONE, ex(-1)]]);
   });
 
   it('exactly one +∞ in a row: softmax one-hot, log_softmax 0 / −∞, logsumexp +∞', () => {
@@ -500,13 +507,16 @@ describe('special inputs (docs/semantics.md)', () => {
     }
   });
 
-  it('mean denominator D = 0 with non-ignored targets (all their weights 0) is NaN', () => {
+  it('mean denominator D = 0 with non-ignored targets (all their weights 0) is NaN; the backward of zero-coefficient rows is 0', () => {
     const ce = { logits: [[1, 2], [3, 4]], target: [0, 0], weight: [0, 1] };
     expectRef('cross_entropy', { ...ce, reduction: 'mean' }, N);
     expectRef('cross_entropy', { ...ce, reduction: 'sum' }, Z);
     expectRef('cross_entropy', { ...ce, reduction: 'none' }, [Z, Z]);
     expectRef('nll_loss', { log_probs: [[-1, -2], [-3, -4]], target: [0, 0], weight: [0, 1] }, N);
-    expectRef('cross_entropy_backward', { ...ce, reduction: 'mean' }, [[N, N], [N, N]]);
+    // every coefficient of both rows is 0 (no smoothing): the rows do not enter the loss
+    expectRef('cross_entropy_backward', { ...ce, reduction: 'mean' }, [[Z, Z], [Z, Z]]);
+    // label smoothing gives the rows nonzero coefficients: c/0, NaN
+    expectRef('cross_entropy_backward', { ...ce, label_smoothing: 0.5, reduction: 'mean' }, [[N, N], [N, N]]);
     expectRef('cross_entropy_backward', { ...ce, reduction: 'sum' }, [[Z, Z], [Z, Z]]);
   });
 

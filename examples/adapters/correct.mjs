@@ -116,7 +116,10 @@ export function specialRow(x) {
         return { p, lsm, lse: Infinity, q: (j) => 1 - p[j], nan: false };
     }
     if (!finite) {
-        // every entry masked: no limit for softmax; log Σ exp = log 0
+        // every entry masked: no limit for softmax (C ≥ 2); log Σ exp = log 0. With C = 1
+        // softmax is [1] on the whole line, so the limit is [1] (log_softmax [0])
+        if (C === 1)
+            return { p: [1], lsm: [0], lse: -Infinity, q: () => 0, nan: false };
         const n = new Array(C).fill(NaN);
         return { p: n, lsm: n, lse: -Infinity, q: () => NaN, nan: false };
     }
@@ -243,8 +246,8 @@ export function ceLosses(s, row = analyseRow) {
         if (s.ignored[n])
             return 0;
         const r = row(x);
-        if (r.nan)
-            return NaN;
+        if (r.nan) // the zero-coefficient rule beats NaN logits: a row of zero coefficients is 0
+            return s.coef[n].every((a) => a === 0) ? 0 : NaN;
         return sum(s.coef[n].map((a, c) => zmul(a, -r.lsm[c])));
     });
 }
@@ -307,8 +310,8 @@ export const baseOps = {
             if (y === ignore)
                 return 0;
             dTerms.push(w[y]);
-            if (Number.isNaN(row[y]))
-                return NaN;
+            if (Number.isNaN(row[y])) // the zero-coefficient rule beats NaN
+                return w[y] === 0 ? 0 : NaN;
             return zmul(w[y], -row[y]);
         });
         return reduce(losses, red, red === 'mean' ? sum(dTerms) : 1);
@@ -330,9 +333,9 @@ export const baseOps = {
         const pw = args.pos_weight ?? 1;
         const red = reductionOf(args);
         const losses = logits.map((x, n) => {
-            if (Number.isNaN(x))
-                return NaN;
             const t = target[n];
+            if (Number.isNaN(x)) // the zero-coefficient rule beats NaN: a term that is identically 0
+                return w[n] === 0 || (pw * t === 0 && t === 1) ? 0 : NaN;
             // −log σ(x) = softplus(−x), −log σ(−x) = softplus(x): two non-negative terms
             const l = zmul(pw * t, softplus1(-x)) + zmul(1 - t, softplus1(x));
             return zmul(w[n], l);
@@ -345,6 +348,11 @@ export const baseOps = {
             const g = grad_output[n];
             if (r.nan)
                 return row.map(() => NaN);
+            // p is path dependent (NaN) on two or more +inf entries, or on an all −inf row: the
+            // limit still exists (0) when g is finite and constant there, as g_j − ⟨g, p⟩ = 0
+            const free = r.p.flatMap((p, j) => (Number.isNaN(p) ? [g[j]] : []));
+            if (free.length > 0 && free.every((v) => Number.isFinite(v) && v === free[0]))
+                return row.map(() => 0);
             // the zero-coefficient rule keeps finite entries of a two-+inf row at 0
             const dot = sum(r.p.map((p, j) => zmul(p, g[j])));
             return r.p.map((p, j) => zmul(p, g[j] - dot));
@@ -357,7 +365,8 @@ export const baseOps = {
             if (r.nan)
                 return row.map(() => NaN);
             const gs = sum(g);
-            return r.p.map((p, j) => g[j] - zmul(p, gs));
+            // Σg = 0 exactly: g_j − p_j·Σg is g_j whatever p is, even where p is path dependent
+            return r.p.map((p, j) => g[j] - zmul(gs, p));
         });
     },
     sigmoid_backward({ x, grad_output }) {
@@ -374,11 +383,17 @@ export const baseOps = {
         return s.logits.map((row, n) => {
             if (s.ignored[n])
                 return row.map(() => 0);
+            // every coefficient 0: the loss row is identically 0, its gradient too (before
+            // D = 0 and NaN logits); grad_output 0 then beats a path-dependent p
+            const a = s.coef[n];
+            const A = sum(a);
+            if (A === 0)
+                return row.map(() => 0);
             const r = analyseRow(row);
             if (r.nan || s.D === 0)
                 return row.map(() => NaN);
-            const a = s.coef[n];
-            const A = sum(a);
+            if (g[n] === 0)
+                return row.map(() => 0);
             const scale = g[n] / s.D;
             const out = r.p.map((p, c) => (zmul(A, p) - a[c]) * scale);
             if (!s.prob) {
@@ -408,7 +423,8 @@ export const baseOps = {
                 d = -t / p + (1 - t) / (1 - p);
             else
                 d = (p - t) / (p * (1 - p));
-            return (g[n] * zmul(w[n], d)) / D;
+            // grad_output 0 against the infinite derivative at p ∈ {0, 1}: the zero-coefficient rule
+            return zmul(g[n], zmul(w[n], d)) / D;
         });
     },
     binary_cross_entropy_with_logits_backward(args) {
@@ -420,9 +436,9 @@ export const baseOps = {
         const g = lossGrad(args, N);
         const D = red === 'mean' ? N : 1;
         return logits.map((x, n) => {
-            if (Number.isNaN(x))
-                return NaN;
             const t = target[n];
+            if (Number.isNaN(x)) // an identically-0 term has gradient 0, even at NaN
+                return w[n] === 0 || (pw * t === 0 && t === 1) ? 0 : NaN;
             // σ(x)·(pw·t + 1 − t) − pw·t = (1 − t)·σ(x) − pw·t·σ(−x)
             const d = zmul(1 - t, sigmoid1(x)) - zmul(pw * t, sigmoid1(-x));
             return (g[n] * zmul(w[n], d)) / D;

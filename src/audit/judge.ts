@@ -8,11 +8,12 @@
 import { getSpec, type OpName } from '../ops/registry.js';
 import { PrecisionError } from '../core/errors.js';
 import type { RawArgs } from '../core/regimes.js';
-import type { Profile, ReferenceResult } from '../reference/index.js';
+import type { ReferenceResult } from '../reference/index.js';
+import { type ConventionProfile, judgeWithProfile } from '../verify/profiles.js';
 import { reference } from '../ops/evaluate.js';
 import type { Adapter, CallOutcome } from '../verify/adapter.js';
 import { conditionNumbers, type Float64Evaluator } from '../verify/condition.js';
-import { judgeResult, type Dtype, type FailureClass, type Judgement } from '../verify/verdict.js';
+import type { Dtype, FailureClass, Judgement } from '../verify/verdict.js';
 import { analyticKappa, analyticKappaApplies } from '../verify/condition.js';
 import { judgeFailedCall } from '../verify/run.js';
 
@@ -68,7 +69,7 @@ export interface JudgeContext {
   adapter: Adapter;
   dtype: Dtype;
   strict: boolean;
-  profile: Profile;
+  profile: ConventionProfile;
   evaluator: Float64Evaluator;
   /** counters for the run's statistics */
   stats: { evaluations: number; referenceMs: number; adapterMs: number; wide: number };
@@ -89,12 +90,13 @@ export const REFERENCE_MAX_DIGITS = 400;
  * an exponentially small term: deciding it needs thousands of digits), all within
  * REFERENCE_MAX_DIGITS. Throws PrecisionError when the float rounding itself cannot be decided.
  */
-function boundedReference(op: OpName, raw: RawArgs, profile: Profile): ReferenceResult {
+function boundedReference(op: OpName, raw: RawArgs): ReferenceResult {
+  // always the exact value: a profile adds accepted alternatives (verify/profiles.ts)
   try {
-    return reference(op, raw, { digits: 40, maxDigits: REFERENCE_MAX_DIGITS, profile });
+    return reference(op, raw, { digits: 40, maxDigits: REFERENCE_MAX_DIGITS });
   } catch (e) {
     if (!(e instanceof PrecisionError)) throw e;
-    return reference(op, raw, { digits: 34, maxDigits: REFERENCE_MAX_DIGITS, profile });
+    return reference(op, raw, { digits: 34, maxDigits: REFERENCE_MAX_DIGITS });
   }
 }
 
@@ -114,7 +116,7 @@ export async function judgeCase(
   const wide = isWide(op, raw);
   try {
     args = getSpec(op).validate(raw);
-    ref = boundedReference(op, raw, ctx.profile);
+    ref = boundedReference(op, raw);
   } catch (e) {
     const why = e instanceof PrecisionError ? 'reference could not decide the rounding' : `generated args rejected: ${(e as Error).message}`;
     return { judgement: { status: 'pass', cls: null, worst: null, elements: 0, message: why }, skipped: why, wide };
@@ -122,7 +124,7 @@ export async function judgeCase(
   const outcome = await ctx.adapter.call(op, raw);
   if (outcome.kind !== 'result') return { judgement: judgeFailedCall(outcome), ref, outcome, wide };
   const kappa = wide ? analyticKappa(op, args) : conditionNumbers(op, args, ctx.evaluator);
-  const judgement = judgeResult(op, args, ref, outcome.value, ctx.dtype, kappa, { strict: ctx.strict });
+  const judgement = judgeWithProfile(op, args, raw, ref, outcome.value, ctx.dtype, kappa, { strict: ctx.strict, profile: ctx.profile });
   return { judgement, ref, outcome, wide };
 }
 

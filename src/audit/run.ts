@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { getSpec, pairOf, type OpName } from '../ops/registry.js';
 import { stringifyJson } from '../core/json.js';
 import type { RawArgs } from '../core/regimes.js';
-import type { Profile } from '../reference/index.js';
+import type { ConventionProfile as Profile } from '../verify/profiles.js';
 import type { Adapter, AdapterInfo, DeviceInfo } from '../verify/adapter.js';
 import { describeDevice } from '../verify/device.js';
 import type { Float64Evaluator } from '../verify/condition.js';

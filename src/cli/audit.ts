@@ -11,6 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { formatAuditTerminal, runAudit } from '../audit/run.js';
 import { stringifyJson } from '../core/json.js';
 import { parseIntOption, UsageError } from './io.js';
+import { type ConventionProfile, PROFILES } from '../verify/profiles.js';
 import { checkImplementationArgs, withAdapter } from './adapter.js';
 import { progressReporter } from './progress.js';
 import { fastEvaluator } from '../ops/evaluate.js';
@@ -45,7 +46,7 @@ export function registerAudit(program: Command): void {
     .option('--seed <n>', 'seed of the sweep patterns', '1')
     .option('--ops <list>', 'comma-separated ops to audit (default: every op the implementation offers)')
     .option('--timeout <ms>', 'per-request timeout of the implementation', '10000')
-    .addOption(new Option('--profile <name>', "conventions: exact mathematics, or PyTorch's (BCE log clamped at -100)").choices(['exact', 'pytorch']).default('exact'))
+    .addOption(new Option('--profile <name>', "conventions accepted besides the exact values: one framework's table of documented deviations (docs/profiles.md)").choices([...PROFILES]).default('exact'))
     .option('--strict', 'count tiny-absolute and edge-overflow results as broken')
     .option('--no-huge-row', 'full mode: leave out the row of 10^5 classes')
     .action(async (module: string | undefined, o: AuditCliOptions) => {
@@ -78,7 +79,7 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
   if (o.html) checkWritable(o.html, '--html');
   if (o.json) checkWritable(o.json, '--json');
   if (o.html && o.json && resolve(o.html) === resolve(o.json)) throw new UsageError('--html and --json name the same file');
-  const profile = o.profile as 'exact' | 'pytorch';
+  const profile = o.profile as ConventionProfile;
   const adapterArgs = module ? [...(o.browser ? ['--browser'] : []), module] : ['--cmd', o.cmd!];
   return withAdapter(module, o.cmd, timeoutMs, async (adapter) => {
     if (ops) {

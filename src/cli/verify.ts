@@ -15,6 +15,7 @@ import { applyExpectations, ExpectFileError, parseExpectFile, unknownGroups, typ
 import { regimesFor } from '../ops/evaluate.js';
 import { loadOracleCases } from '../oracles/load.js';
 import { parseIntOption, UsageError } from './io.js';
+import { type ConventionProfile, PROFILES } from '../verify/profiles.js';
 import { checkImplementationArgs, withAdapter } from './adapter.js';
 import { progressReporter } from './progress.js';
 
@@ -71,7 +72,7 @@ export function registerVerify(program: Command): void {
     .option('--ops <list>', 'comma-separated ops to verify (default: every op the implementation offers)')
     .option('--quick', 'a small, fast set (pre-commit hooks)')
     .option('--strict', 'fail tiny-absolute accuracy losses too')
-    .addOption(new Option('--profile <name>', 'conventions: exact mathematics, or PyTorch\'s (BCE log clamped at -100)').choices(['exact', 'pytorch']).default('exact'))
+    .addOption(new Option('--profile <name>', "conventions accepted besides the exact values: one framework's table of documented deviations (docs/profiles.md)").choices([...PROFILES]).default('exact'))
     .option('--json <file>', 'write the machine-readable report (xent-oracle/verify-report@2, schema/verify-report-2.schema.json)')
     .option('--junit <file>', 'write a JUnit XML report (one testcase per op and case group, docs/reports.md)')
     .option('--max-failures <n>', 'failure blocks printed in full; the rest are counted (all are in --json / --junit)', '5')
@@ -94,7 +95,7 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
   const expectations = o.expect !== undefined ? readExpectFile(o.expect) : undefined;
   let single: FixedCase | undefined;
   if (o.case !== undefined) single = parseCase(o.case);
-  const profile = o.profile as 'exact' | 'pytorch';
+  const profile = o.profile as ConventionProfile;
   const spec: ReplaySpec = { adapterArgs: [...(module ? [...(o.browser ? ['--browser'] : []), module] : ['--cmd', o.cmd!]), ...(profile !== 'exact' ? ['--profile', profile] : [])] };
   return withAdapter(module, o.cmd, timeoutMs, async (adapter) => {
     if (single && !adapter.info.ops.includes(single.op)) {

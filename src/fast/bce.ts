@@ -282,11 +282,12 @@ export function bceWithLogits(
     const x = logits[i];
     const t = target[i];
     const wn = w ? w[i] : 1;
+    // zero-coefficient rule before NaN (docs/semantics.md): weight 0, or t = 1 with pw = 0
+    if (wn === 0 || (t === 1 && pw === 0)) continue;
     if (x !== x || t !== t) {
       LH[i] = NaN;
       continue;
     }
-    if (wn === 0) continue;
     softplusPair(scr, x);
     let sh = 0;
     let sl = 0;
@@ -338,6 +339,10 @@ export function bceWithLogitsBackward(
     gradFactor(scr, gradOf(go, red, i), wn, red === 'mean' ? n : 1);
     const Kh = DD[0];
     const Kl = DD[1];
+    if (wn === 0 || (t === 1 && pw === 0)) {
+      res[i] = 0; // the term is identically 0: so is its gradient, even at a NaN logit
+      continue;
+    }
     if (x !== x || t !== t || Kh !== Kh) {
       res[i] = NaN;
       continue;

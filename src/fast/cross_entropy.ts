@@ -35,6 +35,7 @@ import { Scratch } from './scratch.js';
 import {
   type FloatArray,
   ROW_FINITE,
+  ROW_NAN,
   TINY_W,
   expRow,
   expRowAcc,
@@ -476,8 +477,9 @@ function ceGradRowIndex(scr: Scratch, st: CeState, r: number, y: number, Gh: num
   const INV = scr.inv;
   const { x, c } = st;
   const o = r * c;
+  // here A = w_y, and w_y > 0 makes the mean's denominator D > 0
   const wy = st.w ? st.w[y] : 1;
-  if (wy === 0) {
+  if (wy === 0 || (Gh === 0 && Gl === 0)) {
     res.fill(0, o, o + c);
     return;
   }
@@ -616,7 +618,7 @@ interface CeGradWork {
  * (p_c A - a_c) G, each entry one rounding. A row whose coefficients are all 0 has the
  * gradient 0 whatever its logits (the loss row is identically 0).
  */
-function ceGradRowGeneral(scr: Scratch, st: CeState, r: number, y: number, kind: number, Gh: number, Gl: number, wk: CeGradWork, res: F64): void {
+function ceGradRowGeneral(scr: Scratch, st: CeState, r: number, y: number, kind: number, Gh: number, Gl: number, zeroMean: boolean, wk: CeGradWork, res: F64): void {
   const DD = scr.dd;
   const { c } = st;
   const o = r * c;
@@ -625,6 +627,15 @@ function ceGradRowGeneral(scr: Scratch, st: CeState, r: number, y: number, kind:
   const Ah = DD[0];
   const Al = DD[1];
   if (Ah === 0) {
+    res.fill(0, o, o + c); // every coefficient is 0: the loss row is identically 0
+    return;
+  }
+  if (zeroMean || kind === ROW_NAN) {
+    res.fill(NaN, o, o + c);
+    return;
+  }
+  if (Gh === 0 && Gl === 0) {
+    // grad_output 0 times the bounded p_c A - a_c: 0 even where p is path dependent
     res.fill(0, o, o + c);
     return;
   }
@@ -696,18 +707,12 @@ export function crossEntropyBackward(
     if (red === 'none') {
       Gh = gradOf(go, red, r);
       Gl = 0;
-    } else if (red === 'mean' && Dh === 0) {
-      res.fill(NaN, o, o + c);
-      continue;
     }
-    if (Gh === 0 && Gl === 0) {
-      // grad_output 0: the zero-coefficient rule, even against a path-dependent (NaN) row
-      res.fill(0, o, o + c);
-      continue;
-    }
+    // precedence (docs/semantics.md): every coefficient 0 -> 0 (the loss row is identically
+    // 0); then D = 0 or NaN logits -> NaN; then grad_output 0 -> 0 (times a bounded p A - a)
     const kind = scanRow(scr, x, o, c);
     if (st.idx && eps === 0 && kind === ROW_FINITE) ceGradRowIndex(scr, st, r, y, Gh, Gl, WH, wk.WL, res);
-    else ceGradRowGeneral(scr, st, r, y, kind, Gh, Gl, wk, res);
+    else ceGradRowGeneral(scr, st, r, y, kind, Gh, Gl, red === 'mean' && Dh === 0, wk, res);
   }
   if (st.f32 || (out && out !== res)) {
     const o = out ?? new Float32Array(n * c);

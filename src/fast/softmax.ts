@@ -109,7 +109,8 @@ export function specialSoftmaxRow(scr: Scratch, x: FloatArray, o: number, c: num
     const one = SCAN[2] === 1;
     for (let j = 0; j < c; j++) out[oo + j] = x[o + j] === Infinity ? (one ? 1 : NaN) : 0;
   } else {
-    for (let j = 0; j < c; j++) out[oo + j] = NaN;
+    // an all -Infinity row of one entry: softmax is [1] on the whole line, so is its limit
+    for (let j = 0; j < c; j++) out[oo + j] = kind === ROW_ALL_NEG_INF && c === 1 ? 1 : NaN;
   }
 }
 
@@ -120,7 +121,7 @@ export function specialLogSoftmaxRow(scr: Scratch, x: FloatArray, o: number, c: 
     const one = SCAN[2] === 1;
     for (let j = 0; j < c; j++) out[oo + j] = x[o + j] === Infinity ? (one ? 0 : NaN) : -Infinity;
   } else {
-    for (let j = 0; j < c; j++) out[oo + j] = NaN;
+    for (let j = 0; j < c; j++) out[oo + j] = kind === ROW_ALL_NEG_INF && c === 1 ? 0 : NaN;
   }
 }
 
@@ -532,19 +533,23 @@ function softmaxGradRowFinite(scr: Scratch, g: FloatArray, o: number, c: number,
  * +Infinity entries the split of p among them is path dependent, but if g agrees on them,
  * p ⊙ (g − ⟨g, p⟩) → 0 on every entry (docs/semantics.md, as the reference does).
  */
-function softmaxGradRowSpecial(scr: Scratch, x: FloatArray, g: FloatArray, o: number, c: number, PH: F64, PL: F64, out: F64): void {
+function softmaxGradRowSpecial(scr: Scratch, x: FloatArray, g: FloatArray, o: number, c: number, kind: number, PH: F64, PL: F64, out: F64): void {
   const DD = scr.dd;
+  // With two or more +Infinity entries (or every entry -Infinity) the split of p among them is
+  // path dependent, but if g is finite and agrees on them, p ⊙ (g − ⟨g, p⟩) → 0 on every entry
+  // (docs/semantics.md, as the reference does)
+  const allNeg = kind === ROW_ALL_NEG_INF;
   let infs = 0;
   let gInf = NaN;
   let agree = true;
   for (let j = 0; j < c; j++) {
-    if (x[o + j] !== Infinity) continue;
+    if (!allNeg && x[o + j] !== Infinity) continue;
     const gj = g[o + j];
     if (infs++ === 0) gInf = gj;
     else if (gj !== gInf) agree = false;
-    if (gj !== gj) agree = false;
+    if (!Number.isFinite(gj)) agree = false;
   }
-  if (infs >= 2 && agree) {
+  if (kind !== ROW_NAN && infs >= 2 && agree) {
     out.fill(0, o, o + c);
     return;
   }
@@ -586,7 +591,7 @@ export function softmaxBackward64(x: FloatArray, g: FloatArray, n: number, c: nu
     const kind = scanRow(scr, x, o, c);
     softmaxRowDD(scr, x, o, c, kind, PH, PL, PE, WL);
     if (kind === ROW_FINITE) softmaxGradRowFinite(scr, g, o, c, SCAN[1], PH, PL, PE, out);
-    else softmaxGradRowSpecial(scr, x, g, o, c, PH, PL, out);
+    else softmaxGradRowSpecial(scr, x, g, o, c, kind, PH, PL, out);
   }
   return out;
 }
@@ -615,10 +620,13 @@ export function logSoftmaxBackward64(x: FloatArray, g: FloatArray, n: number, c:
       Gl += e === e ? e : 0;
       Gh = s;
     }
+    // where p is path dependent (NaN: two +Infinity, or every entry -Infinity) g_j - p_j G
+    // still has a limit when G = 0 exactly: g_j on the whole simplex (docs/semantics.md)
+    const pathFree = (kind === ROW_POS_INF || kind === ROW_ALL_NEG_INF) && Gh === 0 && Gl === 0;
     for (let j = 0; j < c; j++) {
       const ph = PH[j];
       const gj = g[o + j];
-      if (ph === 0) {
+      if (ph === 0 || (pathFree && ph !== ph)) {
         out[o + j] = gj; // zero coefficient: p_j * G contributes nothing
         continue;
       }

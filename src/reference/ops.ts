@@ -103,12 +103,19 @@ function logS(ctx: Ctx, r: Row): Iv {
 
 const nanRow = (ctx: Ctx, n: number): Iv[] => Array.from({ length: n }, () => ctx.point(NaN));
 
+/** g is finite and takes one value on the entries `at` (so g_j − ⟨g, p⟩ = 0 for any p supported there) */
+function gAgrees(g: number[], at: number[]): boolean {
+  return at.every((i) => Number.isFinite(g[i]) && g[i] === g[at[0]]);
+}
+
 export function softmaxRow(ctx: Ctx, x: number[]): Iv[] {
   const r = analyseRow(ctx, x);
   switch (r.kind) {
     case 'nan':
-    case 'allMasked':
       return nanRow(ctx, x.length);
+    case 'allMasked':
+      // C = 1: softmax is [1] for every x_0, so the limit at x_0 = −∞ is [1]; C ≥ 2: no limit
+      return x.length === 1 ? [ctx.point(1)] : nanRow(ctx, x.length);
     case 'posInf': {
       const one = r.posInf.length === 1;
       return x.map((v) => ctx.point(v === Infinity ? (one ? 1 : NaN) : 0));
@@ -125,8 +132,10 @@ export function softmaxRow(ctx: Ctx, x: number[]): Iv[] {
 export function logSoftmaxRow(ctx: Ctx, x: number[], r = analyseRow(ctx, x)): Iv[] {
   switch (r.kind) {
     case 'nan':
-    case 'allMasked':
       return nanRow(ctx, x.length);
+    case 'allMasked':
+      // C = 1: x_0 − LSE = 0 for every x_0, so the limit at −∞ is 0
+      return x.length === 1 ? [ctx.point(0)] : nanRow(ctx, x.length);
     case 'posInf': {
       const one = r.posInf.length === 1;
       return x.map((v) => ctx.point(v === Infinity ? (one ? 0 : NaN) : -Infinity));
@@ -158,13 +167,15 @@ export function softmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] {
   const r = analyseRow(ctx, x);
   switch (r.kind) {
     case 'nan':
-    case 'allMasked':
       return nanRow(ctx, x.length);
+    case 'allMasked':
+      // p may tend to any point of the simplex; p_j·(g_j − ⟨g, p⟩) is the same (0) at every
+      // point iff g is constant on the row (then g_j − ⟨g, p⟩ = 0): the limit exists exactly then
+      return x.map(() => ctx.point(gAgrees(g, x.map((_, i) => i)) ? 0 : NaN));
     case 'posInf': {
       // p is one-hot at the +∞ entry (0 everywhere for finite entries, whose factor stays
       // bounded); at ≥ 2 +∞ entries the split is path dependent unless g agrees on them
-      const gi = r.posInf.map((i) => g[i]);
-      const agree = gi.every((v) => v === gi[0]) && !gi.some(Number.isNaN);
+      const agree = gAgrees(g, r.posInf);
       return x.map((v) => ctx.point(v === Infinity && r.posInf.length > 1 && !agree ? NaN : 0));
     }
     case 'finite': {
@@ -218,15 +229,20 @@ export function softmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] {
 export function logSoftmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] {
   const r = analyseRow(ctx, x);
   const G = g.reduce((acc, v) => acc.plus(dec(v)), new Exact(0));
+  // g_j − p_j·Σg: where p is path dependent (every entry −∞ with C ≥ 2, or ≥ 2 +∞ entries) the
+  // limit still exists when Σg = 0 exactly: the result is g_j for every point of the simplex
+  const pathFree = (j: number): Iv => (G.isZero() ? ctx.point(dec(g[j])) : ctx.point(NaN));
   switch (r.kind) {
     case 'nan':
-    case 'allMasked':
       return nanRow(ctx, x.length);
+    case 'allMasked':
+      // C = 1: p = [1] on the whole line, so the limit is g_0 − g_0
+      return x.length === 1 ? [ctx.point(Exact.sub(dec(g[0]), G))] : x.map((_, j) => pathFree(j));
     case 'posInf': {
       // g_j − p_j·Σg with p one-hot (1 at a single +∞); path dependent at ≥ 2 +∞ entries
       const one = r.posInf.length === 1;
       return x.map((v, j) =>
-        v === Infinity ? (one ? ctx.point(Exact.sub(dec(g[j]), G)) : ctx.point(NaN)) : ctx.point(dec(g[j])),
+        v === Infinity ? (one ? ctx.point(Exact.sub(dec(g[j]), G)) : pathFree(j)) : ctx.point(dec(g[j])),
       );
     }
     case 'finite':
@@ -342,21 +358,31 @@ export function gradScale(args: { reduction: A.Reduction; grad_output: number | 
 export function crossEntropyBackward(ctx: Ctx, args: A.CrossEntropyArgs): Iv[][] {
   const D = args.reduction === 'mean' ? ceDenominator(args) : new Exact(1);
   const C = args.logits[0].length;
+  const zeros = (): Iv[] => Array.from({ length: C }, () => ctx.point(0));
   return args.logits.map((x, n) => {
+    // Precedence (docs/semantics.md): a row whose every coefficient is 0 (ignored target,
+    // zero weight) has a loss that is identically 0 in its logits, so its gradient is 0 —
+    // before D = 0 (NaN), NaN logits, or a path-dependent p; then D = 0 and NaN logits give
+    // NaN; then grad_output = 0 times the bounded p·A − a gives 0 even where p has no limit
     const a = ceCoefficients(args, n);
-    if (!a) return Array.from({ length: C }, () => ctx.point(0));
+    if (!a) return zeros();
+    const A = a.reduce((acc, v) => acc.plus(v), new Exact(0));
+    if (A.isZero()) return zeros();
     if (D.isZero()) return nanRow(ctx, C);
     // with the C-scaled coefficients: grad_j = g·(p_j·A − a_j)/(C·D)
     const g = dec(gradScale(args, n));
-    const A = a.reduce((acc, v) => acc.plus(v), new Exact(0));
     const r = analyseRow(ctx, x);
+    if (r.kind === 'nan') return nanRow(ctx, C);
+    if (g.isZero()) return zeros();
     let row: Iv[];
     switch (r.kind) {
-      case 'nan':
       case 'allMasked':
-        return nanRow(ctx, C);
+        // C = 1: p = [1] and A − a_0 = 0; C ≥ 2: p path dependent and A ≠ 0, no limit
+        if (C !== 1) return nanRow(ctx, C);
+        row = [ctx.point(A.minus(a[0]))];
+        break;
       case 'posInf':
-        // p one-hot at a single +∞ entry: p·A − a; path dependent at ≥ 2 +∞ entries
+        // p one-hot at a single +∞ entry: p·A − a; path dependent at ≥ 2 +∞ entries (A ≠ 0)
         row = x.map((v, j) =>
           v === Infinity ? (r.posInf.length === 1 ? ctx.point(A.minus(a[j])) : ctx.point(NaN)) : ctx.point(a[j].neg()),
         );
@@ -447,11 +473,12 @@ export function bceWithLogits(ctx: Ctx, args: A.BceWithLogitsArgs): Iv | Iv[] {
   const terms = args.logits.map((x, n) => {
     const t = args.target[n];
     const w = args.weight ? args.weight[n] : 1;
-    if (w === 0) return ctx.point(0);
+    const pt = Exact.mul(dec(args.pos_weight), dec(t));
+    // zero-coefficient rule before NaN: weight 0, or pw·t = 0 and 1 − t = 0 (t = 1, pw = 0)
+    if (w === 0 || (pt.isZero() && t === 1)) return ctx.point(0);
     if (Number.isNaN(x)) return ctx.point(NaN);
     // −log σ(x) = softplus(−x), −log σ(−x) = softplus(x)
     const parts: Iv[] = [];
-    const pt = Exact.mul(dec(args.pos_weight), dec(t));
     if (!pt.isZero()) parts.push(ctx.mul(ctx.point(pt), softplusOf(ctx, -x)));
     if (t !== 1) parts.push(ctx.mul(ctx.point(Exact.sub(1, dec(t))), softplusOf(ctx, x)));
     return ctx.scale(ctx.sum(parts), w);
@@ -465,11 +492,12 @@ export function bceWithLogitsBackward(ctx: Ctx, args: A.BceWithLogitsArgs): Iv[]
     const t = args.target[n];
     const w = args.weight ? args.weight[n] : 1;
     const g = gradScale(args, n);
-    if (w === 0) return ctx.point(0);
+    const pt = Exact.mul(dec(args.pos_weight), dec(t));
+    // the loss term is identically 0 (weight 0, or t = 1 with pw = 0): gradient 0, even at NaN
+    if (w === 0 || (pt.isZero() && t === 1)) return ctx.point(0);
     if (Number.isNaN(x)) return ctx.point(NaN);
     // σ(x)·(pw·t + 1 − t) − pw·t, written over 1 + E with E = e^−|x| so exact zeros stay exact:
     //   x ≥ 0: (1 − t − pw·t·E)/(1 + E);   x < 0: (E·(1 − t) − pw·t)/(1 + E)
-    const pt = Exact.mul(dec(args.pos_weight), dec(t));
     const q = Exact.sub(1, dec(t));
     const E = expPoint(ctx, dec(-Math.abs(x)));
     // (q − pt·E)/(1 + E) = q − (q + pt)·E/(1 + E) for x ≥ 0 and (E·q − pt)/(1 + E) =

@@ -179,6 +179,10 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, opts: Termin
     if (o.skipped && skippedNotes.length) lines.push('', `${o.op}: ${o.skipped} case${o.skipped === 1 ? '' : 's'} skipped: ${skippedNotes.join('; ')}`);
     const declared = o.groups.filter((g) => g.notRun?.startsWith('not supported'));
     if (declared.length) lines.push('', `${o.op}: ${declared.length} group(s) skipped: ${declared[0].notRun}`);
+    // each case a profile row accepted (docs/profiles.md): which row, where
+    for (const c of o.accepted ?? []) lines.push(`${o.op}: accepted by ${c.rows.join(', ')} (profile ${rep.profile}): ${c.source}: ${short(c.args, 160)}`);
+    const acceptedTotal = Object.values(o.conventions ?? {}).reduce((a, b) => a + b, 0);
+    if (acceptedTotal > (o.accepted ?? []).length) lines.push(`${o.op}: accepted by profile ${rep.profile}: ${Object.entries(o.conventions).map(([id, k]) => `${id} ${k}`).join(', ')} (cases; the JSON report lists the first ${o.accepted.length})`);
   }
   if (rep.ended) lines.push('', red(`the implementation ended: ${rep.ended}`));
 

@@ -8,15 +8,16 @@ import fc from 'fast-check';
 import { getSpec, type OpName } from '../ops/registry.js';
 import { PrecisionError } from '../core/errors.js';
 import type { RawArgs } from '../core/regimes.js';
-import type { Nest, Profile, ReferenceResult } from '../reference/index.js';
+import type { Nest, ReferenceResult } from '../reference/index.js';
 import { reference, regimesFor } from '../ops/evaluate.js';
 import type { Adapter, AdapterInfo, CallOutcome, DeviceInfo } from './adapter.js';
 import { conditionNumbers, type Float64Evaluator } from './condition.js';
-import { judgeResult, type Dtype, type FailureClass, type Judgement } from './verdict.js';
+import type { Dtype, FailureClass, Judgement } from './verdict.js';
 import type { Mismatch } from './mismatch.js';
 import type { ExpectOutcome } from './expect.js';
 import { minimiseArgs } from './minimise.js';
 import { groupRecord, judgedRatio, notPlayed, type DeclaredUnsupported, type GroupReport } from './groups.js';
+import { type ConventionProfile, judgeWithProfile, type ProfileJudgement } from './profiles.js';
 
 export const REPORT_SCHEMA = 'xent-oracle/verify-report@2';
 
@@ -37,8 +38,8 @@ export interface VerifyOptions {
   /** only the quick regimes */
   quick: boolean;
   strict: boolean;
-  /** conventions of the expected values: exact mathematics or PyTorch's (BCE log clamp) */
-  profile?: Profile;
+  /** conventions accepted besides the exact values: a table of src/verify/profiles.ts (docs/profiles.md) */
+  profile?: ConventionProfile;
   /** float64 evaluator used to estimate condition numbers (the fast path) */
   evaluator: Float64Evaluator;
   fixedCases?: FixedCase[];
@@ -84,6 +85,10 @@ export interface OpReport {
   failures: CaseFailure[];
   /** examples of tiny-absolute losses (not failures unless --strict) */
   tinyExamples: CaseFailure[];
+  /** passing cases that needed a row of the profile, by row id (docs/profiles.md) */
+  conventions: Record<string, number>;
+  /** those cases (the first 20): where, which rows, the args */
+  accepted: { source: string; rows: string[]; args: RawArgs }[];
   notes: string[];
 }
 
@@ -96,7 +101,7 @@ export interface VerifyReport {
   runs: number;
   quick: boolean;
   strict: boolean;
-  profile: Profile;
+  profile: ConventionProfile;
   ops: OpReport[];
   /** ops the implementation declared that are not in the catalog */
   unsupported: string[];
@@ -108,7 +113,7 @@ export interface VerifyReport {
 }
 
 interface CaseResult {
-  judgement: Judgement;
+  judgement: ProfileJudgement;
   ref?: ReferenceResult;
   outcome?: CallOutcome;
   skipped?: string;
@@ -133,14 +138,15 @@ export async function checkCase(
   adapter: Adapter,
   op: OpName,
   raw: RawArgs,
-  opts: { strict: boolean; evaluator: Float64Evaluator; dtype: Dtype; profile?: Profile },
+  opts: { strict: boolean; evaluator: Float64Evaluator; dtype: Dtype; profile?: ConventionProfile },
 ): Promise<CaseResult> {
   const spec = getSpec(op);
   let args: Record<string, unknown>;
   let ref: ReferenceResult;
   try {
     args = spec.validate(raw);
-    ref = reference(op, raw, { digits: 40, profile: opts.profile });
+    // always the exact value: a profile adds accepted alternatives (profiles.ts), never replaces it
+    ref = reference(op, raw, { digits: 40 });
   } catch (e) {
     const why = e instanceof PrecisionError ? 'reference could not decide the rounding' : `generated args rejected: ${(e as Error).message}`;
     return { judgement: { status: 'pass', cls: null, worst: null, elements: 0, message: why }, skipped: why };
@@ -148,7 +154,7 @@ export async function checkCase(
   const outcome = await adapter.call(op, raw);
   if (outcome.kind !== 'result') return { judgement: judgeFailedCall(outcome), ref, outcome };
   const kappa = conditionNumbers(op, args, opts.evaluator);
-  const judgement = judgeResult(op, args, ref, outcome.value, opts.dtype, kappa, { strict: opts.strict });
+  const judgement = judgeWithProfile(op, args, raw, ref, outcome.value, opts.dtype, kappa, { strict: opts.strict, profile: opts.profile });
   return { judgement, ref, outcome };
 }
 
@@ -201,7 +207,7 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
   const ctx = { strict: opts.strict, evaluator: opts.evaluator, dtype, profile: opts.profile };
 
   for (const { op, regimes, fixed, unusable } of plan) {
-    const rep: OpReport = { op, cases: 0, passed: 0, tiny: 0, failed: 0, skipped: 0, worstRatio: 0, worstMessage: '', groups: [], failures: [], tinyExamples: [], notes: [] };
+    const rep: OpReport = { op, cases: 0, passed: 0, tiny: 0, failed: 0, skipped: 0, worstRatio: 0, worstMessage: '', groups: [], failures: [], tinyExamples: [], conventions: {}, accepted: [], notes: [] };
     reports.push(rep);
     const declared = (group: string) => (opts.declaredUnsupported ?? []).find((d) => d.op === op && (d.group === undefined || d.group === group));
     const nameOf = (c: FixedCase) => c.group ?? `oracle:${c.id}`;
@@ -224,6 +230,10 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
         return;
       }
       const j = r.judgement;
+      if (j.status !== 'fail' && j.conventions?.length) {
+        for (const id of j.conventions) rep.conventions[id] = (rep.conventions[id] ?? 0) + 1;
+        if (rep.accepted.length < 20) rep.accepted.push({ source, rows: j.conventions, args: raw });
+      }
       if (j.status === 'pass') {
         rep.passed += 1;
         group.passed += 1;

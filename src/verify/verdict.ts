@@ -62,6 +62,8 @@ export interface Judgement {
   message: string;
   /** k / n elements out of bound, greatest absolute and relative error (absent when nothing was judged) */
   mismatch?: Mismatch;
+  /** every element's judgement (judgeResult sets it; profiles.ts combines them per element) */
+  all?: ElementJudgement[];
 }
 
 const MAX_FINITE: Record<Dtype, number> = { float64: Number.MAX_VALUE, float32: 3.4028234663852886e38 };
@@ -193,7 +195,7 @@ export function judgeResult(
     if (!worst || rank[e.status] > rank[worst.status] || (rank[e.status] === rank[worst.status] && e.ratio > worst.ratio)) worst = e;
   }
   const status = worst?.status ?? 'pass';
-  return { status, cls: worst?.cls ?? null, worst, elements: elements.length, message: describe(worst, dtype), mismatch: summarizeMismatch(elements) };
+  return { status, cls: worst?.cls ?? null, worst, elements: elements.length, message: describe(worst, dtype), mismatch: summarizeMismatch(elements), all: elements };
 }
 
 export function describe(e: ElementJudgement | null, dtype: Dtype = 'float64'): string {

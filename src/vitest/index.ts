@@ -29,12 +29,12 @@ import { describe, expect, it } from 'vitest';
 import { getSpec, isOpName, OP_NAMES, type OpName } from '../ops/registry.js';
 import { fastEvaluator, reference, regimesFor } from '../ops/evaluate.js';
 import { loadOracleCases } from '../oracles/load.js';
-import type { Profile } from '../reference/index.js';
+import { type ConventionProfile as Profile, judgeWithProfile } from '../verify/profiles.js';
 import { inProcessAdapter } from '../verify/adapter-inprocess.js';
 import { conditionNumbers } from '../verify/condition.js';
 import { formatFailureBlock, replayCommand, type ReplaySpec } from '../verify/report.js';
 import { runVerify, type CaseFailure, type VerifyReport } from '../verify/run.js';
-import { judgeResult, type Dtype, type Judgement } from '../verify/verdict.js';
+import type { Dtype, Judgement } from '../verify/verdict.js';
 
 /**
  * An implementation object `{ name, dtype, ops }` (the contract of a module for
@@ -199,9 +199,10 @@ export function judgeOracle(op: OpName, args: Record<string, unknown>, result: u
   if (!isOpName(op)) throw new Error(`toMatchOracle: unknown op "${String(op)}" (known: ${OP_NAMES.join(', ')})`);
   const dtype = opts.dtype ?? 'float64';
   const normalized = getSpec(op).validate(args);
-  const ref = reference(op, args, { digits: 40, profile: opts.profile });
+  // the exact value; a profile adds its rows' alternatives (src/verify/profiles.ts)
+  const ref = reference(op, args, { digits: 40 });
   const kappa = conditionNumbers(op, normalized, fastEvaluator);
-  const j = judgeResult(op, normalized, ref, toNested(result), dtype, kappa, { strict: opts.strict });
+  const j = judgeWithProfile(op, normalized, args, ref, toNested(result), dtype, kappa, { strict: !!opts.strict, profile: opts.profile });
   return { ...j, expected: ref[dtype], expectedDecimal: ref.decimal };
 }
 
