@@ -164,7 +164,7 @@ describe.skipIf(noBrowser)('verify --browser on the WebGPU examples', () => {
     const kase = JSON.stringify({ op: 'softmax', args: { logits: [row] } });
     const bad = run(['verify', '--browser', 'examples/webgpu/wgsl-softmax-nobarrier.mjs', '--case', kase]);
     expect(bad.code).toBe(1);
-    expect(bad.out).toMatch(/FAIL softmax \/ oracle case \[wrong_value\]/);
+    expect(bad.out).toMatch(/FAIL softmax \/ case \[wrong_value\]/);
     const good = run(['verify', '--browser', 'examples/webgpu/wgsl-softmax.mjs', '--case', kase]);
     expect(good.code).toBe(0);
   });
@@ -176,7 +176,7 @@ describe.skipIf(noBrowser)('verify --browser on the WebGPU examples', () => {
     const rep = JSON.parse(readFileSync(json, 'utf8')) as { adapter: { name: string }; ops: { op: string; failed: number; failures: { source: string; cls: string }[] }[] };
     expect(rep.adapter.name).toMatch(/^tfjs-core 4\.\d+\.\d+ \(webgpu\)$/);
     const soft = rep.ops.find((o) => o.op === 'softmax')!;
-    expect(soft.failures.map((f) => `${f.source} ${f.cls}`)).toContain('oracle softmax/plus-infinity nan_expected_finite');
+    expect(soft.failures.map((f) => `${f.source} ${f.cls}`)).toContain('oracle:softmax/plus-infinity nan_expected_finite');
     expect(rep.ops.find((o) => o.op === 'logsumexp')!.failed).toBe(0);
   });
 
@@ -184,7 +184,7 @@ describe.skipIf(noBrowser)('verify --browser on the WebGPU examples', () => {
     const kase = JSON.stringify({ op: 'logsumexp', args: { logits: [[100, 0]] } });
     const gpu = run(['verify', '--browser', 'examples/webgpu/ort-webgpu.mjs', '--case', kase]);
     expect(gpu.code).toBe(1);
-    expect(gpu.out).toMatch(/FAIL logsumexp \/ oracle case \[inf_expected_finite\]/);
+    expect(gpu.out).toMatch(/FAIL logsumexp \/ case \[inf_expected_finite\]/);
     expect(gpu.out).toMatch(/got: {6}\["Infinity"\]/);
     const wasm = run(['verify', '--browser', 'examples/webgpu/ort-wasm.mjs', '--case', kase]);
     expect(wasm.code).toBe(0);

@@ -101,7 +101,11 @@ function skipReason(op: BackwardOp, args: Args): string | null {
   const f = catalogForward(op, args)(x);
   if (!f.every(Number.isFinite)) return 'forward not finite';
   const inside = wrt === 'probs' ? (v: number) => v > 0 && v < 1 : Number.isFinite;
-  if (x.every((v) => !planSteps(v, lengthScale(op, v), inside))) return 'no input with a usable step';
+  if (x.every((v) => !planSteps(v, lengthScale(op, v, args), inside))) return 'no input with a usable step';
+  // Ridders' extrapolation combines difference quotients as (4^k·D_k − D_{k−1})/(4^k − 1): with
+  // derivatives near 1e308 (kl_div's d/d target = log t + 1 − x at x = ±1e308) that overflows
+  const g = flat(fastEvaluate(op, { ...args, grad_output: args.grad_output }, 'float64'));
+  if (g.some((v) => Math.abs(v) > 1e300)) return 'a derivative beyond 1e300 (Ridders overflows)';
   return null;
 }
 

@@ -319,15 +319,21 @@ export function planSteps(x: number, s: number, inside: (v: number) => boolean =
  * at all (the input is skipped) — at x = 3.3e307 the smallest double step is ~1e292, and a
  * tie of two such logits has a derivative of 1/4 that no such step can see.
  */
-export function lengthScale(op: BackwardOp, x: number): number {
-  const domain = gradientOf(op)?.domain;
+export function lengthScale(op: BackwardOp, x: number, args?: Record<string, unknown>): number {
+  const domain = domainName(op, args);
   if (domain === 'open-unit') return Math.min(x, 1 - x);
   if (domain === 'positive') return x;
   return Math.max(1, Math.log1p(Math.abs(x)));
 }
 
-function domainOf(op: BackwardOp): (v: number) => boolean {
-  const domain = gradientOf(op)?.domain;
+/** the record's domain of args[wrt]; kl_div's targets are log-probabilities (any real) with log_target */
+function domainName(op: BackwardOp, args?: Record<string, unknown>): 'real' | 'open-unit' | 'positive' {
+  const domain = gradientOf(op)?.domain ?? 'real';
+  return domain === 'positive' && args?.log_target === true ? 'real' : domain;
+}
+
+function domainOf(op: BackwardOp, args?: Record<string, unknown>): (v: number) => boolean {
+  const domain = domainName(op, args);
   if (domain === 'open-unit') return (v) => v > 0 && v < 1;
   if (domain === 'positive') return (v) => v > 0;
   return Number.isFinite;
@@ -399,7 +405,7 @@ export function decimalNumeric(op: BackwardOp, args: BackwardArgs | Record<strin
   if (!Number.isInteger(base) || base < 30 || base > 900) throw new GradcheckError(`digits = ${base} must be an integer in [30, 900]`);
   const n = p.x.length;
   for (let i = 0; i < n; i++) if (!Number.isFinite(p.x[i])) throw new GradcheckError(`x[${i}] = ${p.x[i]} is not finite: derivatives need a finite point`);
-  const inside = domainOf(op);
+  const inside = domainOf(op, p.args);
   const candidates = options.mask ? [...new Set(options.mask)].sort((a, b) => a - b) : Array.from({ length: n }, (_, i) => i);
   const mask: number[] = [];
   const plans: StepPlan[] = [];
@@ -407,7 +413,7 @@ export function decimalNumeric(op: BackwardOp, args: BackwardArgs | Record<strin
   const skipped: DecimalNumeric['skipped'] = [];
   for (const i of candidates) {
     if (!Number.isInteger(i) || i < 0 || i >= n) throw new GradcheckError(`mask entry ${i} is not an input index in [0, ${n})`);
-    const s = lengthScale(op, p.x[i]);
+    const s = lengthScale(op, p.x[i], p.args);
     const plan = planSteps(p.x[i], s, inside);
     if (!plan) {
       skipped.push({
