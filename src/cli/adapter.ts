@@ -14,25 +14,32 @@ export function checkImplementationArgs(command: string, module: string | undefi
 export async function withAdapter<T>(
   module: string | undefined,
   cmd: string | undefined,
-  timeoutMs: number,
+  timeouts: number | { timeoutMs?: number; describeTimeoutMs?: number },
   body: (adapter: Adapter) => Promise<T>,
 ): Promise<T> {
+  const t = typeof timeouts === 'number' ? { timeoutMs: timeouts } : timeouts;
   let adapter: Adapter;
   try {
-    adapter = module ? await openModuleAdapter(module, { timeoutMs }) : await openCommandAdapter(cmd!, { timeoutMs });
+    adapter = module ? await openModuleAdapter(module, t) : await openCommandAdapter(cmd!, t);
   } catch (e) {
     if (e instanceof AdapterError) throw new UsageError(e.message);
     throw e;
   }
-  // Ctrl-C: stop the implementation (its process group) before exiting
+  // Ctrl-C or a SIGTERM (a CI job cancelled): stop the implementation (its process group
+  // and every process carrying its session marker) before exiting
   const onSigint = () => {
     void adapter.close().finally(() => process.exit(130));
   };
+  const onSigterm = () => {
+    void adapter.close().finally(() => process.exit(143));
+  };
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
   try {
     return await body(adapter);
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigterm);
     await adapter.close();
   }
 }

@@ -20,6 +20,11 @@ export function replayCommand(f: CaseFailure, spec: ReplaySpec, strict: boolean)
   return ['npx xent-oracle verify', ...spec.adapterArgs.map(shellQuote), '--case', shellQuote(caseJson), ...(strict ? ['--strict'] : [])].join(' ');
 }
 
+/** At most `max` names and how many more: a describe reply may list 10^5 names. */
+export function listSome(names: readonly string[], max = 20): string {
+  return names.length > max ? `${names.slice(0, max).join(', ')} … and ${names.length - max} more` : names.join(', ');
+}
+
 function short(v: unknown, max = 300): string {
   const s = typeof v === 'string' ? v : stringifyJson(v);
   return s.length > max ? `${s.slice(0, max - 3)}...` : s;
@@ -41,7 +46,7 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, color = fals
       `${o.op.padEnd(w)}  ${String(o.cases).padStart(5)}  ${String(o.passed).padStart(6)}  ${String(o.tiny).padStart(4)}  ${String(o.failed).padStart(6)}  ${o.worstRatio.toFixed(3).padStart(7)}  ${status}`,
     );
   }
-  if (rep.unsupported.length) lines.push('', red(`declared ops that are not in the catalog (unsupported op claimed): ${rep.unsupported.join(', ')}`));
+  if (rep.unsupported.length) lines.push('', red(`declared ops that are not in the catalog (unsupported op claimed): ${listSome(rep.unsupported)}`));
   for (const o of rep.ops) {
     for (const n of o.notes) lines.push('', `${o.op}: note: ${n}`);
     for (const f of o.failures) {
@@ -61,6 +66,7 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, color = fals
     }
   }
   if (rep.ended) lines.push('', red(`the implementation ended: ${rep.ended}`));
+  if (rep.incomplete) lines.push('', red(`incomplete run: ${rep.incomplete}`));
   const totals = rep.ops.reduce((a, o) => ({ cases: a.cases + o.cases, failed: a.failed + o.failures.length, tiny: a.tiny + o.tiny }), { cases: 0, failed: 0, tiny: 0 });
   lines.push('');
   lines.push(
@@ -91,9 +97,16 @@ export function formatJUnit(rep: VerifyReport, spec: ReplaySpec): string {
       );
     }
   }
-  for (const u of rep.unsupported) {
+  if (rep.unsupported.length) {
+    // one testcase for all of them: a describe reply may list 10^5 names
     failures += 1;
-    cases.push(`    <testcase classname="${xml(rep.adapter.name)}.describe" name="unsupported op ${xml(u)}"><failure type="unsupported" message="declared op ${xml(u)} is not in the catalog"/></testcase>`);
+    const msg = `declared ops that are not in the catalog: ${listSome(rep.unsupported)}`;
+    cases.push(`    <testcase classname="${xml(rep.adapter.name)}.describe" name="unsupported ops (${rep.unsupported.length})"><failure type="unsupported" message="${xml(msg)}"/></testcase>`);
+  }
+  if (rep.ended || rep.incomplete) {
+    failures += 1;
+    const msg = [rep.ended ? `the implementation ended: ${rep.ended}` : '', rep.incomplete ?? ''].filter(Boolean).join('; ');
+    cases.push(`    <testcase classname="${xml(rep.adapter.name)}.session" name="session"><failure type="incomplete" message="${xml(msg)}"/></testcase>`);
   }
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
