@@ -44,6 +44,8 @@ export interface ReferenceResult {
   workingDigits: number;
 }
 
+import { fillTinyDecimals, hasTinyDecimals } from './tiny.js';
+
 export const DEFAULT_DIGITS = 40;
 const DEFAULT_MAX_DIGITS = 3000;
 /**
@@ -218,10 +220,16 @@ export function reference(op: string, rawArgs: unknown, opts: ReferenceOptions =
     const undecided = leaves(decided).filter((d) => d === null).length;
     if (undecided === 0) {
       const pick = <K extends keyof Decided>(k: K) => mapNest(decided as Nest<Decided>, (d) => d[k]);
+      // below decimal.js's range the decided decimal is "0": recompute it in log space (tiny.ts)
+      const decimal = hasTinyDecimals(op)
+        ? (fillTinyDecimals(op, args as unknown as Record<string, unknown>, enc, pick('decimal'), digits, working, (c, a, w) =>
+            referenceEnclosure(c, a, w, opts.profile ?? 'exact'),
+          ) as Nest<string>)
+        : pick('decimal');
       return {
         op,
         digits,
-        decimal: pick('decimal'),
+        decimal,
         float64: pick('float64'),
         float32: pick('float32'),
         float16: pick('float16'),
