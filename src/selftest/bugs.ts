@@ -44,6 +44,7 @@ import {
   type Vector,
 } from './base.js';
 import { float32Ops } from './float32.js';
+import { RANGE_BUGS } from './bugs-range.js';
 
 export type EntryKind = 'bug' | 'correct';
 
@@ -480,7 +481,7 @@ const SEEN_IN: Record<string, string[]> = {
   'cross-entropy-lse-minus-logit': ['BasisResearch/dynestyx#183', 'jax-ml/jax#985'],
 };
 
-export const MATRIX_ENTRIES: readonly MatrixEntry[] = [...BUGS, ...CORRECT].map((e) => (SEEN_IN[e.id] ? { ...e, seenIn: SEEN_IN[e.id] } : e));
+export const MATRIX_ENTRIES: readonly MatrixEntry[] = [...BUGS, ...RANGE_BUGS, ...CORRECT].map((e) => (SEEN_IN[e.id] ? { ...e, seenIn: SEEN_IN[e.id] } : e));
 
 export function findEntry(id: string): MatrixEntry | undefined {
   return MATRIX_ENTRIES.find((e) => e.id === id);

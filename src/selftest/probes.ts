@@ -8,6 +8,7 @@
  */
 import type { OpName } from '../core/catalog.js';
 import type { FixedCase } from '../verify/run.js';
+import { rangeProbesFor } from './bugs-range.js';
 
 const I = Infinity;
 
@@ -92,6 +93,6 @@ function fround<T>(v: T): T {
 }
 
 export function probesForOps(ops: readonly OpName[], dtype: 'float64' | 'float32' = 'float64'): FixedCase[] {
-  const cases = ops.flatMap((op) => probesFor(op));
+  const cases = ops.flatMap((op) => [...probesFor(op), ...rangeProbesFor(op, dtype)]);
   return dtype === 'float32' ? cases.map((c) => ({ ...c, args: fround(c.args) })) : cases;
 }

@@ -1,0 +1,98 @@
+/**
+ * Planted bugs at the top of the floating-point range, and the probes that reach it.
+ *
+ * The verdict once allowed an infinite error where K_COND·κ + K_SUM·(n + 8)·|y| overflowed
+ * (|y| ≈ 3.3e307): any answer passed there. These entries keep that class caught: each is the
+ * correct base (or the float32 base) except for inputs at |x| ≥ 1e307 (float32: ≥ 1e38),
+ * where it answers a constant, the wrong sign or twice the value. Correct elsewhere, they are
+ * caught only by cases at the top of the range: the "huge" quick regimes and the probes below.
+ * (Registered in bugs.ts and probes.ts with one line each.)
+ */
+import type { OpName } from '../core/catalog.js';
+import type { FixedCase } from '../verify/run.js';
+import { baseOps, withOps, type Matrix, type Ops, type Vector } from './base.js';
+import type { MatrixEntry } from './bugs.js';
+import { float32Ops } from './float32.js';
+
+const TOP64 = 1e307;
+const TOP32 = 1e38;
+
+/** the base op `f`, except that inputs whose largest magnitude reaches `top` get `wrong(exact)` */
+function atTop<A extends { x?: Vector; logits?: Matrix }>(f: (a: A) => unknown, top: number, wrong: (v: number) => number) {
+  return (a: A): unknown => {
+    const xs = a.x ?? a.logits!.flat();
+    const good = f(a);
+    if (!xs.some((v) => Number.isFinite(v) && Math.abs(v) >= top)) return good;
+    const map = (v: unknown): unknown => (Array.isArray(v) ? v.map(map) : wrong(v as number));
+    return map(good);
+  };
+}
+
+/** per element for elementwise ops: only the elements at the top are wrong */
+function elementsAtTop(f: (a: { x: Vector }) => Vector, top: number, wrong: (v: number, x: number) => number) {
+  return (a: { x: Vector }): Vector => f(a).map((v, i) => (Number.isFinite(a.x[i]) && Math.abs(a.x[i]) >= top ? wrong(v, a.x[i]) : v));
+}
+
+function rangeEntry(id: string, ops: OpName[], description: string, overrides: Ops, dtype: 'float64' | 'float32' = 'float64'): MatrixEntry {
+  const impl = dtype === 'float64' ? withOps(id, overrides) : { ...withOps(id, { ...float32Ops, ...overrides }, 'float32') };
+  return { id, bugClass: 'bug', ops, description, impl };
+}
+
+const F = Math.fround;
+
+export const RANGE_BUGS: MatrixEntry[] = [
+  rangeEntry('softplus-top-constant', ['softplus'], 'softplus answers 0.5 at |x| ≥ 1e307 (an allowance that overflowed to Infinity passed it)', {
+    softplus: elementsAtTop(baseOps.softplus, TOP64, () => 0.5),
+  }),
+  rangeEntry('log-sigmoid-top-sign', ['log_sigmoid'], 'log_sigmoid with the wrong sign at |x| ≥ 1e307 (x instead of −x below −1e307)', {
+    log_sigmoid: elementsAtTop(baseOps.log_sigmoid, TOP64, (v) => -v),
+  }),
+  rangeEntry('logsumexp-top-half', ['logsumexp'], 'logsumexp halved when a logit reaches |x| ≥ 1e307 (a factor-2 error at the top of the range)', {
+    logsumexp: atTop(baseOps.logsumexp, TOP64, (v) => v / 2),
+  }),
+  rangeEntry('cross-entropy-top-double', ['cross_entropy'], 'cross_entropy doubled when a logit reaches |x| ≥ 1e307', {
+    cross_entropy: atTop(baseOps.cross_entropy as unknown as (a: { logits: Matrix }) => unknown, TOP64, (v) => 2 * v),
+  }),
+  rangeEntry('bce-logits-top-constant', ['binary_cross_entropy_with_logits'], 'binary_cross_entropy_with_logits answers 0.5 when a logit reaches |x| ≥ 1e307', {
+    binary_cross_entropy_with_logits: atTop(baseOps.binary_cross_entropy_with_logits as unknown as (a: { logits: Matrix }) => unknown, TOP64, () => 0.5),
+  }),
+  rangeEntry(
+    'softplus-float32-top-double',
+    ['softplus'],
+    'float32 softplus doubled at |x| ≥ 1e38 (declared float32)',
+    { softplus: elementsAtTop(float32Ops.softplus as (a: { x: Vector }) => Vector, TOP32, (v) => F(2 * v)) },
+    'float32',
+  ),
+  rangeEntry(
+    'logsumexp-float32-top-sign',
+    ['logsumexp'],
+    'float32 logsumexp with the wrong sign when a logit reaches |x| ≥ 1e38 (declared float32)',
+    { logsumexp: atTop(float32Ops.logsumexp as (a: { logits: Matrix }) => unknown, TOP32, (v) => -v) },
+    'float32',
+  ),
+];
+
+const X64 = [3.333333333333333e307, -3.333333333333333e307, 1e308, -1.5e308];
+const X32 = [3e38, -3e38, 1e38, -2e38].map(F);
+
+/** Fixed cases at the top of the range for `op` (the issue's reproductions among them). */
+export function rangeProbesFor(op: OpName, dtype: 'float64' | 'float32'): FixedCase[] {
+  const xs = dtype === 'float64' ? X64 : X32;
+  const id = 'probe/top of the range';
+  switch (op) {
+    case 'sigmoid':
+    case 'log_sigmoid':
+    case 'softplus':
+      return [{ id, op, args: { x: xs } }];
+    case 'logsumexp':
+    case 'softmax':
+    case 'log_softmax':
+      return [{ id, op, args: { logits: [[xs[0], xs[1], 1], [xs[2], 0.5, -1]] } }];
+    case 'cross_entropy':
+      return ['none', 'sum'].map((reduction) => ({ id: `${id}, ${reduction}`, op, args: { logits: [[xs[0], 0.150271]], target: [1], reduction } }));
+    case 'binary_cross_entropy_with_logits':
+      return [{ id, op, args: { logits: xs, target: [1, 0, 0, 1], reduction: 'none' } }];
+    default:
+      return [];
+  }
+}
