@@ -256,8 +256,8 @@ export function checkResult(v: unknown): CheckedResult {
     for (const row of items) {
       if (!isNumArray(row)) break; // reported below
       total += (row as ArrayLike<unknown>).length;
-      if (total > MAX_RESULT_ELEMENTS) return tooMany(total);
     }
+    if (total > MAX_RESULT_ELEMENTS) return tooMany(total);
     const rows: number[][] = [];
     for (let i = 0; i < items.length; i++) {
       const row = items[i];
