@@ -34,7 +34,8 @@ function elementsAtTop(f: (a: { x: Vector }) => Vector, top: number, wrong: (v: 
 }
 
 function rangeEntry(id: string, ops: OpName[], description: string, overrides: Ops, dtype: 'float64' | 'float32' = 'float64'): MatrixEntry {
-  const impl = dtype === 'float64' ? withOps(id, overrides) : { ...withOps(id, { ...float32Ops, ...overrides }, 'float32') };
+  // only the planted op is replaced (float32 entries declare float32; verify runs their op only)
+  const impl = withOps(id, overrides, dtype);
   return { id, bugClass: 'bug', ops, description, impl };
 }
 
