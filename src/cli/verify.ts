@@ -1,7 +1,9 @@
 /**
  * `xent-oracle verify <module> | --cmd "…"`: run the verifier against an implementation and
- * print the verdict; exit 0 when everything passes, 1 on failures, 2 on usage or protocol
- * errors. Report files are written atomically (temporary file + rename).
+ * print the verdict; exit 0 when everything passes, 1 on wrong answers over a complete
+ * session, 2 when the adapter broke (at describe or mid-session), the run was invalid or
+ * vacuous, or on usage errors (exitCodeOf, docs/protocol.md "Outcomes and exit codes").
+ * Report files are written atomically (temporary file + rename).
  */
 import { Command, Option } from 'commander';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
