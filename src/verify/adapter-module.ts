@@ -269,7 +269,8 @@ export async function openModuleAdapter(path: string, opts: ModuleAdapterOptions
     const at = text.lastIndexOf(RUNNER_TAG);
     if (at < 0) return null;
     const end = text.indexOf('\n', at);
-    return text.slice(at + RUNNER_TAG.length, end < 0 ? undefined : end);
+    // the module writes to the same stderr and could print the tag itself: keep it printable
+    return sanitizeText(text.slice(at + RUNNER_TAG.length, end < 0 ? undefined : end), 500);
   };
   const explainCrash = (message: string): string => {
     const note = runnerNote();

@@ -195,7 +195,7 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
       rep.notes.push(`not run: ${ended}`);
       continue;
     }
-    // the session may have ended between requests (a stray line, an exit after the last
+    // the session may have ended between requests (a stray line, an exit right after an
     // answer): the next call reports it, so a dead adapter is still asked, never skipped
     const account = (r: CaseResult, source: string, raw: RawArgs) => {
       rep.cases += 1;
