@@ -16,7 +16,7 @@
  *
  * Timeouts are not judged by duration here: a hang is asserted by its message only.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -342,6 +342,25 @@ describe.skipIf(!hasCli)('the CLI process', () => {
     expect(r.status, r.stdout + r.stderr).toBe(2);
     expect(r.stdout).toMatch(/killed by signal SIGTERM/);
   });
+
+  for (const [signal, code, k] of [['SIGTERM', 143, 3], ['SIGINT', 130, 3], ['SIGTERM', 143, 0]] as const) {
+    it(`${signal} to the verifier ${k ? 'mid-run' : 'during describe'} stops the adapter and its setsid'd child, writes no report`, async () => {
+      const dir = freshDir();
+      const mark = randomUUID();
+      const child = spawn(process.execPath, [CLI, 'verify', '--cmd', `node ${ADAPTER} daemon-then-hang ${k} ${dir}`, '--ops', 'softmax', '--quick', '--no-oracles', '--json', join(dir, 'r.json')], {
+        env: { ...process.env, HOSTILE_MARK: mark },
+        stdio: 'ignore',
+      });
+      const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+      // wait (no time limit but the test's) until the adapter hangs in request k
+      while (!existsSync(join(dir, 'hanging'))) await new Promise((r) => setTimeout(r, 50));
+      expect(processesWithEnv('HOSTILE_MARK', mark).length).toBeGreaterThanOrEqual(2); // the adapter and its daemon
+      child.kill(signal);
+      expect(await exited).toBe(code);
+      expect(processesWithEnv('HOSTILE_MARK', mark)).toEqual([]);
+      expect(readdirSync(dir).filter((f) => f.startsWith('r.json') || f.endsWith('.tmp'))).toEqual([]);
+    });
+  }
 
   it('--timeout applies to describe', () => {
     const dir = freshDir();

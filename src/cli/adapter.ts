@@ -11,6 +11,17 @@ export function checkImplementationArgs(command: string, module: string | undefi
   if (module && cmd) throw new UsageError(`give either a module (${module}) or --cmd, not both`);
 }
 
+let interrupted: 'SIGINT' | 'SIGTERM' | null = null;
+
+/**
+ * The signal that interrupted the run, if any. Closing the adapter settles its pending
+ * request, so the run may still finish while the process exits: an interrupted run writes
+ * no report (it would describe a session the verifier cut short).
+ */
+export function interruptedBy(): 'SIGINT' | 'SIGTERM' | null {
+  return interrupted;
+}
+
 export async function withAdapter<T>(
   module: string | undefined,
   cmd: string | undefined,
@@ -18,23 +29,29 @@ export async function withAdapter<T>(
   body: (adapter: Adapter) => Promise<T>,
 ): Promise<T> {
   const t = typeof timeouts === 'number' ? { timeoutMs: timeouts } : timeouts;
+  // Ctrl-C or a SIGTERM (a CI job cancelled): stop the implementation (its process group
+  // and every process carrying its session marker) before exiting. Installed before the
+  // adapter is opened: a signal during describe exits at once, and the adapter layer's exit
+  // hook kills every live session (a default SIGTERM death would skip that hook).
+  let opened: Adapter | null = null;
+  const stop = (signal: 'SIGINT' | 'SIGTERM', code: number) => () => {
+    interrupted = signal;
+    void (opened ? opened.close() : Promise.resolve()).finally(() => process.exit(code));
+  };
+  const onSigint = stop('SIGINT', 130);
+  const onSigterm = stop('SIGTERM', 143);
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
   let adapter: Adapter;
   try {
     adapter = module ? await openModuleAdapter(module, t) : await openCommandAdapter(cmd!, t);
   } catch (e) {
+    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigterm);
     if (e instanceof AdapterError) throw new UsageError(e.message);
     throw e;
   }
-  // Ctrl-C or a SIGTERM (a CI job cancelled): stop the implementation (its process group
-  // and every process carrying its session marker) before exiting
-  const onSigint = () => {
-    void adapter.close().finally(() => process.exit(130));
-  };
-  const onSigterm = () => {
-    void adapter.close().finally(() => process.exit(143));
-  };
-  process.once('SIGINT', onSigint);
-  process.once('SIGTERM', onSigterm);
+  opened = adapter;
   try {
     return await body(adapter);
   } finally {

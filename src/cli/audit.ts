@@ -12,7 +12,7 @@ import { formatAuditHtml } from '../audit/html.js';
 import { formatAuditTerminal, runAudit } from '../audit/run.js';
 import { stringifyJson } from '../core/json.js';
 import { parseIntOption, UsageError } from './io.js';
-import { checkImplementationArgs, withAdapter } from './adapter.js';
+import { checkImplementationArgs, interruptedBy, withAdapter } from './adapter.js';
 import { progressReporter } from './progress.js';
 import { fastEvaluator, parseOps, writeAtomic } from './verify.js';
 
@@ -96,6 +96,8 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
       onProgress: progress.update,
     });
     progress.stop();
+    // Ctrl-C / SIGTERM: the process is exiting (130 / 143); no report files
+    if (interruptedBy()) return 2;
     // render everything first, then write: a rendering error leaves no file behind
     const html = o.html ? await formatAuditHtml(report) : undefined;
     const json = o.json ? stringifyJson(report) + '\n' : undefined;

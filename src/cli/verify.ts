@@ -18,7 +18,7 @@ import { runVerify, type FixedCase, type VerifyReport } from '../verify/run.js';
 import { stderrTail } from '../verify/protocol.js';
 import { loadOracleCases } from '../oracles/load.js';
 import { parseIntOption, UsageError } from './io.js';
-import { checkImplementationArgs, withAdapter } from './adapter.js';
+import { checkImplementationArgs, interruptedBy, withAdapter } from './adapter.js';
 import { progressReporter } from './progress.js';
 
 export const fastEvaluator: Float64Evaluator = (op, args) => {
@@ -124,6 +124,8 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
       onProgress: progress.update,
     });
     progress.stop();
+    // Ctrl-C / SIGTERM: the process is exiting (130 / 143); no verdict, no report files
+    if (interruptedBy()) return 2;
     process.stdout.write(formatTerminal(report, spec, process.stdout.isTTY === true));
     if (o.json) writeAtomic(o.json, formatJson(report, spec));
     if (o.junit) writeAtomic(o.junit, formatJUnit(report, spec));

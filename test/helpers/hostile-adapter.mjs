@@ -43,7 +43,7 @@ const sleepChild = (opts = {}) => spawn('sleep', ['600'], { stdio: 'ignore', ...
 if (behaviour === 'exit-at-start') process.exit(3);
 if (behaviour === 'ignore-sigterm') process.on('SIGTERM', () => {});
 if (behaviour === 'child-in-group') sleepChild();
-if (behaviour === 'daemon-child') sleepChild({ detached: true }).unref(); // setsid: leaves the group
+if (behaviour === 'daemon-child' || behaviour === 'daemon-then-hang') sleepChild({ detached: true }).unref(); // setsid: leaves the group
 if (behaviour === 'double-fork') {
   // a shell that starts a setsid'd sleep and exits: the sleep is re-parented to init
   spawn('sh', ['-c', 'setsid sleep 600 </dev/null >/dev/null 2>&1 &'], { stdio: 'ignore' });
@@ -60,6 +60,8 @@ function misbehave(req) {
     case 'sigsegv': process.kill(process.pid, 'SIGSEGV'); return true;
     case 'abort': process.abort();
     case 'hang': return true;
+    // tells the test (a file) that the run is under way, then hangs: the test stops the verifier
+    case 'daemon-then-hang': writeFileSync(`${stateDir}/hanging`, ''); return true;
     case 'hang-busy': for (;;) {}
     case 'stray-line': good(); line({ note: 'a stray line' }); return true;
     case 'stray-text': good(); out('debug: done\n'); return true;
