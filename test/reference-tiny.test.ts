@@ -33,6 +33,22 @@ describe('exact decimals below decimal.js range', () => {
     expect(reference('log_sigmoid', { x: [1e20] }).decimal).toEqual([`-${s}`]);
     expect(reference('log_sigmoid', { x: [1e20] }).float64).toEqual([-0]);
   });
+  it('losses and gradients: log space per op, against mpmath (e^(-1e20) times 1, 2, 3, 6)', () => {
+    const e1 = '7.710953929116719651657677046047390848231e-43429448190325182766';
+    const e2 = '1.542190785823343930331535409209478169646e-43429448190325182765';
+    const e3 = '2.313286178735015895497303113814217254469e-43429448190325182765';
+    const e6 = '4.626572357470031790994606227628434508939e-43429448190325182765';
+    const d = (op: string, args: unknown) => reference(op, args).decimal;
+    expect(d('sigmoid_backward', { x: [-1e20], grad_output: [2] })).toEqual([e2]);
+    expect(d('log_softmax', { logits: [[0, -1e20]] })).toEqual([[`-${e1}`, '-100000000000000000000']]);
+    expect(d('logsumexp', { logits: [[0, -1e20]] })).toEqual([e1]);
+    expect(d('cross_entropy', { logits: [[0, -1e20]], target: [0], weight: [3, 1], reduction: 'none' })).toEqual([e3]);
+    expect(d('cross_entropy', { logits: [[0, -1e20]], target: [0], weight: [3, 1] })).toEqual(e1);
+    expect(d('binary_cross_entropy_with_logits', { logits: [1e20], target: [1], weight: [3], pos_weight: 2, reduction: 'none' })).toEqual([e6]);
+    expect(d('binary_cross_entropy_with_logits', { logits: [-1e20], target: [0] })).toEqual(e1);
+    expect(d('binary_cross_entropy_with_logits_backward', { logits: [-1e20, 1e20], target: [0, 1], reduction: 'none', grad_output: [2, 2] })).toEqual([e2, `-${e2}`]);
+    expect(d('cross_entropy_backward', { logits: [[0, -1e20]], target: [0] })).toEqual([[`-${e1}`, e1]]);
+  });
   it('values inside the range are unchanged; exact zeros stay "0"', () => {
     expect(reference('sigmoid', { x: [-800, -Infinity] }).decimal).toEqual(['3.66787458417768721345549565426079821547e-348', '0']);
   });

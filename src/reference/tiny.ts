@@ -12,15 +12,24 @@
  * returned only when they agree to `digits` significant digits (otherwise the caller's "0"
  * stays, and the Ziv loop's wider precision is tried next).
  *
- *   softmax_i     = exp(log_softmax_i)          (log_softmax is a reference op)
- *   sigmoid(x)    = exp(log_sigmoid(x))
- *   softplus(x)   = log1p(e^x) = e^x·(1 − θ·e^x/2), 0 ≤ θ ≤ 1: for e^x below 1e-8e15 the
- *                   correction is far below any requested digit, so L = x with an enclosure
- *                   widened by a few units of the working precision
- *   log_sigmoid(x) = −softplus(−x)
+ *   softmax_i        = exp(log_softmax_i)                  (log_softmax is a reference op)
+ *   sigmoid(x)       = exp(log_sigmoid(x))
+ *   softplus(x)      = e^x·(1 − θ·e^x/2), 0 ≤ θ ≤ 1: ln = x up to a relative slack far below
+ *                      any requested digit (e^x < 1e-8e15 here)
+ *   log_sigmoid(x)   = −softplus(−x)
+ *   log_softmax_i    = −log1p(S), S = Σ_{k≠i} e^(x_k − x_i): ln S = lse(x without x_i) − x_i
+ *   logsumexp        = log1p(S) when the row maximum is 0 (otherwise never this small)
+ *   sigmoid_backward = g·σ(x)·σ(−x): ln|g| + log_sigmoid(x) + log_sigmoid(−x)
+ *   cross_entropy    = w_y·log1p(S) (index targets, no smoothing; 'none', or a single sample)
+ *   binary_cross_entropy_with_logits (hard targets): w·pw·softplus(−x) or w·softplus(x)
+ *   binary_cross_entropy_with_logits_backward (hard targets): w·g/D·σ(x) or −w·g·pw/D·σ(−x)
+ *   cross_entropy_backward (index targets, no smoothing): g·w_y/D·p_j for j ≠ y, and
+ *                      −g·w_y/D·(1 − p_y) with ln(1 − p_y) = lse(x without x_y) − lse(x)
  *
- * Other ops (losses and gradients whose tiny entries mix sums, weights and signs) keep "0"
- * below the range; docs/fixtures.md lists which ops are exact.
+ * Other cases keep "0" below the range (docs/fixtures.md says so): soft targets, label
+ * smoothing, reduced sums of several tiny losses, softmax_backward, log_softmax_backward.
+ * (binary_cross_entropy, its backward and nll_loss never get this small: their results are
+ * products and quotients of a few doubles.)
  */
 import { Decimal } from 'decimal.js';
 import type { OpName } from '../core/catalog.js';
@@ -32,16 +41,8 @@ const DEC_UNDERFLOW = new Decimal('1e-8000000000000000');
 
 export type LogSource = (companion: OpName, args: unknown, workingDigits: number) => unknown;
 
-/** The ops handled here, with how to get ln|y| and the sign of y. */
-const TINY_OPS: Partial<Record<OpName, { companion: OpName | null; negate: boolean; sign: -1 | 1 }>> = {
-  softmax: { companion: 'log_softmax', negate: false, sign: 1 },
-  sigmoid: { companion: 'log_sigmoid', negate: false, sign: 1 },
-  softplus: { companion: null, negate: false, sign: 1 },
-  log_sigmoid: { companion: null, negate: true, sign: -1 },
-};
-
 export function hasTinyDecimals(op: OpName): boolean {
-  return op in TINY_OPS;
+  return op in HANDLERS;
 }
 
 /** Is this enclosure a nonzero value below decimal.js's range (what decide() writes as "0")? */
@@ -86,10 +87,170 @@ function expParts(L: Decimal, digits: number): { mantissa: string; exponent: big
   return { mantissa: r.toFixed(), exponent };
 }
 
+/** One summand of L = ln|y|: a companion op's enclosure, an exact value, or ln of an exact positive value. */
+type Term =
+  | { kind: 'companion'; op: OpName; args: Record<string, unknown>; path: number[]; negate?: boolean }
+  | { kind: 'exact'; value: Decimal }
+  | { kind: 'ln'; value: Decimal };
+
+/** ln|y| = Σ terms (up to a relative slack far below any digit), and the sign of y. */
+interface LogForm {
+  terms: Term[];
+  sign: -1 | 1;
+}
+
+type Handler = (args: Record<string, unknown>, path: number[]) => LogForm | null;
+
+const ex = (x: number): Decimal => toDecimal(x, Exact);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const rowWithout = (row: number[], i: number) => row.filter((_, k) => k !== i);
+const sgn = (x: number): -1 | 1 => (x < 0 ? -1 : 1);
+
+/**
+ * ln of a log1p(S) whose S = Σ_{k≠i} e^(x_k − x_i) is below the range: ln S = lse(x without
+ * x_i) − x_i (the relative slack ln(log1p(S)/S) ∈ [−S, 0] is covered by the widening).
+ */
+function lnLog1pOthers(row: number[], i: number): Term[] | null {
+  if (row.length < 2 || num(row[i]) === null) return null;
+  return [
+    { kind: 'companion', op: 'logsumexp', args: { logits: [rowWithout(row, i)] }, path: [0] },
+    { kind: 'exact', value: ex(-row[i]) },
+  ];
+}
+
+/** the mean's denominator of an index-target cross-entropy: Σ w[y_n] over kept samples, or their count */
+function ceDenominator(a: Record<string, unknown>): Decimal | null {
+  const target = a.target as unknown[];
+  const w = a.weight as number[] | undefined;
+  let d = new Exact(0);
+  for (const y of target) {
+    if (typeof y !== 'number' || y === a.ignore_index) continue;
+    d = d.plus(w ? ex(w[y]) : 1);
+  }
+  return d.gt(0) ? d : null;
+}
+
+const HANDLERS: Partial<Record<OpName, Handler>> = {
+  softmax: (a, [n, j]) => ({ terms: [{ kind: 'companion', op: 'log_softmax', args: a, path: [n, j] }], sign: 1 }),
+  sigmoid: (a, [i]) => ({ terms: [{ kind: 'companion', op: 'log_sigmoid', args: a, path: [i] }], sign: 1 }),
+  // softplus(x) = e^x·(1 − θe^x/2): ln = x up to the slack
+  softplus: (a, [i]) => (num((a.x as number[])[i]) === null ? null : { terms: [{ kind: 'exact', value: ex((a.x as number[])[i]) }], sign: 1 }),
+  log_sigmoid: (a, [i]) => (num((a.x as number[])[i]) === null ? null : { terms: [{ kind: 'exact', value: ex(-(a.x as number[])[i]) }], sign: -1 }),
+  // the row maximum's entry: x_i − lse = −log1p(S)
+  log_softmax: (a, [n, i]) => {
+    const t = lnLog1pOthers((a.logits as number[][])[n], i);
+    return t && { terms: t, sign: -1 };
+  },
+  // tiny only when the maximum is 0: lse = log1p(S)
+  logsumexp: (a, [n]) => {
+    const row = (a.logits as number[][])[n];
+    let k = 0;
+    for (let j = 1; j < row.length; j++) if (row[j] > row[k]) k = j;
+    if (row[k] !== 0) return null;
+    const t = lnLog1pOthers(row, k);
+    return t && { terms: t, sign: 1 };
+  },
+  // g·σ(x)·σ(−x)
+  sigmoid_backward: (a, [i]) => {
+    const x = num((a.x as number[])[i]);
+    const g = num((a.grad_output as number[])[i]);
+    if (x === null || g === null || g === 0) return null;
+    return {
+      terms: [
+        { kind: 'ln', value: ex(Math.abs(g)) },
+        { kind: 'companion', op: 'log_sigmoid', args: { x: [x] }, path: [0] },
+        { kind: 'companion', op: 'log_sigmoid', args: { x: [-x] }, path: [0] },
+      ],
+      sign: sgn(g),
+    };
+  },
+  // index targets without smoothing: w_y·(lse − x_y) = w_y·log1p(S); per sample ('none') or one sample
+  cross_entropy: (a, path) => {
+    const logits = a.logits as number[][];
+    const target = a.target as unknown[];
+    if (a.label_smoothing !== 0 || target.some((t) => typeof t !== 'number')) return null;
+    const n = a.reduction === 'none' ? path[0] : logits.length === 1 ? 0 : -1;
+    if (n < 0) return null;
+    const y = target[n] as number;
+    if (y === a.ignore_index) return null;
+    const t = lnLog1pOthers(logits[n], y);
+    if (!t) return null;
+    const w = a.weight ? (a.weight as number[])[y] : 1;
+    if (!(w > 0)) return null;
+    // mean over one kept sample divides its weight out again
+    if (a.reduction !== 'mean') t.push({ kind: 'ln', value: ex(w) });
+    return { terms: t, sign: 1 };
+  },
+  // hard targets: t = 1 → w·pw·softplus(−x), t = 0 → w·softplus(x)
+  binary_cross_entropy_with_logits: (a, path) => {
+    const xs = a.logits as number[];
+    const n = a.reduction === 'none' ? path[0] : xs.length === 1 ? 0 : -1;
+    if (n < 0) return null;
+    const x = num(xs[n]);
+    const t = (a.target as number[])[n];
+    const w = a.weight ? (a.weight as number[])[n] : 1;
+    const pw = a.pos_weight as number;
+    if (x === null || (t !== 0 && t !== 1) || !(w > 0) || !(pw > 0)) return null;
+    const c = t === 1 ? w * pw : w;
+    const terms: Term[] = [{ kind: 'exact', value: ex(t === 1 ? -x : x) }];
+    if (t === 1) terms.push({ kind: 'ln', value: ex(w).times(ex(pw)) });
+    else terms.push({ kind: 'ln', value: ex(w) });
+    return c > 0 ? { terms, sign: 1 } : null;
+  },
+  // hard targets: t = 0 → w·g/D·σ(x); t = 1 → −w·g·pw/D·σ(−x)
+  binary_cross_entropy_with_logits_backward: (a, [n]) => {
+    const xs = a.logits as number[];
+    const x = num(xs[n]);
+    const t = (a.target as number[])[n];
+    const w = a.weight ? (a.weight as number[])[n] : 1;
+    const pw = a.pos_weight as number;
+    const g = num(a.reduction === 'none' ? (a.grad_output as number[])[n] : (a.grad_output as number));
+    if (x === null || g === null || g === 0 || (t !== 0 && t !== 1) || !(w > 0) || !(pw > 0)) return null;
+    let c = ex(Math.abs(g)).times(ex(w));
+    if (t === 1) c = c.times(ex(pw));
+    if (a.reduction === 'mean') c = c.div(xs.length);
+    return {
+      terms: [{ kind: 'ln', value: c }, { kind: 'companion', op: 'log_sigmoid', args: { x: [t === 1 ? -x : x] }, path: [0] }],
+      sign: t === 1 ? (-sgn(g) as -1 | 1) : sgn(g),
+    };
+  },
+  // index targets without smoothing: g·w_y/D·(p_j − [j = y]); p_j = e^(log_softmax_j) for j ≠ y,
+  // 1 − p_y = e^(lse(x without x_y) − lse(x))
+  cross_entropy_backward: (a, [n, j]) => {
+    const logits = a.logits as number[][];
+    const target = a.target as unknown[];
+    if (a.label_smoothing !== 0 || target.some((t) => typeof t !== 'number')) return null;
+    const y = target[n] as number;
+    if (y === a.ignore_index) return null;
+    const g = num(a.reduction === 'none' ? (a.grad_output as number[])[n] : (a.grad_output as number));
+    const w = a.weight ? (a.weight as number[])[y] : 1;
+    if (g === null || g === 0 || !(w > 0)) return null;
+    let c = ex(Math.abs(g)).times(ex(w));
+    if (a.reduction === 'mean') {
+      const d = ceDenominator(a);
+      if (!d) return null;
+      c = c.div(d);
+    }
+    const row = logits[n];
+    if (j !== y) {
+      return { terms: [{ kind: 'ln', value: c }, { kind: 'companion', op: 'log_softmax', args: { logits: [row] }, path: [0, j] }], sign: sgn(g) };
+    }
+    if (row.length < 2) return null;
+    return {
+      terms: [
+        { kind: 'ln', value: c },
+        { kind: 'companion', op: 'logsumexp', args: { logits: [rowWithout(row, y)] }, path: [0] },
+        { kind: 'companion', op: 'logsumexp', args: { logits: [row] }, path: [0], negate: true },
+      ],
+      sign: (-sgn(g)) as -1 | 1,
+    };
+  },
+};
+
 /**
  * Replace the "0" decimals of below-range entries of `op` by their exact strings where they
  * can be decided. `enc` and `decimal` are the op's enclosures and decided strings (same
- * nesting); `companion` evaluates another reference op's enclosures at the working precision.
+ * nesting); `companion` evaluates another reference op's enclosures at a working precision.
  */
 export function fillTinyDecimals(
   op: OpName,
@@ -100,43 +261,59 @@ export function fillTinyDecimals(
   workingDigits: number,
   companion: LogSource,
 ): unknown {
-  const spec = TINY_OPS[op];
-  if (!spec) return decimal;
-  // the log of a tiny value is huge (−2e20 for e^(−2e20)): its enclosure must be narrow in
-  // absolute terms, so the companion runs with as many more digits as L has integer digits
-  const intDigits = (L: Decimal) => (L.isFinite() && !L.isZero() ? Math.max(1, L.abs().toFixed(0).length) : 1);
-  const extra = new Map<number, unknown>();
-  const companionAt = (w: number): unknown => {
-    if (!extra.has(w)) extra.set(w, companion(spec.companion!, args, w));
-    return extra.get(w);
+  const handler = HANDLERS[op];
+  if (!handler) return decimal;
+  const cache = new Map<string, unknown>();
+  const companionAt = (c: OpName, a: Record<string, unknown>, w: number): unknown => {
+    const key = `${c} ${w} ${JSON.stringify(a)}`;
+    if (!cache.has(key)) cache.set(key, companion(c, a, w));
+    return cache.get(key);
   };
   const at = (v: unknown, path: number[]): Iv => {
     for (const k of path) v = (v as unknown[])[k];
     return v as Iv;
   };
-  const logAt = (path: number[]): { lo: Decimal; hi: Decimal } | null => {
-    if (spec.companion) {
-      const first = at(companionAt(workingDigits), path);
-      const w = workingDigits + intDigits(first.lo) + 10;
-      const iv = at(companionAt(w), path);
-      return { lo: iv.lo, hi: iv.hi };
+  /** [lo, hi] of L = Σ terms, with companions at `w` digits and the rest at P digits */
+  const logEnclosure = (form: LogForm, w: number): { lo: Decimal; hi: Decimal } => {
+    const P = w + 10;
+    const Dn = Decimal.clone({ precision: P, rounding: Decimal.ROUND_FLOOR, minE: -9e15, maxE: 9e15 });
+    const Up = Decimal.clone({ precision: P, rounding: Decimal.ROUND_CEIL, minE: -9e15, maxE: 9e15 });
+    let lo = new Dn(0);
+    let hi = new Up(0);
+    for (const t of form.terms) {
+      if (t.kind === 'exact') {
+        lo = Dn.add(lo, t.value);
+        hi = Up.add(hi, t.value);
+      } else if (t.kind === 'ln') {
+        // decimal.js's ln is correctly rounded: the exact value is within one unit of the
+        // last place; two units of margin
+        const v = Dn.ln(t.value);
+        const m = v.abs().times(new Exact(10).pow(1 - P)).times(2).plus(new Exact(10).pow(-P));
+        lo = Dn.add(lo, v.minus(m));
+        hi = Up.add(hi, v.plus(m));
+      } else {
+        const iv = at(companionAt(t.op, t.args, w), t.path);
+        lo = Dn.add(lo, t.negate ? iv.hi.neg() : iv.lo);
+        hi = Up.add(hi, t.negate ? iv.lo.neg() : iv.hi);
+      }
     }
-    // softplus / log_sigmoid: L = ln|y| lies in [±x − e^(±x), ±x] and e^(±x) is below
-    // 1e-8e15 here, far below any digit that matters: a tiny width stands for it
-    let x: unknown = args.x;
-    for (const k of path) x = (x as unknown[])[k];
-    if (typeof x !== 'number' || !Number.isFinite(x)) return null;
-    const X = toDecimal(spec.negate ? -x : x, Exact); // the exact binary value
-    const eps = new Exact(10).pow(-(intDigits(X) + digits + 40));
-    return { lo: X.minus(eps), hi: X };
+    return { lo, hi };
   };
+  const intDigits = (L: Decimal) => (L.isFinite() && !L.isZero() ? Math.max(1, L.abs().toFixed(0).length) : 1);
   const walk = (d: unknown, e: unknown, path: number[]): unknown => {
     if (Array.isArray(d)) return d.map((x, i) => walk(x, (e as unknown[])[i], [...path, i]));
     if (d !== '0' || !belowRange(e as Iv)) return d;
-    const L = logAt(path);
-    if (!L) return d;
-    const s = expDecimal(L.lo, L.hi, digits);
-    return s === null ? d : spec.sign < 0 ? `-${s}` : s;
+    const form = handler(args, path);
+    if (!form) return d;
+    // ln|y| is huge (−2e20 for e^(−2e20)): its enclosure must be narrow in absolute terms, so
+    // the second pass carries as many more digits as L has integer digits
+    const first = logEnclosure(form, workingDigits);
+    if (!first.lo.isFinite() || !first.hi.isFinite()) return d;
+    const L = logEnclosure(form, workingDigits + intDigits(first.lo) + 10);
+    // the relative slack of log1p(S) ≈ S and softplus(z) ≈ e^z (far below 1e-8e15) widens lo
+    const slack = new Exact(10).pow(-(intDigits(L.lo) + digits + 40));
+    const s = expDecimal(L.lo.minus(slack), L.hi, digits);
+    return s === null ? d : form.sign < 0 ? `-${s}` : s;
   };
   return walk(decimal, enc, []);
 }
