@@ -13,6 +13,7 @@ import { formatAuditTerminal, runAudit } from '../audit/run.js';
 import { stringifyJson } from '../core/json.js';
 import { parseIntOption, UsageError } from './io.js';
 import { checkImplementationArgs, interruptedBy, withAdapter } from './adapter.js';
+import { stderrTail } from '../verify/protocol.js';
 import { progressReporter } from './progress.js';
 import { fastEvaluator, parseOps, writeAtomic } from './verify.js';
 
@@ -106,8 +107,9 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
     if (o.html) writeAtomic(o.html, html!);
     for (const f of [o.json, o.html].filter(Boolean)) process.stdout.write(`wrote ${f}\n`);
     if (report.ended) {
-      const stderr = adapter.stderr().trim();
-      if (stderr) process.stderr.write(`implementation stderr (last lines):\n${stderr.split('\n').slice(-20).join('\n')}\n`);
+      // quoted behind "  | ", control characters visible: it cannot pass for our output
+      const tail = stderrTail(adapter.stderr());
+      if (tail) process.stderr.write(`implementation stderr (last lines):\n${tail}\n`);
     }
     return 0;
   });

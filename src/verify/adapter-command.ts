@@ -6,7 +6,9 @@
  * has a timeout; a timeout, a crash or a session-breaking protocol error stops the
  * process and makes every later call fail fast; close() is idempotent and never leaves a
  * process behind (stdin closed -> grace period -> SIGTERM -> SIGKILL, sent to the whole
- * process group on POSIX so that a shell's children die too).
+ * process group on POSIX so that a shell's children die too, and on Linux to every process
+ * carrying the session's marker variable, so that setsid'd / double-forked descendants die
+ * too: proctree.ts). The module adapter runs its Node runner through the same session.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
