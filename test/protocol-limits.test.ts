@@ -5,6 +5,7 @@
  * time, cyclic and gigantic results are refused without recursion or copying, SIGABRT is named.
  */
 import { describe, expect, it } from 'vitest';
+import { JsonDepthError, parseJson } from '../src/core/json.js';
 import {
   MAX_JSON_DEPTH,
   MAX_RESULT_ELEMENTS,
@@ -20,6 +21,11 @@ import {
 } from '../src/verify/protocol.js';
 
 describe('protocol limits', () => {
+  it('parseJson (--args, --case) says "nested too deeply", not "not JSON", for deep valid JSON', () => {
+    const deep = `{"logits": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    expect(() => parseJson(deep)).toThrow(JsonDepthError);
+    expect(() => parseJson('{"a": [1, 2')).toThrow(SyntaxError);
+  });
   it('a response nested 3000 levels deep is reported as too deep, not as "not JSON"', () => {
     const line = `{"id": 1, "result": ${'['.repeat(3000)}${']'.repeat(3000)}}`;
     const r = parseResponseLine(line, 1);

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ArgumentError, PrecisionError } from '../core/errors.js';
-import { parseJson, stringifyJson, stringifyJsonSigned } from '../core/json.js';
+import { JsonDepthError, parseJson, stringifyJson, stringifyJsonSigned } from '../core/json.js';
 
 /** A usage or input error: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {
@@ -24,6 +24,7 @@ export function readJsonArg(value: string, option = '--args'): unknown {
   try {
     return parseJson(text);
   } catch (e) {
+    if (e instanceof JsonDepthError) throw new UsageError(`${option}: ${e.message}`);
     throw new UsageError(`${option}: not valid JSON (${(e as Error).message}): ${text.length > 80 ? text.slice(0, 77) + '...' : text}`);
   }
 }

@@ -10,7 +10,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { getSpec, isOpName, OP_NAMES, type OpName } from '../core/catalog.js';
 import { ArgumentError } from '../core/errors.js';
-import { parseJson } from '../core/json.js';
+import { JsonDepthError, parseJson } from '../core/json.js';
 import { FAST } from '../fast/index.js';
 import type { Float64Evaluator } from '../verify/condition.js';
 import { formatJson, formatJUnit, formatTerminal, listSome, type ReplaySpec } from '../verify/report.js';
@@ -158,6 +158,7 @@ function parseCase(text: string): FixedCase {
     v = parseJson(text.startsWith('@') ? readFileText(text.slice(1)) : text);
   } catch (e) {
     if (e instanceof UsageError) throw e;
+    if (e instanceof JsonDepthError) throw new UsageError(`--case: ${e.message}`);
     throw new UsageError(`--case: not valid JSON (${(e as Error).message})`);
   }
   const o = v as { op?: unknown; args?: unknown };

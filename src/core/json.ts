@@ -39,9 +39,20 @@ function quoteBareTokens(text: string): string {
   return out;
 }
 
+/** Valid JSON nested too deeply to be read (the reviver's recursion overflowed the stack). */
+export class JsonDepthError extends Error {
+  override name = 'JsonDepthError';
+}
+
 /** Parse JSON text; non-finite spellings become numbers wherever a value is one of them. */
 export function parseJson(text: string): unknown {
-  return JSON.parse(quoteBareTokens(text), (_k, v) => (typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : v));
+  try {
+    return JSON.parse(quoteBareTokens(text), (_k, v) => (typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : v));
+  } catch (e) {
+    // a stack overflow is not a syntax error: say what it is instead of "not JSON"
+    if (e instanceof RangeError) throw new JsonDepthError('the JSON is nested too deeply to be read (thousands of levels of arrays or objects)');
+    throw e;
+  }
 }
 
 /** Convert "NaN"/"Infinity"/"-Infinity" strings inside an already-parsed value to numbers. */
