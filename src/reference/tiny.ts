@@ -26,8 +26,12 @@
  *   cross_entropy_backward (index targets, no smoothing): g·w_y/D·p_j for j ≠ y, and
  *                      −g·w_y/D·(1 − p_y) with ln(1 − p_y) = lse(x without x_y) − lse(x)
  *
+ *   log_softmax_backward (g_j = 0): −p_j·Σg
+ *   softmax_backward = p_j·(g_j − ⟨g, p⟩): ln p_j + ln|h|, h enclosed from the softmax
+ *                      enclosures (undecided, and left "0", if that enclosure contains 0)
+ *
  * Other cases keep "0" below the range (docs/fixtures.md says so): soft targets, label
- * smoothing, reduced sums of several tiny losses, softmax_backward, log_softmax_backward.
+ * smoothing, reduced sums of several tiny losses.
  * (binary_cross_entropy, its backward and nll_loss never get this small: their results are
  * products and quotients of a few doubles.)
  */
@@ -91,12 +95,16 @@ function expParts(L: Decimal, digits: number): { mantissa: string; exponent: big
 type Term =
   | { kind: 'companion'; op: OpName; args: Record<string, unknown>; path: number[]; negate?: boolean }
   | { kind: 'exact'; value: Decimal }
-  | { kind: 'ln'; value: Decimal };
+  | { kind: 'ln'; value: Decimal }
+  /** an enclosure computed at `w` digits from companions (null: it cannot be bounded away from 0) */
+  | { kind: 'custom'; get: (w: number, companionAt: (op: OpName, args: Record<string, unknown>, w: number) => unknown) => { lo: Decimal; hi: Decimal } | null };
 
 /** ln|y| = Σ terms (up to a relative slack far below any digit), and the sign of y. */
 interface LogForm {
   terms: Term[];
   sign: -1 | 1;
+  /** when the sign is that of an enclosed quantity (softmax_backward): decided with the terms */
+  hSign?: (w: number, companionAt: (op: OpName, args: Record<string, unknown>, w: number) => unknown) => -1 | 1;
 }
 
 type Handler = (args: Record<string, unknown>, path: number[]) => LogForm | null;
@@ -214,6 +222,53 @@ const HANDLERS: Partial<Record<OpName, Handler>> = {
       sign: t === 1 ? (-sgn(g) as -1 | 1) : sgn(g),
     };
   },
+  // g_j − p_j·Σg with g_j = 0 (otherwise it is never this small): −p_j·Σg
+  log_softmax_backward: (a, [n, j]) => {
+    const row = (a.grad_output as number[][])[n];
+    if (row[j] !== 0 || row.some((v) => num(v) === null)) return null;
+    const sum = row.reduce((acc: Decimal, v) => acc.plus(ex(v)), new Exact(0));
+    if (sum.isZero()) return null;
+    return {
+      terms: [{ kind: 'ln', value: sum.abs() }, { kind: 'companion', op: 'log_softmax', args: { logits: [(a.logits as number[][])[n]] }, path: [0, j] }],
+      sign: sum.isNeg() ? 1 : -1,
+    };
+  },
+  // p_j·(g_j − ⟨g, p⟩): ln p_j + ln|h| with h enclosed from the softmax enclosures
+  softmax_backward: (a, [n, j]) => {
+    const x = (a.logits as number[][])[n];
+    const g = (a.grad_output as number[][])[n];
+    if (g.some((v) => num(v) === null)) return null;
+    const h = (w: number, companionAt: (op: OpName, args: Record<string, unknown>, w: number) => unknown): { lo: Decimal; hi: Decimal } | null => {
+      const Dn = Decimal.clone({ precision: w + 10, rounding: Decimal.ROUND_FLOOR, minE: -9e15, maxE: 9e15 });
+      const Up = Decimal.clone({ precision: w + 10, rounding: Decimal.ROUND_CEIL, minE: -9e15, maxE: 9e15 });
+      const p = (companionAt('softmax', { logits: [x] }, w) as Iv[][])[0];
+      let sLo = new Dn(0);
+      let sHi = new Up(0);
+      g.forEach((gk, k) => {
+        const G = ex(gk);
+        sLo = Dn.add(sLo, Dn.mul(G, gk >= 0 ? p[k].lo : p[k].hi));
+        sHi = Up.add(sHi, Up.mul(G, gk >= 0 ? p[k].hi : p[k].lo));
+      });
+      const gj = ex(g[j]);
+      const lo = Dn.sub(gj, sHi);
+      const hi = Up.sub(gj, sLo);
+      if (lo.lte(0) && hi.gte(0)) return null; // the sign of h is not decided
+      const small = lo.gt(0) ? lo : hi.abs();
+      const big = lo.gt(0) ? hi : lo.abs();
+      return { lo: Dn.ln(small), hi: Up.ln(big) };
+    };
+    return {
+      terms: [{ kind: 'companion', op: 'log_softmax', args: { logits: [x] }, path: [0, j] }, { kind: 'custom', get: h }],
+      sign: 1,
+      // the sign of h, from the midpoints: valid once h's enclosure excludes 0
+      hSign: (w: number, companionAt: (op: OpName, args: Record<string, unknown>, w: number) => unknown) => {
+        const p = (companionAt('softmax', { logits: [x] }, w) as Iv[][])[0];
+        let mid = new Exact(0);
+        g.forEach((gk, k) => (mid = mid.plus(ex(gk).times(p[k].lo.plus(p[k].hi).div(2)))));
+        return ex(g[j]).minus(mid).isNeg() ? -1 : 1;
+      },
+    } as LogForm;
+  },
   // index targets without smoothing: g·w_y/D·(p_j − [j = y]); p_j = e^(log_softmax_j) for j ≠ y,
   // 1 − p_y = e^(lse(x without x_y) − lse(x))
   cross_entropy_backward: (a, [n, j]) => {
@@ -274,7 +329,7 @@ export function fillTinyDecimals(
     return v as Iv;
   };
   /** [lo, hi] of L = Σ terms, with companions at `w` digits and the rest at P digits */
-  const logEnclosure = (form: LogForm, w: number): { lo: Decimal; hi: Decimal } => {
+  const logEnclosure = (form: LogForm, w: number): { lo: Decimal; hi: Decimal } | null => {
     const P = w + 10;
     const Dn = Decimal.clone({ precision: P, rounding: Decimal.ROUND_FLOOR, minE: -9e15, maxE: 9e15 });
     const Up = Decimal.clone({ precision: P, rounding: Decimal.ROUND_CEIL, minE: -9e15, maxE: 9e15 });
@@ -291,6 +346,11 @@ export function fillTinyDecimals(
         const m = v.abs().times(new Exact(10).pow(1 - P)).times(2).plus(new Exact(10).pow(-P));
         lo = Dn.add(lo, v.minus(m));
         hi = Up.add(hi, v.plus(m));
+      } else if (t.kind === 'custom') {
+        const r = t.get(w, companionAt);
+        if (!r) return null;
+        lo = Dn.add(lo, r.lo);
+        hi = Up.add(hi, r.hi);
       } else {
         const iv = at(companionAt(t.op, t.args, w), t.path);
         lo = Dn.add(lo, t.negate ? iv.hi.neg() : iv.lo);
@@ -308,12 +368,16 @@ export function fillTinyDecimals(
     // ln|y| is huge (−2e20 for e^(−2e20)): its enclosure must be narrow in absolute terms, so
     // the second pass carries as many more digits as L has integer digits
     const first = logEnclosure(form, workingDigits);
-    if (!first.lo.isFinite() || !first.hi.isFinite()) return d;
-    const L = logEnclosure(form, workingDigits + intDigits(first.lo) + 10);
+    if (!first || !first.lo.isFinite() || !first.hi.isFinite()) return d;
+    const w = workingDigits + intDigits(first.lo) + 10;
+    const L = logEnclosure(form, w);
+    if (!L) return d;
     // the relative slack of log1p(S) ≈ S and softplus(z) ≈ e^z (far below 1e-8e15) widens lo
     const slack = new Exact(10).pow(-(intDigits(L.lo) + digits + 40));
     const s = expDecimal(L.lo.minus(slack), L.hi, digits);
-    return s === null ? d : form.sign < 0 ? `-${s}` : s;
+    // the sign of an enclosed factor is decided: its enclosure excludes 0 (custom term)
+    const sign = form.hSign ? form.hSign(w, companionAt) : form.sign;
+    return s === null ? d : sign < 0 ? `-${s}` : s;
   };
   return walk(decimal, enc, []);
 }
