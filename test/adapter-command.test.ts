@@ -114,13 +114,17 @@ describe('command adapter: the happy path', () => {
   it('sends non-finite numbers as strings and reads them back (strings and bare tokens)', async () => {
     const a = await open(
       nodeAdapter(`
-      process.stderr.write('request: ' + line + '\\n');
       if (req.op === 'softmax') send({ id: req.id, result: req.args.logits });
+      // the raw request line, echoed in the reply itself: deterministic, where reading it
+      // back from stderr raced with the stdout reply
+      else if (req.op === 'logsumexp') send({ id: req.id, error: 'request: ' + line });
       else process.stdout.write('{"id": ' + req.id + ', "result": [NaN, Infinity, -Infinity, 1.5, -0.0]}\\n');
     `),
     );
     const r = await a.call('softmax', { logits: [[NaN, Infinity, -Infinity, 2]] });
     expect(r).toMatchObject({ kind: 'result', value: [[NaN, Infinity, -Infinity, 2]] });
+    const raw = await a.call('logsumexp', { logits: [[NaN, Infinity, -Infinity, 2]] });
+    expect(raw).toMatchObject({ kind: 'error', message: expect.stringContaining('"logits":[["NaN","Infinity","-Infinity",2]]') });
     const s = await a.call('sigmoid', { x: [1] });
     expect(s.kind).toBe('result');
     if (s.kind === 'result') {

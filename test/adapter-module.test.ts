@@ -1,6 +1,6 @@
 /**
  * The JS module adapter: export-shape validation, result conversion (typed arrays),
- * errors, timeouts and crashes of the module (which runs in a worker thread).
+ * errors, timeouts and crashes of the module (which runs in a child process of its own).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,7 +116,7 @@ describe('module adapter: results', () => {
     expect(await a.call('softmax', { logits: [[1]] })).toMatchObject({ kind: 'protocol', message: expect.stringMatching(/got an object \(Tensor\): convert tensors with arraySync\(\) or dataSync\(\)/) });
     expect(await a.call('log_softmax', { logits: [[1]] })).toMatchObject({ kind: 'protocol', message: expect.stringMatching(/got a string "oops"/) });
     expect(await a.call('logsumexp', { logits: [[1]] })).toMatchObject({ kind: 'protocol' });
-    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'protocol', message: expect.stringMatching(/could not be transferred/) });
+    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'protocol', message: expect.stringMatching(/result\[0\] is a function/) });
     expect(await a.call('softplus', { x: [1] })).toMatchObject({ kind: 'result', value: [0.5] });
     expect(a.ended).toBeNull();
   });
@@ -172,25 +172,25 @@ describe('module adapter: timeouts and crashes', () => {
     const a = await open(`export default { dtype: 'float64', ops: { sigmoid: () => new Promise(() => {}), softmax: () => [[1]] } };`, { timeoutMs: 300 });
     // no clock readings: how late a timer fires depends on the load; the outcome names the limit
     expect(await a.call('sigmoid', { x: [1] })).toEqual({ kind: 'timeout', ms: 300 });
-    expect(a.ended).toMatch(/call 1 \(sigmoid\) did not return within 300 ms/);
+    expect(a.ended).toMatch(/request 1 \(sigmoid\) got no response within 300 ms/);
     // "no longer running" comes only from the fail-fast path: nothing is posted, nothing waited for
     expect(await a.call('softmax', { logits: [[1]] })).toMatchObject({ kind: 'crash', message: expect.stringMatching(/no longer running/) });
     await a.close();
     await a.close();
   });
 
-  it('a synchronous infinite loop times out (the worker is terminated)', async () => {
+  it('a synchronous infinite loop times out (the process is killed)', async () => {
     const a = await open(`export default { dtype: 'float64', ops: { sigmoid: () => { for (;;) {} } } };`, { timeoutMs: 300 });
     // the busy worker cannot answer: only terminating it ends the call, and close() returns
     expect(await a.call('sigmoid', { x: [1] })).toEqual({ kind: 'timeout', ms: 300 });
     await a.close();
-    expect(a.ended).toMatch(/call 1 \(sigmoid\) did not return within 300 ms/);
+    expect(a.ended).toMatch(/request 1 \(sigmoid\) got no response within 300 ms/);
   });
 
   it('process.exit() in the module is a crash, not the end of the verifier', async () => {
     const a = await open(`export default { dtype: 'float64', ops: { sigmoid: () => { console.error('fatal: out of memory (simulated)'); process.exit(4); } } };`);
     const r = await a.call('sigmoid', { x: [1] });
-    expect(r).toMatchObject({ kind: 'crash', message: expect.stringMatching(/exited with code 4.*while handling call 1 \(sigmoid\)/) });
+    expect(r).toMatchObject({ kind: 'crash', message: expect.stringMatching(/exited with code 4.*while handling request 1 \(sigmoid\)/) });
     expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'crash', message: expect.stringMatching(/no longer running/) });
   });
 

@@ -556,15 +556,26 @@ describe('special inputs (docs/semantics.md)', () => {
     expectRef('cross_entropy_backward', { logits: [[0, -Infinity, 0, -Infinity]], target: [[0.5, 0, 0.5, 0]], label_smoothing: 0.5 }, [[ex(0.125), ex(-0.125), ex(0.125), ex(-0.125)]]);
   });
 
-  it('decimal magnitudes below decimal.js range (|logits| beyond 2e16): decimal "0", floats +0', () => {
-    expectRef('softmax', { logits: [[0, -3e16]] }, [[ONE, Z]]);
-    expectRef('sigmoid', { x: [-3e16] }, [Z]);
-    expectRef('softplus', { x: [-3e16] }, [Z]);
-    expectRef('binary_cross_entropy_with_logits', { logits: [3e16], target: [1] }, Z);
-    // negative values below the range: decimal "0", ±0 (docs: every verdict treats ±0 alike)
-    expectRef('log_softmax', { logits: [[0, -3e16]] }, [[anyZero(Z), dbl(-3e16)]]);
-    expectRef('log_sigmoid', { x: [3e16] }, [anyZero(Z)]);
-    expectRef('sigmoid_backward', { x: [3e16], grad_output: [-1] }, [anyZero(Z)]);
+  it('decimal magnitudes below decimal.js range (|logits| beyond 2e16): the exact decimal (log space), floats ±0', () => {
+    // e^(−3e16) = 1.480696781653023739003991415786310786119e-13028834457097555 (mpmath)
+    const t = '1.480696781653023739003991415786310786119e-13028834457097555';
+    const check = (op: string, args: unknown, decimals: unknown, zeros: number[]) => {
+      const r = reference(op, args);
+      expect(r.decimal, op).toEqual(decimals);
+      const f64: number[] = [r.float64].flat(2);
+      zeros.forEach((k) => expect(Math.abs(f64[k]), `${op} float64[${k}]`).toBe(0));
+    };
+    check('softmax', { logits: [[0, -3e16]] }, [['1', t]], [1]);
+    check('sigmoid', { x: [-3e16] }, [t], [0]);
+    check('softplus', { x: [-3e16] }, [t], [0]);
+    check('binary_cross_entropy_with_logits', { logits: [3e16], target: [1] }, t, [0]);
+    // negative values below the range: their exact decimal, −0 in every format
+    check('log_softmax', { logits: [[0, -3e16]] }, [[`-${t}`, '-30000000000000000']], [0]);
+    check('log_sigmoid', { x: [3e16] }, [`-${t}`], [0]);
+    check('sigmoid_backward', { x: [3e16], grad_output: [-1] }, [`-${t}`], [0]);
+    expect(Object.is((reference('log_sigmoid', { x: [3e16] }).float64 as number[])[0], -0)).toBe(true);
+    // where no log-space form is implemented (soft targets), the decimal stays "0"
+    expectRef('cross_entropy', { logits: [[0, -3e16]], target: [[1, 0]], reduction: 'none' }, [anyZero(Z)]);
   });
 
   it('signed zeros: exact zeros are +0; backward ops carry the sign of their factors', () => {

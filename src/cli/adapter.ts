@@ -19,36 +19,58 @@ export function checkImplementationArgs(command: string, module: string | undefi
   if (b.browserPath !== undefined && !b.browser) throw new UsageError(`--browser-path ${b.browserPath}: only meaningful with --browser`);
 }
 
+let interrupted: 'SIGINT' | 'SIGTERM' | null = null;
+
+/**
+ * The signal that interrupted the run, if any. Closing the adapter settles its pending
+ * request, so the run may still finish while the process exits: an interrupted run writes
+ * no report (it would describe a session the verifier cut short).
+ */
+export function interruptedBy(): 'SIGINT' | 'SIGTERM' | null {
+  return interrupted;
+}
+
 export async function withAdapter<T>(
   module: string | undefined,
   cmd: string | undefined,
-  timeoutMs: number,
+  timeouts: number | { timeoutMs?: number; describeTimeoutMs?: number },
   body: (adapter: Adapter) => Promise<T>,
   b: BrowserChoice = {},
 ): Promise<T> {
-  // Ctrl-C: stop the implementation (its process group, or the browser) before exiting; also
-  // while it is still starting (a browser takes a moment to launch)
-  let adapter: Adapter | undefined;
-  const onSigint = () => {
-    void (adapter ? adapter.close() : Promise.resolve()).finally(() => process.exit(130));
+  const t = typeof timeouts === 'number' ? { timeoutMs: timeouts } : timeouts;
+  // Ctrl-C or a SIGTERM (a CI job cancelled): stop the implementation (its process group
+  // and every process carrying its session marker, or the browser) before exiting. Installed before the
+  // adapter is opened: a signal during describe exits at once, and the adapter layer's exit
+  // hook kills every live session (a default SIGTERM death would skip that hook).
+  let opened: Adapter | null = null;
+  const stop = (signal: 'SIGINT' | 'SIGTERM', code: number) => () => {
+    interrupted = signal;
+    void (opened ? opened.close() : Promise.resolve()).finally(() => process.exit(code));
   };
+  const onSigint = stop('SIGINT', 130);
+  const onSigterm = stop('SIGTERM', 143);
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
+  let adapter: Adapter;
   try {
     adapter =
       module && b.browser
-        ? await openBrowserAdapter(module, { timeoutMs, browserPath: b.browserPath })
+        ? await openBrowserAdapter(module, { ...t, browserPath: b.browserPath })
         : module
-          ? await openModuleAdapter(module, { timeoutMs })
-          : await openCommandAdapter(cmd!, { timeoutMs });
+          ? await openModuleAdapter(module, t)
+          : await openCommandAdapter(cmd!, t);
   } catch (e) {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigterm);
     if (e instanceof AdapterError) throw new UsageError(e.message);
     throw e;
   }
+  opened = adapter;
   try {
     return await body(adapter);
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigterm);
     await adapter.close();
   }
 }

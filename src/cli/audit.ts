@@ -12,7 +12,8 @@ import { formatAuditTerminal, runAudit } from '../audit/run.js';
 import { stringifyJson } from '../core/json.js';
 import { parseIntOption, UsageError } from './io.js';
 import { type ConventionProfile, PROFILES } from '../verify/profiles.js';
-import { checkImplementationArgs, withAdapter } from './adapter.js';
+import { checkImplementationArgs, interruptedBy, withAdapter } from './adapter.js';
+import { stderrTail } from '../verify/protocol.js';
 import { progressReporter } from './progress.js';
 import { fastEvaluator } from '../ops/evaluate.js';
 import { parseOps, writeAtomic } from './verify.js';
@@ -101,6 +102,8 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
       onProgress: progress.update,
     });
     progress.stop();
+    // Ctrl-C / SIGTERM: the process is exiting (130 / 143); no report files
+    if (interruptedBy()) return 2;
     // render everything first, then write: a rendering error leaves no file behind
     // loaded here, not at the top: vega (the charts) takes a few hundred ms to import, and every
     // other command (and audit without --html) would pay for it at start-up
@@ -111,8 +114,9 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
     if (o.html) writeAtomic(o.html, html!);
     for (const f of [o.json, o.html].filter(Boolean)) process.stdout.write(`wrote ${f}\n`);
     if (report.ended) {
-      const stderr = adapter.stderr().trim();
-      if (stderr) process.stderr.write(`implementation stderr (last lines):\n${stderr.split('\n').slice(-20).join('\n')}\n`);
+      // quoted behind "  | ", control characters visible: it cannot pass for our output
+      const tail = stderrTail(adapter.stderr());
+      if (tail) process.stderr.write(`implementation stderr (last lines):\n${tail}\n`);
     }
     return 0;
   }, o);

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ArgumentError, PrecisionError } from '../core/errors.js';
-import { parseJson, stringifyJson } from '../core/json.js';
+import { JsonDepthError, parseJson, stringifyJson, stringifyJsonSigned } from '../core/json.js';
 
 /** A usage or input error: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {
@@ -24,12 +24,18 @@ export function readJsonArg(value: string, option = '--args'): unknown {
   try {
     return parseJson(text);
   } catch (e) {
+    if (e instanceof JsonDepthError) throw new UsageError(`${option}: ${e.message}`);
     throw new UsageError(`${option}: not valid JSON (${(e as Error).message}): ${text.length > 80 ? text.slice(0, 77) + '...' : text}`);
   }
 }
 
 export function printJson(v: unknown, pretty = false): void {
   process.stdout.write(stringifyJson(v, pretty ? 2 : undefined) + '\n');
+}
+
+/** printJson keeping −0 as `-0.0` (correctly rounded values: the sign of zero is part of them). */
+export function printJsonSigned(v: unknown, pretty = false): void {
+  process.stdout.write(stringifyJsonSigned(v, pretty ? 2 : undefined) + '\n');
 }
 
 export function parseIntOption(value: string, option: string, min: number, max: number): number {

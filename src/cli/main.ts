@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { OP_SPECS } from '../ops/registry.js';
 import { reference } from '../ops/evaluate.js';
-import { isUserError, parseIntOption, printJson, readJsonArg, UsageError } from './io.js';
+import { isUserError, parseIntOption, printJsonSigned, readJsonArg, UsageError } from './io.js';
 import { registerVerify } from './verify.js';
 import { registerSelftest } from './selftest.js';
 import { registerFixtures } from './fixtures.js';
@@ -35,7 +35,8 @@ export function buildProgram(): Command {
     .action((op: string, opts: { args: string; digits: string; pretty?: boolean }) => {
       const digits = parseIntOption(opts.digits, '--digits', 1, 1000);
       const r = reference(op, readJsonArg(opts.args), { digits });
-      printJson(
+      // the sign of a zero is part of a correctly rounded value: written as -0.0
+      printJsonSigned(
         { op: r.op, digits: r.digits, decimal: r.decimal, float64: r.float64, float32: r.float32, float16: r.float16, bfloat16: r.bfloat16 },
         opts.pretty,
       );

@@ -39,9 +39,20 @@ function quoteBareTokens(text: string): string {
   return out;
 }
 
+/** Valid JSON nested too deeply to be read (the reviver's recursion overflowed the stack). */
+export class JsonDepthError extends Error {
+  override name = 'JsonDepthError';
+}
+
 /** Parse JSON text; non-finite spellings become numbers wherever a value is one of them. */
 export function parseJson(text: string): unknown {
-  return JSON.parse(quoteBareTokens(text), (_k, v) => (typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : v));
+  try {
+    return JSON.parse(quoteBareTokens(text), (_k, v) => (typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : v));
+  } catch (e) {
+    // a stack overflow is not a syntax error: say what it is instead of "not JSON"
+    if (e instanceof RangeError) throw new JsonDepthError('the JSON is nested too deeply to be read (thousands of levels of arrays or objects)');
+    throw e;
+  }
 }
 
 /** Convert "NaN"/"Infinity"/"-Infinity" strings inside an already-parsed value to numbers. */
@@ -65,4 +76,20 @@ export function nonFiniteReplacer(_key: string, v: unknown): unknown {
 
 export function stringifyJson(v: unknown, indent?: number): string {
   return JSON.stringify(v, nonFiniteReplacer, indent);
+}
+
+/** A string no value of ours contains: stands for −0 until the text is assembled. */
+const NEG_ZERO = '\u0000xent-oracle:-0\u0000';
+const NEG_ZERO_QUOTED = JSON.stringify(NEG_ZERO);
+
+/**
+ * stringifyJson that keeps the sign of zero: −0 is written `-0.0`, where JSON.stringify
+ * writes `0`. Valid JSON that JavaScript's JSON.parse and Python's json both read as −0
+ * (`-0` would give Python the integer 0), as the fixtures write it (docs/fixtures.md). For
+ * outputs whose zeros are correctly rounded values (the reference command:
+ * log_sigmoid(800) is −0 in every format).
+ */
+export function stringifyJsonSigned(v: unknown, indent?: number): string {
+  const text = JSON.stringify(v, (k, x) => (typeof x === 'number' && Object.is(x, -0) ? NEG_ZERO : nonFiniteReplacer(k, x)), indent);
+  return text.includes(NEG_ZERO_QUOTED) ? text.split(NEG_ZERO_QUOTED).join('-0.0') : text;
 }

@@ -9,6 +9,7 @@ import type { FormatName } from '../core/floats.js';
 import { ctxFor } from '../reference/elementary.js';
 import { zivRound, type Nest, type ReferenceOptions, type ReferenceResult } from '../reference/index.js';
 import type { IvNest, Profile } from '../reference/ops.js';
+import { fillTinyDecimals, hasTinyDecimals } from '../reference/tiny.js';
 import { getRecord, recordOf, type OpName } from './registry.js';
 import type { CuratedEntry, GradientPoint, RawArgs, Regime, Sweep, SweepOptions } from './types.js';
 
@@ -20,7 +21,12 @@ export function reference(op: string, rawArgs: unknown, opts: ReferenceOptions =
   const rec = recordOf(op);
   const args = rec.validate(rawArgs);
   const profile = opts.profile ?? 'exact';
-  return zivRound(rec.name, (ctx) => rec.reference(ctx, args, profile), opts);
+  // below decimal.js's range a decided decimal is "0": recompute it in log space (reference/tiny.ts)
+  const refine = hasTinyDecimals(rec.name)
+    ? (enc: IvNest, decimal: Nest<string>, digits: number, working: number) =>
+        fillTinyDecimals(rec.name, args, enc, decimal, digits, working, (c, a, w) => referenceEnclosure(c as OpName, a, w, profile)) as Nest<string>
+    : undefined;
+  return zivRound(rec.name, (ctx) => rec.reference(ctx, args, profile), opts, refine);
 }
 
 /** Shorthand: the correctly rounded result in one format. */

@@ -44,6 +44,7 @@ export interface ReferenceResult {
   workingDigits: number;
 }
 
+
 export const DEFAULT_DIGITS = 40;
 const DEFAULT_MAX_DIGITS = 3000;
 /**
@@ -201,7 +202,13 @@ export function validateDigits(digits: unknown, name = 'digits'): number {
  * normalised args; src/ops/evaluate.ts's `reference` looks the op up and validates its args).
  * `name` is only used in messages.
  */
-export function zivRound(name: string, evaluate: (ctx: Ctx) => IvNest, opts: ReferenceOptions = {}): ReferenceResult {
+export function zivRound(
+  name: string,
+  evaluate: (ctx: Ctx) => IvNest,
+  opts: ReferenceOptions = {},
+  /** rewrites the decided decimals once everything is decided (tiny.ts: values below decimal.js's range) */
+  refineDecimal?: (enc: IvNest, decimal: Nest<string>, digits: number, workingDigits: number) => Nest<string>,
+): ReferenceResult {
   const digits = validateDigits(opts.digits ?? DEFAULT_DIGITS);
   const maxDigits = opts.maxDigits ?? DEFAULT_MAX_DIGITS;
   let working = digits + 8;
@@ -211,10 +218,11 @@ export function zivRound(name: string, evaluate: (ctx: Ctx) => IvNest, opts: Ref
     const undecided = leaves(decided).filter((d) => d === null).length;
     if (undecided === 0) {
       const pick = <K extends keyof Decided>(k: K) => mapNest(decided as Nest<Decided>, (d) => d[k]);
+      const decimal = refineDecimal ? refineDecimal(enc, pick('decimal'), digits, working) : pick('decimal');
       return {
         op: name,
         digits,
-        decimal: pick('decimal'),
+        decimal,
         float64: pick('float64'),
         float32: pick('float32'),
         float16: pick('float16'),

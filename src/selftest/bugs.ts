@@ -12,38 +12,13 @@
  * entry through verify and check that each bug is caught and each correct variant passes.
  */
 import { baseOps } from '../../examples/adapters/correct.mjs';
-import type { Dtype } from '../core/dtype.js';
 import { float32Ops } from '../ops/lib/float32.js';
 import { OP_NAMES, RECORDS, type OpName } from '../ops/registry.js';
-import type { OpFn, PlantedEntry } from '../ops/types.js';
-import type { Implementation } from '../verify/adapter-inprocess.js';
+import type { PlantedEntry } from '../ops/types.js';
+import { RANGE_BUGS } from './bugs-range.js';
+import { baseImplementation, withOps, type MatrixEntry } from './impl.js';
 
-export type EntryKind = 'bug' | 'correct';
-
-export interface MatrixEntry {
-  id: string;
-  description: string;
-  bugClass: EntryKind;
-  /** the op(s) the entry replaces; verify is restricted to them */
-  ops: OpName[];
-  impl: Implementation;
-  /**
-   * For bugs: the verdict the tolerance policy gives without --strict. 'fail' (the default)
-   * or 'tiny' where the error is within the tiny-absolute floor of policy.ts (the lost-log1p
-   * family): such a bug must then be reported as tiny by default and fail with --strict.
-   */
-  expect?: 'fail' | 'tiny';
-  /** issue-tracker threads where this bug class was reported in a real framework or library */
-  seenIn?: string[];
-}
-
-/** The base with some ops replaced: `{ name, dtype, ops }` for the in-process adapter. */
-export function withOps(name: string, overrides: Record<string, OpFn>, dtype: Dtype = 'float64'): Implementation {
-  return { name, dtype, ops: { ...baseOps, ...overrides } as Implementation['ops'] };
-}
-
-/** The base implementation object (examples/adapters/correct.mjs). */
-export const baseImplementation: Implementation = withOps('selftest-base', {});
+export { baseImplementation, withOps, type EntryKind, type MatrixEntry } from './impl.js';
 
 function fromPlanted(e: PlantedEntry): MatrixEntry {
   const ops = Object.keys(e.overrides) as OpName[];
@@ -67,9 +42,10 @@ const WHOLE: MatrixEntry[] = [
   },
 ];
 
-/** Every planted bug (registry order), then the correct variants. */
+/** Every planted bug (registry order, then the top-of-range bugs of bugs-range.ts), then the correct variants. */
 export const MATRIX_ENTRIES: readonly MatrixEntry[] = [
   ...PLANTED.filter((e) => e.kind === 'bug').map(fromPlanted),
+  ...RANGE_BUGS,
   WHOLE[0],
   ...PLANTED.filter((e) => e.kind === 'correct').map(fromPlanted),
   WHOLE[1],

@@ -6,6 +6,7 @@
 import { getRecord, type OpName } from '../ops/registry.js';
 import type { Dtype } from '../core/dtype.js';
 import type { FixedCase } from '../verify/run.js';
+import { rangeProbesFor } from './bugs-range.js';
 
 /** The probes of an op as fixed cases. */
 export function probesFor(op: OpName): FixedCase[] {
@@ -21,6 +22,6 @@ function fround<T>(v: T): T {
 }
 
 export function probesForOps(ops: readonly OpName[], dtype: Dtype = 'float64'): FixedCase[] {
-  const cases = ops.flatMap((op) => probesFor(op));
+  const cases = ops.flatMap((op) => [...probesFor(op), ...rangeProbesFor(op, dtype)]);
   return dtype === 'float32' ? cases.map((c) => ({ ...c, args: fround(c.args) })) : cases;
 }

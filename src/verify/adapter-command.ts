@@ -6,13 +6,16 @@
  * has a timeout; a timeout, a crash or a session-breaking protocol error stops the
  * process and makes every later call fail fast; close() is idempotent and never leaves a
  * process behind (stdin closed -> grace period -> SIGTERM -> SIGKILL, sent to the whole
- * process group on POSIX so that a shell's children die too).
+ * process group on POSIX so that a shell's children die too, and on Linux to every process
+ * carrying the session's marker variable, so that setsid'd / double-forked descendants die
+ * too: proctree.ts). The module adapter runs its Node runner through the same session.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { OpName } from '../ops/registry.js';
+import { newSessionMarker, processesWithEnv, SESSION_MARKER_VAR, signalMarked } from './proctree.js';
 import {
   AdapterError,
   type Adapter,
@@ -37,8 +40,8 @@ import {
 } from './protocol.js';
 
 /** A reply before result checking: describe's result is an object, not a ResultValue. */
-type Failure = Exclude<CallOutcome, { kind: 'result' }>;
-type RawOutcome = { kind: 'result'; value: unknown; ms: number; line: string } | Failure;
+export type Failure = Exclude<CallOutcome, { kind: 'result' }>;
+export type RawOutcome = { kind: 'result'; value: unknown; ms: number; line: string } | Failure;
 
 interface Pending {
   id: number;
@@ -71,17 +74,40 @@ function installExitHook(): void {
   });
 }
 
-const SIGNAL_NAMES = new Map<number, string>(Object.entries(osConstants.signals).map(([name, n]) => [n, name]));
+/**
+ * Signal number -> name. Aliases share a number (SIGIOT = SIGABRT = 6, SIGPOLL = SIGIO):
+ * the conventional name wins.
+ */
+const SIGNAL_NAMES = new Map<number, string>();
+for (const [name, n] of Object.entries(osConstants.signals)) if (!SIGNAL_NAMES.has(n)) SIGNAL_NAMES.set(n, name);
+for (const name of ['SIGABRT', 'SIGIO', 'SIGCHLD', 'SIGSYS'] as const) {
+  const n = (osConstants.signals as Record<string, number | undefined>)[name];
+  if (n !== undefined) SIGNAL_NAMES.set(n, name);
+}
+/** the name of a signal as node reports it, with aliases mapped to the conventional name */
+function signalName(sig: NodeJS.Signals): string {
+  const n = (osConstants.signals as Record<string, number | undefined>)[sig];
+  return n !== undefined ? SIGNAL_NAMES.get(n) ?? sig : sig;
+}
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  if (signal) return `was killed by signal ${signal}`;
+  if (signal) return `was killed by signal ${signalName(signal)}`;
   if (code === null) return 'exited';
   // the shell between us and the command reports a signal death as 128 + signal number
   const sig = code > 128 ? SIGNAL_NAMES.get(code - 128) : undefined;
   return sig ? `exited with code ${code} (128 + ${code - 128}: killed by ${sig})` : `exited with code ${code}`;
 }
 
-class CommandSession {
+/** What to spawn: a shell command (command adapters) or a program with arguments (module runner). */
+export interface SpawnSpec {
+  file: string;
+  args: string[];
+  shell: boolean;
+  /** the file descriptor that carries response lines (1 = stdout; the module runner uses 3) */
+  protocolFd: number;
+}
+
+export class CommandSession {
   readonly stderrBuf = new TailBuffer();
   private readonly child: ChildProcess;
   /** the pieces of the stdout line not yet terminated by a newline */
@@ -101,15 +127,22 @@ class CommandSession {
   private closing: Promise<void> | null = null;
   private spawnError: Error | null = null;
 
+  /** the unique value of XENT_ORACLE_SESSION in the adapter's environment (proctree.ts) */
+  readonly marker = newSessionMarker();
+
   constructor(
     readonly cmd: string,
     private readonly opts: CommandAdapterOptions,
+    spec: SpawnSpec = { file: cmd, args: [], shell: true, protocolFd: 1 },
   ) {
-    this.child = spawn(cmd, {
-      shell: true,
+    const stdio: ('pipe' | 'ignore')[] = ['pipe', 'pipe', 'pipe'];
+    while (stdio.length <= spec.protocolFd) stdio.push('pipe');
+    this.child = spawn(spec.file, spec.args, {
+      shell: spec.shell,
       cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // the marker is inherited by every descendant, also by those that leave the group
+      env: { ...(opts.env ?? process.env), [SESSION_MARKER_VAR]: this.marker },
+      stdio,
       // own process group on POSIX: the group is killed as a whole (shell + its children)
       detached: !IS_WINDOWS,
       windowsHide: true,
@@ -117,10 +150,16 @@ class CommandSession {
     LIVE.add(this);
     installExitHook();
     const { stdin, stdout, stderr } = this.child;
+    const protocol = this.child.stdio[spec.protocolFd] as NodeJS.ReadableStream & { setEncoding(e: string): void };
     // writing to a process that has exited raises EPIPE: the exit handler reports it
     stdin!.on('error', () => {});
-    stdout!.setEncoding('utf8');
-    stdout!.on('data', (chunk: string) => this.onStdout(chunk));
+    protocol.setEncoding('utf8');
+    protocol.on('data', (chunk: string) => this.onStdout(chunk));
+    if (spec.protocolFd !== 1) {
+      // a module's console.log output: captured with stderr, never parsed
+      stdout!.setEncoding('utf8');
+      stdout!.on('data', (chunk: string) => this.stderrBuf.push(chunk));
+    }
     stderr!.setEncoding('utf8');
     stderr!.on('data', (chunk: string) => this.stderrBuf.push(chunk));
     this.child.on('error', (err) => this.onSpawnError(err));
@@ -287,6 +326,12 @@ class CommandSession {
    */
   private anythingRunning(): boolean {
     if (this.running) return true;
+    if (this.groupRunning()) return true;
+    // descendants that left the group (setsid, double fork) still carry the marker
+    return processesWithEnv(SESSION_MARKER_VAR, this.marker).length > 0;
+  }
+
+  private groupRunning(): boolean {
     const pid = this.child.pid;
     if (IS_WINDOWS || pid === undefined || this.groupGone) return false;
     try {
@@ -306,8 +351,16 @@ class CommandSession {
     return true;
   }
 
-  /** Signal the process group (POSIX) or the process (Windows); errors (already gone) are ignored. */
+  /**
+   * Signal the process group (POSIX) or the process (Windows), and every process carrying
+   * the session marker (Linux); errors (already gone) are ignored.
+   */
   killNow(signal: NodeJS.Signals): void {
+    this.killGroup(signal);
+    signalMarked(this.marker, signal);
+  }
+
+  private killGroup(signal: NodeJS.Signals): void {
     const pid = this.child.pid;
     if (pid === undefined || this.groupGone) return;
     if (!IS_WINDOWS) {

@@ -5,7 +5,7 @@
  * arrays, typed arrays or numbers, sync or async; a throw is an error reply.
  *
  * There is no isolation: a synchronous infinite loop hangs the caller. Use the module
- * adapter (worker thread, timeouts) for code you do not trust.
+ * adapter (a child process of its own, timeouts) for code you do not trust.
  */
 import { isOpName, type OpName } from '../ops/registry.js';
 import { reviveNonFinite } from '../core/json.js';

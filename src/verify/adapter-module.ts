@@ -1,18 +1,24 @@
 /**
  * Module adapters: a JS module whose default export is { name, dtype, ops: { softmax(args), … } }.
  *
- * The module runs in a worker thread, not in the verifier's thread, so that a synchronous
- * infinite loop can be timed out (the worker is terminated), process.exit() in the module
- * is a crash instead of the end of the verifier, and its console output is captured for
- * failure reports instead of interleaving with the verifier's.
+ * The module runs in a child process of its own (a Node runner that imports it and answers
+ * the JSON-lines protocol on file descriptor 3), not in the verifier's process: nothing the
+ * module does can take the verifier down or outlive the run. A synchronous infinite loop is
+ * timed out and the process killed; process.exit() or process.kill(process.pid) in the module
+ * is a crash; the child processes it starts are stopped with its process group and, if they
+ * leave the group, by the session marker (proctree.ts); a cyclic, deeply nested or gigantic
+ * result is rejected by the runner before it is sent. Its console output (stdout and stderr)
+ * is captured for failure reports instead of interleaving with the verifier's.
+ *
+ * (It used to be a worker thread, which shares the process: process.kill(process.pid) killed
+ * the verifier, and the module's child processes were never stopped.)
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { OpName } from '../ops/registry.js';
 import { show } from '../core/errors.js';
-import { reviveNonFinite } from '../core/json.js';
+import { CommandSession, type RawOutcome } from './adapter-command.js';
 import {
   AdapterError,
   type Adapter,
@@ -23,14 +29,16 @@ import {
 import {
   DEFAULT_DESCRIBE_TIMEOUT_MS,
   DEFAULT_TIMEOUT_MS,
-  TailBuffer,
+  DESCRIBE_OP,
+  MAX_RESULT_ELEMENTS,
   checkDtype,
   checkName,
   checkResult,
+  sanitizeText,
   splitOps,
 } from './protocol.js';
 
-/** What the worker reports about the module's exports (functions cannot cross the thread boundary). */
+/** What the runner reports about the module's exports (functions cannot cross the process boundary). */
 export interface ExportSummary {
   hasDefault: boolean;
   defaultKind: string;
@@ -41,37 +49,110 @@ export interface ExportSummary {
   opKinds?: Record<string, string>;
 }
 
-type FromWorker =
-  | { type: 'loaded'; summary: ExportSummary }
-  | { type: 'loadError'; message: string; code?: string }
-  | { type: 'result'; id: number; value: unknown; ms: number }
-  | { type: 'error'; id: number; message: string }
-  | { type: 'bad'; id: number; message: string };
+/** the runner marks its own diagnostics on stderr with this prefix (one line each) */
+const RUNNER_TAG = '[xent-oracle runner] ';
 
-/** The worker's code (CommonJS, evaluated): loads the module, then runs calls. */
-const WORKER_SOURCE = String.raw`
+/**
+ * The runner's code (CommonJS, run with `node -e`; argv[1] is the module's file URL).
+ * Requests arrive on stdin; responses go to fd 3, so that the module's console.log output
+ * on stdout cannot break the protocol. Replies to describe:
+ *   {"id":0,"result":{"summary":{…}}} or {"id":0,"result":{"loadError":"…","code":"…"}}
+ * and to calls: {"id":n,"result":{"value":…,"ms":…}} or {"id":n,"result":{"bad":"…"}}
+ * (a malformed result: that call fails, the session goes on) or {"id":n,"error":"…"}.
+ */
+const RUNNER_SOURCE = String.raw`
 'use strict';
-const { parentPort } = require('node:worker_threads');
+const net = require('node:net');
+const readline = require('node:readline');
 const { performance } = require('node:perf_hooks');
+const MAX = ${MAX_RESULT_ELEMENTS};
+const TAG = ${JSON.stringify(RUNNER_TAG)};
+const out = new net.Socket({ fd: 3, readable: false, writable: true });
 let ops = null;
+let finishing = false;
 const kindOf = (v) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 const primitive = (v) => (v === null || (typeof v !== 'object' && typeof v !== 'function') ? v : '<' + kindOf(v) + '>');
 function errText(e) {
-  if (e instanceof Error) return e.name && e.name !== 'Error' ? e.name + ': ' + e.message : e.message;
-  if (typeof e === 'string') return e;
-  try { const s = JSON.stringify(e); return s === undefined ? String(e) : s; } catch { return String(e); }
+  try {
+    if (e instanceof Error) return e.name && e.name !== 'Error' ? e.name + ': ' + e.message : String(e.message);
+    if (typeof e === 'string') return e;
+    const s = JSON.stringify(e);
+    return s === undefined ? String(e) : s;
+  } catch { try { return String(e); } catch { return '<an unprintable value>'; } }
 }
-function post(m) {
-  try { parentPort.postMessage(m); }
-  catch (e) {
-    parentPort.postMessage({ type: 'bad', id: m.id, message: 'the result could not be transferred (' + errText(e) + '); return numbers, arrays or typed arrays' });
+const clip = (s) => (s.length > 100000 ? s.slice(0, 100000) : s);
+const send = (o) => out.write(JSON.stringify(o) + '\n');
+const isNumArray = (v) => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+function num(x) {
+  if (typeof x === 'number') return Number.isFinite(x) ? (Object.is(x, -0) ? '-0' : String(x)) : '"' + String(x) + '"';
+  if (typeof x === 'string' && (x === 'NaN' || x === 'Infinity' || x === '-Infinity')) return '"' + x + '"';
+  return null;
+}
+function what(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (ArrayBuffer.isView(v)) return 'a ' + v.constructor.name;
+  if (typeof v === 'object') { const c = v.constructor && v.constructor.name; return 'an object' + (c && c !== 'Object' ? ' (' + c + ')' : ''); }
+  return 'a ' + typeof v;
+}
+// Encode a result as JSON text, or return {bad}: a number, an array of numbers, or an array
+// of rows; at most MAX numbers; never recursing (a cyclic value is just "too deep").
+function encode(v) {
+  const n0 = num(v);
+  if (n0 !== null) return { text: n0 };
+  const shape = 'result must be a number, an array of numbers or an array of rows of numbers; ';
+  if (v !== null && typeof v === 'object' && !isNumArray(v)) {
+    const c = v.constructor && v.constructor.name;
+    return { bad: shape + 'got an object' + (c && c !== 'Object' ? ' (' + c + ')' : '') + (c === 'Tensor' ? ': convert tensors with arraySync() or dataSync()' : '') };
   }
+  if (!isNumArray(v)) return { bad: shape + 'got ' + what(v) + (typeof v === 'string' ? ' ' + JSON.stringify(v.slice(0, 80)) : '') };
+  if (v.length > MAX) return { bad: 'the result has ' + v.length + ' numbers, more than the ' + MAX + ' accepted (no case the verifier sends has that many outputs)' };
+  if (v.length === 0) return { text: '[]' };
+  if (isNumArray(v[0])) {
+    let total = 0;
+    for (let i = 0; i < v.length; i++) {
+      if (!isNumArray(v[i])) return { bad: shape + 'result[' + i + '] is ' + what(v[i]) + ' but result[0] is a row' };
+      total += v[i].length;
+      if (total > MAX) return { bad: 'the result has more than ' + MAX + ' numbers (no case the verifier sends has that many outputs)' };
+    }
+    const rows = [];
+    for (let i = 0; i < v.length; i++) {
+      const row = v[i];
+      const cells = [];
+      for (let j = 0; j < row.length; j++) {
+        const t = num(row[j]);
+        if (t === null) return { bad: shape + 'result[' + i + '][' + j + '] is ' + what(row[j]) + (isNumArray(row[j]) ? ' (results are at most two levels deep)' : '') };
+        cells.push(t);
+      }
+      rows.push('[' + cells.join(',') + ']');
+    }
+    return { text: '[' + rows.join(',') + ']' };
+  }
+  const cells = [];
+  for (let i = 0; i < v.length; i++) {
+    const t = num(v[i]);
+    if (t === null) return { bad: shape + 'result[' + i + '] is ' + what(v[i]) + (isNumArray(v[i]) ? ' but result[0] is a number' : '') };
+    cells.push(t);
+  }
+  return { text: '[' + cells.join(',') + ']' };
 }
-parentPort.on('message', async (m) => {
-  if (m.type === 'load') {
+const NON_FINITE = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+const revive = (_k, v) => (typeof v === 'string' && Object.prototype.hasOwnProperty.call(NON_FINITE, v) ? NON_FINITE[v] : v);
+process.on('uncaughtException', (e) => {
+  try { process.stderr.write((e && e.stack ? e.stack : errText(e)) + '\n'); } catch {}
+  require('node:fs').writeSync(2, '\n' + TAG + 'the adapter module threw outside a call: ' + clip(errText(e)).replace(/\n/g, ' ') + '\n');
+  finishing = true;
+  process.exit(70);
+});
+process.on('unhandledRejection', (e) => { throw e; });
+process.on('exit', (code) => {
+  if (!finishing) require('node:fs').writeSync(2, '\n' + TAG + 'the adapter module exited with code ' + code + ' (process.exit() in the module?)\n');
+});
+async function handle(req) {
+  if (req.op === 'describe') {
     let ns;
-    try { ns = await import(m.url); }
-    catch (e) { parentPort.postMessage({ type: 'loadError', message: errText(e), code: e && typeof e.code === 'string' ? e.code : undefined }); return; }
+    try { ns = await import(process.argv[1]); }
+    catch (e) { send({ id: req.id, result: { loadError: clip(errText(e)), code: e && typeof e.code === 'string' ? e.code : undefined } }); return; }
     const d = ns.default;
     const summary = { hasDefault: 'default' in ns, defaultKind: kindOf(d) };
     if (d !== null && typeof d === 'object') {
@@ -84,28 +165,45 @@ parentPort.on('message', async (m) => {
         for (const k of Object.keys(ops)) summary.opKinds[k] = kindOf(ops[k]);
       }
     }
-    parentPort.postMessage({ type: 'loaded', summary });
+    send({ id: req.id, result: { summary } });
     return;
   }
-  if (m.type === 'call') {
-    const t0 = performance.now();
-    let value;
-    try { value = await ops[m.op](m.args); }
-    catch (e) {
-      if (e instanceof Error && e.stack) process.stderr.write('[' + m.op + ' threw] ' + e.stack + '\n');
-      post({ type: 'error', id: m.id, message: errText(e) });
-      return;
-    }
-    const ms = performance.now() - t0;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
-      const c = value.constructor && value.constructor.name;
-      post({ type: 'bad', id: m.id, message: 'result must be a number, an array of numbers or an array of rows of numbers; got an object' + (c && c !== 'Object' ? ' (' + c + ')' : '') + (c === 'Tensor' ? ': convert tensors with arraySync() or dataSync()' : '') });
-      return;
-    }
-    post({ type: 'result', id: m.id, value, ms });
+  const t0 = performance.now();
+  let value;
+  try { value = await ops[req.op](req.args); }
+  catch (e) {
+    try { if (e instanceof Error && e.stack) process.stderr.write('[' + req.op + ' threw] ' + e.stack + '\n'); } catch {}
+    send({ id: req.id, error: clip(errText(e)) });
+    return;
   }
+  const ms = performance.now() - t0;
+  let r;
+  try { r = encode(value); } catch (e) { r = { bad: 'the result could not be read (' + clip(errText(e)) + '); return numbers, arrays or typed arrays' }; }
+  if (r.bad !== undefined) send({ id: req.id, result: { bad: r.bad } });
+  else out.write('{"id":' + req.id + ',"result":{"ms":' + ms + ',"value":' + r.text + '}}\n');
+}
+// one request at a time, in order (the verifier never sends the next before the reply)
+let chain = Promise.resolve();
+const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+rl.on('line', (line) => {
+  if (line.trim() === '') return;
+  const req = JSON.parse(line, revive);
+  chain = chain.then(() => handle(req));
 });
+rl.on('close', () => { chain.then(() => { finishing = true; out.end(); process.exit(0); }); });
 `;
+
+/** Node options that must reach the runner too: loaders (e.g. `--import tsx` for TypeScript adapters). */
+function loaderArgs(): string[] {
+  const keep: string[] = [];
+  const a = process.execArgv;
+  for (let i = 0; i < a.length; i++) {
+    const opt = a[i];
+    if (/^--(import|loader|experimental-loader|require)=/.test(opt) || /^--experimental-(strip|transform)-types$/.test(opt)) keep.push(opt);
+    else if (['--import', '--loader', '--experimental-loader', '--require', '-r'].includes(opt) && i + 1 < a.length) keep.push(opt, a[++i]);
+  }
+  return keep;
+}
 
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
@@ -153,136 +251,77 @@ export async function openModuleAdapter(path: string, opts: ModuleAdapterOptions
   if (!existsSync(abs)) throw new AdapterError(`adapter module not found: ${abs}`);
   if (statSync(abs).isDirectory()) throw new AdapterError(`adapter module ${abs} is a directory; pass the module file`);
 
-  const log = new TailBuffer();
-  let worker: Worker;
+  let session: CommandSession;
   try {
-    worker = new Worker(WORKER_SOURCE, { eval: true, stdout: true, stderr: true });
+    session = new CommandSession(`adapter module ${abs}`, opts, {
+      file: process.execPath,
+      args: [...loaderArgs(), '-e', RUNNER_SOURCE, pathToFileURL(abs).href],
+      shell: false,
+      protocolFd: 3,
+    });
   } catch (e) {
-    throw new AdapterError(`cannot start a worker thread for adapter module ${abs}: ${(e as Error).message}`);
+    throw new AdapterError(`cannot start a process for adapter module ${abs}: ${(e as Error).message}`);
   }
-  worker.stdout.setEncoding('utf8');
-  worker.stderr.setEncoding('utf8');
-  worker.stdout.on('data', (c: string) => log.push(c));
-  worker.stderr.on('data', (c: string) => log.push(c));
-
-  let endReason: string | null = null;
-  let exited = false;
-  let terminating: Promise<unknown> | null = null;
-  // the one message we are waiting for (load reply or a call's reply)
-  let waiting: { onMessage(m: FromWorker): void; onGone(message: string): void } | null = null;
-
-  const stop = (): Promise<unknown> => {
-    terminating ??= exited ? Promise.resolve() : worker.terminate().catch(() => undefined);
-    return terminating;
+  const log = session.stderrBuf;
+  /** the runner's own diagnosis of a crash (a throw outside a call, process.exit), if any */
+  const runnerNote = (): string | null => {
+    const text = log.toString();
+    const at = text.lastIndexOf(RUNNER_TAG);
+    if (at < 0) return null;
+    const end = text.indexOf('\n', at);
+    // the module writes to the same stderr and could print the tag itself: keep it printable
+    return sanitizeText(text.slice(at + RUNNER_TAG.length, end < 0 ? undefined : end), 500);
   };
-  worker.on('message', (m: FromWorker) => waiting?.onMessage(m));
-  worker.on('error', (err) => {
-    const message = `the adapter module threw outside a call: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
-    log.push(`[xent-oracle] ${message}\n${err instanceof Error && err.stack ? err.stack + '\n' : ''}`);
-    endReason ??= message;
-    waiting?.onGone(message);
-  });
-  worker.on('exit', (code) => {
-    exited = true;
-    const message = `the adapter module's worker exited with code ${code} (process.exit() in the module?)`;
-    endReason ??= message;
-    waiting?.onGone(message);
-  });
+  const explainCrash = (message: string): string => {
+    const note = runnerNote();
+    return note ? `${note}: ${message}` : message;
+  };
 
   const fail = async (message: string): Promise<never> => {
-    endReason ??= message;
-    await stop();
+    await session.close();
     const tail = log.tail(2000);
     throw new AdapterError(`${message}${tail ? `\n--- adapter output (tail) ---\n${tail}` : ''}`, log.toString());
   };
 
   // load and describe
-  type Loaded = { ok: true; summary: ExportSummary } | { ok: false; message: string; code?: string } | { ok: false; gone: string } | { ok: false; timeout: true };
-  const loaded = await new Promise<Loaded>((resolve) => {
-    const timer = setTimeout(() => resolve({ ok: false, timeout: true }), describeTimeoutMs);
-    const done = (l: Loaded) => {
-      clearTimeout(timer);
-      waiting = null;
-      resolve(l);
-    };
-    waiting = {
-      onMessage: (m) => {
-        if (m.type === 'loaded') done({ ok: true, summary: m.summary });
-        else if (m.type === 'loadError') done({ ok: false, message: m.message, code: m.code });
-      },
-      onGone: (message) => done({ ok: false, gone: message }),
-    };
-    worker.postMessage({ type: 'load', url: pathToFileURL(abs).href });
-  });
-  let info: AdapterInfo;
-  if (!loaded.ok) {
-    if ('timeout' in loaded) return fail(`adapter module ${abs} did not finish loading within ${describeTimeoutMs} ms`);
-    if ('gone' in loaded) return fail(`adapter module ${abs} failed while loading: ${loaded.gone}`);
-    return fail(explainImportError(abs, loaded.message, loaded.code));
+  const reply = await session.request(DESCRIBE_OP, {}, describeTimeoutMs);
+  if (reply.kind === 'timeout') return fail(`adapter module ${abs} did not finish loading within ${describeTimeoutMs} ms`);
+  if (reply.kind !== 'result') {
+    const why = reply.kind === 'crash' ? explainCrash(reply.message) : reply.message;
+    return fail(`adapter module ${abs} failed while loading: ${why}`);
   }
+  const r = reply.value as { summary?: ExportSummary; loadError?: string; code?: string };
+  if (r.loadError !== undefined) return fail(explainImportError(abs, sanitizeText(String(r.loadError)), r.code));
+  let info: AdapterInfo;
   try {
-    info = checkExportSummary(loaded.summary, basename(abs));
+    info = checkExportSummary(r.summary as ExportSummary, basename(abs));
   } catch (e) {
     return fail(`adapter module ${abs}: ${(e as Error).message}`);
   }
 
-  let nextId = 1;
-  let queue: Promise<unknown> = Promise.resolve();
-  const run = (op: OpName, args: Record<string, unknown>): Promise<CallOutcome> => {
-    if (endReason !== null) {
-      return Promise.resolve({ kind: 'crash', message: `the adapter is no longer running: ${endReason}`, stderr: log.toString() });
-    }
-    const id = nextId++;
-    return new Promise<CallOutcome>((resolve) => {
-      const done = (o: CallOutcome) => {
-        clearTimeout(timer);
-        waiting = null;
-        resolve(o);
-      };
-      const timer = setTimeout(() => {
-        endReason ??= `call ${id} (${op}) did not return within ${timeoutMs} ms and the adapter was stopped`;
-        void stop();
-        done({ kind: 'timeout', ms: timeoutMs });
-      }, timeoutMs);
-      waiting = {
-        onMessage: (m) => {
-          if (m.type === 'loaded' || m.type === 'loadError' || m.id !== id) return;
-          if (m.type === 'error') return done({ kind: 'error', message: m.message });
-          if (m.type === 'bad') return done({ kind: 'protocol', message: m.message });
-          const checked = checkResult(m.value);
-          done(checked.ok ? { kind: 'result', value: checked.value, ms: m.ms } : { kind: 'protocol', message: checked.message });
-        },
-        onGone: (message) => done({ kind: 'crash', message: `${message} while handling call ${id} (${op})`, stderr: log.toString() }),
-      };
-      let cloned: unknown;
-      try {
-        // the implementation gets its own copy, with real non-finite numbers
-        cloned = reviveNonFinite(args);
-        worker.postMessage({ type: 'call', id, op, args: cloned });
-      } catch (e) {
-        done({ kind: 'error', message: `could not pass the arguments to the module: ${(e as Error).message}` });
-      }
-    });
+  const toOutcome = (raw: RawOutcome): CallOutcome => {
+    if (raw.kind === 'crash') return { ...raw, message: explainCrash(raw.message) };
+    if (raw.kind !== 'result') return raw;
+    const body = raw.value as { bad?: unknown; value?: unknown; ms?: unknown };
+    if (body === null || typeof body !== 'object') return { kind: 'protocol', message: 'the module runner sent a malformed reply' };
+    if (body.bad !== undefined) return { kind: 'protocol', message: sanitizeText(typeof body.bad === 'string' ? body.bad : JSON.stringify(body.bad)) };
+    const checked = checkResult(body.value);
+    if (!checked.ok) return { kind: 'protocol', message: checked.message };
+    return { kind: 'result', value: checked.value, ms: typeof body.ms === 'number' ? body.ms : raw.ms };
   };
 
   return {
     info,
     get ended() {
-      return endReason;
+      return session.ended;
     },
-    call(op: OpName, args: Record<string, unknown>): Promise<CallOutcome> {
-      if (!info.ops.includes(op) && endReason === null) {
-        return Promise.resolve({ kind: 'error', message: `op ${show(op)} is not in the module's ops; it was not called` });
+    async call(op: OpName, args: Record<string, unknown>): Promise<CallOutcome> {
+      if (!info.ops.includes(op) && session.ended === null) {
+        return { kind: 'error', message: `op ${show(op)} is not in the module's ops; it was not called` };
       }
-      const p = queue.then(() => run(op, args));
-      queue = p.catch(() => undefined);
-      return p;
+      return toOutcome(await session.request(op, args, timeoutMs));
     },
-    async close(): Promise<void> {
-      endReason ??= 'the adapter was closed';
-      if (waiting) waiting.onGone('the adapter was closed');
-      await stop();
-    },
+    close: () => session.close(),
     stderr: () => log.toString(),
   };
 }

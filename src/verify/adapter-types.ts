@@ -1,5 +1,5 @@
 /**
- * Types shared by the adapter transports (JS module in a worker thread, command over the
+ * Types shared by the adapter transports (JS module in a child process, command over the
  * JSON-lines protocol v1 of docs/protocol.md). Re-exported by ./adapter.ts, which is the
  * entry point the verifier uses.
  */

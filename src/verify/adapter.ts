@@ -1,6 +1,6 @@
 /**
  * The adapter layer of `xent-oracle verify`: a uniform way to call an implementation under
- * test, whether it is a JS module (run in a worker thread) or a command in any language
+ * test, whether it is a JS module (run in a child process of its own) or a command in any language
  * speaking the JSON-lines protocol v1 (docs/protocol.md).
  *
  *   const a = await openCommandAdapter('python3 examples/adapters/numpy_scipy.py');

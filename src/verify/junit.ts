@@ -15,7 +15,7 @@
  */
 import type { CaseFailure, VerifyReport } from './run.js';
 import type { GroupReport } from './groups.js';
-import { describeSizes, formatFailureBlock, type ReplaySpec } from './report.js';
+import { describeSizes, formatFailureBlock, listSome, type ReplaySpec } from './report.js';
 
 export const JUNIT_LAYOUT = 'xent-oracle/junit@2';
 
@@ -93,11 +93,15 @@ export function formatJUnit(rep: VerifyReport, spec: ReplaySpec): string {
       body: `<failure type="unexpected_pass" message="${attr(`listed in --expect (${e.reason}) but no longer fails: remove the entry`)}"/>`,
     });
   }
-  for (const u of rep.unsupported) {
-    cases.push({ classname: `${impl}.describe`, name: `unsupported op ${u}`, timeMs: 0, kind: 'failure', body: `<failure type="unsupported" message="${attr(`declared op ${u} is not in the catalog`)}"/>` });
+  if (rep.unsupported.length) {
+    // one testcase for all of them (a describe reply may list 10^5 names), under a stable name
+    const msg = `declared ops that are not in the catalog: ${listSome(rep.unsupported)}`;
+    cases.push({ classname: `${impl}.describe`, name: 'declared ops are in the catalog', timeMs: 0, kind: 'failure', body: `<failure type="unsupported" message="${attr(msg)}"/>` });
   }
-  if (rep.ended) {
-    cases.push({ classname: `${impl}.session`, name: 'implementation stays up', timeMs: 0, kind: 'error', body: `<error type="ended" message="${attr(`the implementation ended: ${rep.ended}`)}"/>` });
+  if (rep.ended || rep.incomplete) {
+    // a broken session is an error (docs/protocol.md, "Outcomes and exit codes"), not a wrong answer
+    const msg = [rep.ended ? `the implementation ended: ${rep.ended}` : '', rep.incomplete ?? ''].filter(Boolean).join('; ');
+    cases.push({ classname: `${impl}.session`, name: 'implementation stays up', timeMs: 0, kind: 'error', body: `<error type="${rep.ended ? 'ended' : 'incomplete'}" message="${attr(msg)}"/>` });
   }
   const count = (k: Case['kind']) => cases.filter((x) => x.kind === k).length;
   const total = cases.reduce((a, x) => a + x.timeMs, 0);

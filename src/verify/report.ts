@@ -31,6 +31,11 @@ export function replayCommand(f: Pick<CaseFailure, 'op' | 'args' | 'source'>, sp
   return ['npx xent-oracle verify', ...spec.adapterArgs.map(shellQuote), '--case', shellQuote(caseArgument(f)), ...(strict ? ['--strict'] : [])].join(' ');
 }
 
+/** At most `max` names and how many more: a describe reply may list 10^5 names. */
+export function listSome(names: readonly string[], max = 20): string {
+  return names.length > max ? `${names.slice(0, max).join(', ')} … and ${names.length - max} more` : names.join(', ');
+}
+
 function short(v: unknown, max = 300): string {
   const s = typeof v === 'string' ? v : stringifyJson(v);
   return s.length > max ? `${s.slice(0, max - 3)}...` : s;
@@ -173,7 +178,7 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, opts: Termin
   for (const e of rep.expectations ?? []) {
     if (e.status === 'unexpected_pass') lines.push('', red(`UNEXPECTED PASS ${e.op}${e.group ? ` / ${e.group}` : ''}${e.class ? ` [${e.class}]` : ''}: listed in --expect ("${e.reason}") but no longer fails: remove the entry`));
   }
-  if (rep.unsupported.length) lines.push('', red(`declared ops that are not in the catalog (unsupported op claimed): ${rep.unsupported.join(', ')}`));
+  if (rep.unsupported.length) lines.push('', red(`declared ops that are not in the catalog (unsupported op claimed): ${listSome(rep.unsupported)}`));
   for (const o of rep.ops) {
     const skippedNotes = o.notes.filter((n) => !n.startsWith('not run'));
     if (o.skipped && skippedNotes.length) lines.push('', `${o.op}: ${o.skipped} case${o.skipped === 1 ? '' : 's'} skipped: ${skippedNotes.join('; ')}`);
@@ -185,6 +190,7 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, opts: Termin
     if (acceptedTotal > (o.accepted ?? []).length) lines.push(`${o.op}: accepted by profile ${rep.profile}: ${Object.entries(o.conventions).map(([id, k]) => `${id} ${k}`).join(', ')} (cases; the JSON report lists the first ${o.accepted.length})`);
   }
   if (rep.ended) lines.push('', red(`the implementation ended: ${rep.ended}`));
+  if (rep.incomplete) lines.push('', red(`incomplete run: ${rep.incomplete}`));
 
   lines.push('', LEGEND, '');
   const w = Math.max(...rep.ops.map((o) => o.op.length), 2);

@@ -109,6 +109,15 @@ export interface VerifyReport {
   ended: string | null;
   /** the --expect entries and what became of each (absent without --expect) */
   expectations?: ExpectOutcome[];
+  /** cases the run planned to judge (generated cases per regime times regimes, plus fixed cases) */
+  planned: number;
+  /** cases judged (including skipped ones the reference could not decide) */
+  judged: number;
+  /**
+   * set when fewer cases were judged than planned for any reason other than stopping a
+   * regime at its first failure: such a run never passes (docs/protocol.md, "Outcomes")
+   */
+  incomplete: string | null;
   status: 'pass' | 'fail';
 }
 
@@ -201,6 +210,9 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
   }));
   const total = plan.reduce((acc, p) => acc + p.regimes.length * opts.runs + p.fixed.length, 0);
   let done = 0;
+  // cases a regime legitimately did not play because its property failed earlier (fast-check
+  // stops at the first failure and shrinks it): the run fails anyway
+  let notPlayedAfterFailure = 0;
   const tick = (label: string) => opts.onProgress?.(++done, total, label);
   const reports: OpReport[] = [];
   let ended: string | null = null;
@@ -218,6 +230,8 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
       for (const r of regimes) rep.groups.push(notPlayed(r.name, 'regime', `not run: ${ended}`));
       continue;
     }
+    // the session may have ended between requests (a stray line, an exit right after an
+    // answer): the next call reports it, so a dead adapter is still asked, never skipped
     let group = groupRecord('', 'regime');
     const account = (r: CaseResult, source: string, raw: RawArgs) => {
       rep.cases += 1;
@@ -293,8 +307,15 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
       let death: CaseFailure | null = null;
       let shrinking = false;
       let original: RawArgs | undefined;
+      // the failure fast-check reports is the last one it saw: keep its verdict instead of
+      // replaying the counterexample (a one-off error reply must be reported as that error,
+      // not as whatever a replay happens to return)
+      let lastFailure: CaseFailure | null = null;
       const prop = fc.asyncProperty(regime.arb, async (raw) => {
-        if (adapter.ended) return true; // a dead implementation cannot be re-queried: stop judging
+        // while shrinking, a dead implementation cannot be re-queried: stop judging. Before,
+        // every case is still sent: a dead session then fails each call at once, so a
+        // session that ended between requests is reported instead of silently skipped.
+        if (death || (shrinking && adapter.ended)) return true;
         const r = await checkCase(adapter, op, raw, ctx);
         if (!shrinking) {
           account(r, regime.name, raw);
@@ -306,16 +327,18 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
           return true;
         }
         if (!shrinking) original = raw;
+        lastFailure = failureOf(op, regime.name, raw, r, dtype);
         shrinking = true; // from here on fast-check re-queries candidates while shrinking
         return false;
       });
       const res = await fc.check(prop, { seed, numRuns: opts.runs });
       if (res.failed && res.counterexample) {
         let raw = res.counterexample[0];
-        let r = adapter.ended ? null : await checkCase(adapter, op, raw, ctx);
-        let minimised: string[] | undefined;
-        if (r && r.judgement.status === 'fail' && opts.minimise !== false) {
-          const cls = r.judgement.cls;
+        // fast-check's own verdict on its counterexample, not a replay of it: a one-off error
+        // reply stays that error (a replay could return anything)
+        let f: CaseFailure = lastFailure ?? { op, source: regime.name, cls: 'wrong_value', message: 'failed (no verdict recorded)', args: raw };
+        if (!adapter.ended && opts.minimise !== false) {
+          const cls = f.cls;
           const m = await minimiseArgs(
             { shrunk: raw, original },
             async (cand) => {
@@ -326,17 +349,21 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
             { representable: dtype === 'float32' ? (x) => Math.fround(x) === x : undefined },
           );
           if (m.steps.length && !adapter.ended) {
-            raw = m.args;
-            r = await checkCase(adapter, op, raw, ctx);
-            minimised = m.route === 'original' ? ['(from the first failing input)', ...m.steps] : m.steps;
+            // the smaller case is reported only if a replay still fails the same way
+            const r = await checkCase(adapter, op, m.args, ctx);
+            if (r.judgement.status === 'fail' && r.judgement.cls === cls) {
+              raw = m.args;
+              f = failureOf(op, regime.name, raw, r, dtype);
+              f.minimised = m.route === 'original' ? ['(from the first failing input)', ...m.steps] : m.steps;
+            }
           }
         }
-        const f = r ? failureOf(op, regime.name, raw, r, dtype) : { op, source: regime.name, cls: 'wrong_value' as FailureClass, message: 'failed (the implementation ended while shrinking)', args: raw };
         f.shrinks = res.numShrinks;
-        if (minimised) f.minimised = minimised;
         rep.failures.push(f);
         // the cases after the first failure were not played: count them as not run
-        done += Math.max(0, opts.runs - res.numRuns);
+        const skipped = Math.max(0, opts.runs - res.numRuns);
+        done += skipped;
+        notPlayedAfterFailure += skipped;
       }
       if (death) {
         rep.failures.push(death);
@@ -349,6 +376,14 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
     }
   }
   const failed = reports.some((r) => r.failed > 0 || r.failures.length > 0) || adapter.info.unknownOps.length > 0;
+  const judged = reports.reduce((a, r) => a + r.cases, 0);
+  // A run that judged fewer cases than it planned never passes: whatever stopped it (a
+  // session that ended between requests, an adapter that vanished), a partial run is not
+  // a verdict. The only legitimate gap is a regime stopped at its first failure.
+  let incomplete: string | null = null;
+  if (judged + notPlayedAfterFailure < total) {
+    incomplete = `judged fewer cases than planned: ${judged} of ${total}${ended ? '' : adapter.ended ? ` (${adapter.ended})` : ''}`;
+  }
   return {
     schema: REPORT_SCHEMA,
     adapter: adapter.info,
@@ -361,6 +396,9 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
     ops: reports,
     unsupported: adapter.info.unknownOps,
     ended,
-    status: failed || ended ? 'fail' : 'pass',
+    planned: total,
+    judged,
+    incomplete,
+    status: failed || ended || incomplete ? 'fail' : 'pass',
   };
 }

@@ -11,6 +11,7 @@ import { summarizeMismatch, type Mismatch } from './mismatch.js';
 import { errorInWords } from './wording.js';
 import { K_COND, K_FLOOR, K_SUM, multiplierScale, policyFor } from './policy.js';
 import type { Dtype } from '../core/dtype.js';
+import { scaleUnderflow } from './underflow.js';
 
 export type { Dtype } from '../core/dtype.js';
 
@@ -155,7 +156,16 @@ export function judgeResult(
     const yAbs = Math.abs(exact.toNumber());
     const ulp = ulpOf(Number.isFinite(eR) ? eR : eR > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE, fmt);
     // Higham's model with underflow: fl(x op y) = (x op y)(1 + δ) + η, |δ| ≤ u, |η| ≤ MIN_SUBNORMAL/2
-    const allowed = u * (K_COND * (kappa[i] ?? 0) + K_SUM * (n + 8) * yAbs) + 0.5 * K_SUM * (n + 8) * MIN_SUBNORMAL[dtype] + ulp;
+    // Every term is scaled by u before it is summed: at the top of the range K_COND·κ or
+    // K_SUM·(n + 8)·|y| alone exceeds the largest double (|y| ≈ 3.3e307 gave an Infinity
+    // allowance that passed any answer). κ is capped at the largest double for the same
+    // reason (an estimate that overflowed); the allowance is then finite for every finite y.
+    const kap = Math.min(finiteOr(kappa[i], 0), Number.MAX_VALUE);
+    const allowed = Math.min(
+      u * K_COND * kap + u * K_SUM * (n + 8) * yAbs + 0.5 * K_SUM * (n + 8) * MIN_SUBNORMAL[dtype] + ulp +
+        scaleUnderflow(args, i, dims, yAbs, dtype),
+      Number.MAX_VALUE,
+    );
     // Intermediate underflow: a sound algorithm's intermediates may be F = `edge` times
     // smaller than the result (a product with a large grad_output or weight), so for
     // |y| < MIN_NORMAL·F an intermediate may underflow and lose up to |y|; and a subnormal y
@@ -164,7 +174,7 @@ export function judgeResult(
     // (underflow and flush-to-zero never flip a sign: a result of the wrong sign is not tiny)
     const sameSign = g === 0 || g < 0 === exact.isNeg();
     const underflow = sameSign && yAbs < MIN_NORMAL[dtype] * edge ? Math.max(MIN_NORMAL[dtype], yAbs) : 0;
-    const allowedLoose = Math.max(allowed + u * K_FLOOR * (n + 8) * floorM, underflow);
+    const allowedLoose = Math.max(allowed + u * K_FLOOR * (n + 8) * Math.min(finiteOr(floorM, 0), Number.MAX_VALUE), underflow);
     if (!Number.isFinite(g)) {
       // ±∞ where the exact value is finite: fine only if the exact value overflows the dtype
       if (g === eR) elements.push({ ...base, errAbs: 0, errUlp: 0, allowedUlp: allowed / ulp, allowed, ratio: 0, status: 'pass', cls: null });
@@ -225,6 +235,8 @@ export function describe(e: ElementJudgement | null, dtype: Dtype = 'float64'): 
       return head;
   }
 }
+
+const finiteOr = (x: number | undefined, fallback: number): number => (x !== undefined && Number.isFinite(x) ? Math.abs(x) : x === Infinity ? Number.MAX_VALUE : fallback);
 
 function flattenStrings(v: unknown): string[] {
   if (Array.isArray(v)) return v.flatMap((x) => flattenStrings(x));
