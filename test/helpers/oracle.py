@@ -243,12 +243,15 @@ def log_softmax_backward_row(x, g):
     """g_j - p_j * sum(g) = (g_j * sum_{i != j} e_i - e_j * sum_{i != j} g_i) / S: no
     cancellation as p_j -> 1; exclusive sums in O(C) (the g sums are exact Fractions)"""
     C = len(x); kind, r = analyse(x)
-    if kind != 'finite' or any(v.special() for v in g):
+    if kind != 'finite':
         raise ValueError('log_softmax_backward oracle: rows with a finite entry and no +inf only')
-    e = r['e']; Sm = exclusive_sums(e); G = sum((v.q for v in g), Q(0)); out = []
+    e = r['e']; Sm = exclusive_sums(e)
+    if any(v.special() for v in g): Gm = exclusive_sums(g)
+    else: G = sum((v.q for v in g), Q(0)); Gm = [V(G - v.q) for v in g]
+    out = []
     for j in range(C):
         if e[j].zero(): out.append(g[j]); continue   # masked entry: p_j = 0
-        out.append(div(sub(mul(g[j], Sm[j]), mul(e[j], V(G - g[j].q))), r['S']))
+        out.append(div(sub(mul(g[j], Sm[j]), mul(e[j], Gm[j])), r['S']))
     return out
 
 
