@@ -221,6 +221,13 @@ function buildCases(): Record<string, MpCase[]> {
     add(op, { input: [[0, 0, 0, 0, 0]], target: [[0.25, 0.5, 2, 0.5, 0.5]], reduction: 'sum' }); // 0 by powers of two
     add(op, { input: [[1e300, -1e300]], target: [[2, 2]], reduction: 'batchmean' }); // huge cancelling terms
     add(op, { input: [[-0.5, -1.5, 2]], target: [[-1, -1, 2]], log_target: true, reduction: 'mean' }); // groups cancel
+    if (op !== 'kl_div') {
+      // g = ±∞ against a derivative of exactly 0 (t = 1, x = 1; log_target t + 1 = x): 0
+      for (const g of [Infinity, -Infinity]) {
+        add(op, { input: [[1, 0.5, -1]], target: [[1, 1, 0.25]], reduction: 'sum', grad_output: g });
+        add(op, { input: [[3, 0.5]], target: [[2, 1]], log_target: true, reduction: 'batchmean', grad_output: g });
+      }
+    }
   }
   return cases;
 }

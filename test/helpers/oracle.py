@@ -536,8 +536,10 @@ def kl_div_target_backward(a):
             val = mul(EXP(t), V(s))
         else:
             val = add(LOG(t), V(1 - x.q))
+        if val.zero(): out.append(ZERO); continue   # t = 1, x = 1: the derivative is exactly 0
         if g.special():
-            # test/helpers/kl_div_mp.py's rule, kept: the sign of val (0 counts as negative)
+            # +-inf times the sign of the derivative (docs/semantics.md#kl_div); the former
+            # kl_div_mp.py gave -inf*sign(g) for a derivative of exactly 0 above (untested there)
             out.append(inf_times_sign(1 if (val.tot() > 0) == (g.tot() > 0) else -1)); continue
         out.append(div(mul(val, g), V(D)))
     return out
