@@ -1,12 +1,11 @@
 /**
  * kl_div (src/ops/kl): validation messages; the interval reference against an independent
- * mpmath oracle (test/helpers/kl_div_mp.py) on the curated cases and seeded random cases with
+ * mpmath oracle (test/helpers/oracle.py) on the curated cases and seeded random cases with
  * special values; the fast kernels within the accuracy claim of src/ops/kl/fast.ts, float64
  * and float32, on the same cases and on samples of every regime; and the kill-matrix entries:
  * each planted bug outside a verify-like tolerance on some curated case, each correct
  * variant inside it everywhere.
  */
-import { spawnSync } from 'node:child_process';
 import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -18,12 +17,8 @@ import { regimes } from '../src/ops/kl/regimes.js';
 import { CURATED } from '../src/ops/kl/curated.js';
 import { KL_MATRIX_ENTRIES } from '../src/ops/kl/bugs.js';
 import { GRADIENT, cotangent, forwardOutputs } from '../src/ops/kl/gradient.js';
-import { itPy } from './helpers/mpmath.js';
-import { toDecimal as exactDecimal } from '../src/core/exact.js';
+import { fromPy, itPy, runOracle } from './helpers/mpmath.js';
 
-const Wide = Decimal.clone({ precision: 1200 });
-/** the exact value of a double, as a wide Decimal */
-const toDecimal = (x: number): Decimal => exactDecimal(x, Wide);
 
 const OPS: KlOpName[] = ['kl_div', 'kl_div_backward', 'kl_div_target_backward'];
 type Dtype = 'float64' | 'float32';
@@ -229,39 +224,22 @@ describe('kl_div reference: values that follow from the definitions alone', () =
 describe('kl_div reference against mpmath', () => {
   itPy('curated and seeded cases (forward, d/d input, d/d target; special values)', () => {
     const cases = [...CURATED_CASES, ...SEEDED];
-    const enc = (v: unknown): unknown =>
-      JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? (Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf') : x)));
-    const r = spawnSync('python3', ['test/helpers/kl_div_mp.py'], { input: JSON.stringify(cases.map(enc)), encoding: 'utf8', maxBuffer: 1 << 28 });
-    expect(r.status, r.stderr).toBe(0);
-    const mp = JSON.parse(r.stdout) as string[][];
+    // the shared oracle decides the 40-digit decimal and the double exactly (ties included)
+    const mp = runOracle(cases.map((c) => ({ op: c.op, args: c.args as Record<string, unknown>, formats: ['d', 'f64'] as const })));
     let compared = 0;
     cases.forEach((c, k) => {
       const ref: KlReferenceResult = referenceKl(c.op, c.args);
       const dec = flat(ref.decimal) as string[];
       const f64 = flat(ref.float64) as number[];
-      expect(dec.length).toBe(mp[k].length);
+      expect(dec.length).toBe(mp[k]!.length);
       dec.forEach((d, i) => {
-        const m = mp[k][i];
-        const where = `${c.op} ${JSON.stringify(c.args)} [${i}]: reference ${d}, mpmath ${m}`;
-        const special: Record<string, string> = { nan: 'NaN', inf: 'Infinity', '-inf': '-Infinity', '0': '0' };
-        if (m in special) {
-          expect(d, where).toBe(special[m]);
-          return;
-        }
-        const a = new Wide(d);
-        const b = new Wide(m);
-        // 40 significant digits, half-even: within half a unit of the 40th digit
-        expect(a.minus(b).abs().lte(b.abs().times('6e-40')), where).toBe(true);
-        // the double nearest the 50-digit mpmath value, unless that value is (within 10^-45)
-        // a midpoint between two doubles: an exact rational tie (0.1 + 0.05 = 54-bit odd
-        // mantissa), which 50 digits cannot break; then the reference's double must be one
-        // of the two neighbours (the tie rule itself is tested in test/rounding.test.ts)
-        const near = Number(m);
-        const next = near + ulpOf(near, 'float64') * (b.gt(toDecimal(near)) ? 1 : -1);
-        const mid = toDecimal(near).plus(toDecimal(next)).div(2);
-        if (mid.minus(b).abs().lte(b.abs().times('1e-45'))) expect([near, next], where).toContain(f64[i]);
-        else expect(f64[i], where).toBe(near);
-        compared += 1;
+        const m = mp[k]![i]!;
+        const where = `${c.op} ${JSON.stringify(c.args)} [${i}]: reference ${d} ${f64[i]}, mpmath ${JSON.stringify(m)}`;
+        if (m.undecided) throw new Error(`${where}: the oracle could not decide`);
+        // 40 significant digits, half-even, exactly; specials as decimal.js writes them
+        expect(d, where).toBe(m.d);
+        expect(Object.is(f64[i], fromPy(m.f64)) || (f64[i] === 0 && m.d === '0'), where).toBe(true);
+        if (!['NaN', 'Infinity', '-Infinity', '0'].includes(m.d)) compared += 1;
       });
     });
     expect(compared).toBeGreaterThan(300);

@@ -10,6 +10,9 @@
  * oracle evaluates each case at 80 and 120 digits (Ziv-style escalation to 160/200, ... when
  * an output is close to a rounding boundary), so a decision never rests on one precision.
  *
+ * kl_div (and both its gradients) on log-probabilities against probability targets (some 0)
+ * and log-targets, every reduction, special values and the exact zeros of its definition.
+ *
  * Regimes: logits at scales 1e-3, 1, 30, 700, 1e5, with offsets (large offset + small spread,
  * which stresses the exact x − max), rows of 1, 2, 7 and 100 entries, masked (−∞) entries,
  * probabilities near 0 and 1 (2^-1074, 1e-300, 1 − 2^-53), weights, pos_weight, label
@@ -193,6 +196,39 @@ function buildCases(): Record<string, MpCase[]> {
   add('nll_loss', { log_probs: [[-1.7976931348623157e308, -1], [-1e308, -1], [-3.4e38, -1], [-65519.99, 0]], target: [0, 0, 0, 0], weight: [1.0000000000000002, 1], reduction: 'none' });
   add('cross_entropy_backward', { logits: [[0.5, -3, 2.25]], target: [0], reduction: 'sum', grad_output: 1e308 });
   add('binary_cross_entropy', { probs: [1e-300, 0.5, 1 - 2 ** -53], target: [1, 1, 0], weight: [1e300, 3e38, 1e5], reduction: 'none' });
+
+  // kl_div (+ d/d input, d/d target): log-probabilities against probability targets (some 0)
+  // and log-targets, every reduction, special values, the exact zeros of the definitions
+  for (const op of ['kl_div', 'kl_div_backward', 'kl_div_target_backward'] as const) {
+    for (const reduction of ['mean', 'batchmean', 'sum', 'none'] as const) {
+      for (const log_target of [false, true]) {
+        for (const s of [1e-3, 1, 30]) {
+          const N = 2;
+          const C = r.pick([1, 3, 7]);
+          const input = Array.from({ length: N }, () => Array.from({ length: C }, () => -Math.abs(s * r.normal())));
+          const target = Array.from({ length: N }, () =>
+            Array.from({ length: C }, () => (log_target ? -Math.abs(s * r.normal()) : r.bool(0.2) ? 0 : r.next())),
+          );
+          const a: Record<string, unknown> = { input, target, reduction, log_target };
+          if (op !== 'kl_div') a.grad_output = reduction === 'none' ? grad(r, N, C) : r.normal();
+          add(op, a);
+        }
+      }
+    }
+    const special = { input: [[-Infinity, NaN, -1, Infinity, -2]], target: [[0, 0.5, Infinity, 0.25, 0]] };
+    add(op, { ...special, reduction: 'none', ...(op === 'kl_div' ? {} : { grad_output: [[2, -3, 0.5, 1, -1]] }) });
+    add(op, { input: [[-0.5, -1.5, 2]], target: [[-1, -Infinity, 2]], log_target: true, reduction: 'none', ...(op === 'kl_div' ? {} : { grad_output: [[1, 1, -2]] }) });
+    add(op, { input: [[0, 0, 0, 0, 0]], target: [[0.25, 0.5, 2, 0.5, 0.5]], reduction: 'sum' }); // 0 by powers of two
+    add(op, { input: [[1e300, -1e300]], target: [[2, 2]], reduction: 'batchmean' }); // huge cancelling terms
+    add(op, { input: [[-0.5, -1.5, 2]], target: [[-1, -1, 2]], log_target: true, reduction: 'mean' }); // groups cancel
+    if (op !== 'kl_div') {
+      // g = ±∞ against a derivative of exactly 0 (t = 1, x = 1; log_target t + 1 = x): 0
+      for (const g of [Infinity, -Infinity]) {
+        add(op, { input: [[1, 0.5, -1]], target: [[1, 1, 0.25]], reduction: 'sum', grad_output: g });
+        add(op, { input: [[3, 0.5]], target: [[2, 1]], log_target: true, reduction: 'batchmean', grad_output: g });
+      }
+    }
+  }
   return cases;
 }
 
