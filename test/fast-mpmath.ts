@@ -32,8 +32,8 @@ export function mpBatch(jobs: Job[]): MpResult[] {
   );
   return out.map((leaves, i) =>
     leaves.map((l, k) => {
-      if (l.undecided) throw new Error(`the oracle could not decide ${jobs[i]!.op} output ${k} (≈ ${l.approx})`);
-      return fromPy(l[field[jobs[i]!.dtype]]);
+      if (l.undecided) throw new Error(`the oracle could not decide ${jobs[i].op} output ${k} (≈ ${l.approx})`);
+      return fromPy(l[field[jobs[i].dtype]]);
     }),
   );
 }
