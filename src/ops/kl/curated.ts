@@ -1,6 +1,6 @@
 /**
  * Curated golden cases for kl_div and its backward ops: data only (id, op, args exactly as
- * ./args.ts validates them, tags), in the format of src/oracles/curated.ts; the fixture
+ * ./args.ts validates them, tags), in the format of the other records' curated lists (src/ops/lib/curated.ts); the fixture
  * generator evaluates the reference on each. Ids are "<op>/<name>" and never change once
  * published. Tags: the vocabulary of docs/fixtures.md plus "zero-target" (the 0·log 0 = 0
  * convention), "log-target", "batchmean".
