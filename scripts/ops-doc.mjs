@@ -9,7 +9,8 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 const root = new URL('..', import.meta.url).pathname;
 const { RECORDS } = await import(`${root}/dist/ops/registry.js`);
 const { reference } = await import(`${root}/dist/ops/evaluate.js`);
-const { stringifyJson } = await import(`${root}/dist/core/json.js`);
+// as the CLI prints it (src/cli/io.ts printJsonSigned: −0 written -0.0)
+const { stringifyJsonSigned } = await import(`${root}/dist/core/json.js`);
 
 const DIGITS = 20;
 const head = readFileSync(`${root}/docs/ops.head.md`, 'utf8').replace(/^<!--[^\n]*-->\n/, '');
@@ -23,7 +24,7 @@ function example(op, args) {
     '```',
     '',
     '```json',
-    stringifyJson(out),
+    stringifyJsonSigned(out),
     '```',
   ].join('\n');
 }

@@ -104,7 +104,9 @@ function skipReason(op: BackwardOp, args: Args): string | null {
   if (x.every((v) => !planSteps(v, lengthScale(op, v, args), inside))) return 'no input with a usable step';
   // Ridders' extrapolation combines difference quotients as (4^k·D_k − D_{k−1})/(4^k − 1): with
   // derivatives near 1e308 (kl_div's d/d target = log t + 1 − x at x = ±1e308) that overflows
-  const g = flat(fastEvaluate(op, { ...args, grad_output: args.grad_output }, 'float64'));
+  // (at unit cotangents, as the basis checks use them)
+  const ones = (v: unknown): unknown => (Array.isArray(v) ? v.map(ones) : 1);
+  const g = flat(fastEvaluate(op, { ...args, grad_output: ones(args.grad_output) }, 'float64'));
   if (g.some((v) => Math.abs(v) > 1e300)) return 'a derivative beyond 1e300 (Ridders overflows)';
   return null;
 }
