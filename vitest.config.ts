@@ -22,13 +22,14 @@ const E2E = [
   'test/fixtures-consumers.test.ts',
   'test/fixtures-npy.test.ts',
   'test/generated.test.ts',
+  'test/hostile-adapter.test.ts',
   'test/oracles-reproducible.test.ts',
   'test/protocol-docs.test.ts',
   'test/selftest-cli.test.ts',
   'test/verify-cli.test.ts',
   'test/vitest-integration.test.ts',
 ];
-const DEEP = ['test/properties.test.ts', 'test/gradcheck-catalog.test.ts'];
+const DEEP = ['test/properties.test.ts', 'test/gradcheck-catalog.test.ts', 'test/fast.test.ts'];
 
 /**
  * The files that cost the most CPU (each run alone: fast 86 s, selftest 21 s, gradcheck-catalog
