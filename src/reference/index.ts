@@ -18,6 +18,7 @@ import { toDecimal } from '../core/exact.js';
 import { ctxFor } from './elementary.js';
 import { Exact, Iv } from './interval.js';
 import { REFERENCE_OPS, type IvNest, type Profile } from './ops.js';
+import { certify } from './certified/index.js';
 export type { Profile } from './ops.js';
 
 export type Nest<T> = T | T[] | T[][];
@@ -239,11 +240,37 @@ export function reference(op: string, rawArgs: unknown, opts: ReferenceOptions =
   }
 }
 
+export interface ReferenceFloats {
+  op: OpName;
+  float64: Nest<number>;
+  float32: Nest<number>;
+  float16: Nest<number>;
+  bfloat16: Nest<number>;
+  /** true when the certified double-double path decided every output (no Ziv loop) */
+  certified: boolean;
+}
+
+/**
+ * The correctly rounded floats of `op` (no decimal string): the certified double-double
+ * path (./certified) first, the decimal Ziv loop when it cannot decide. Both give the same
+ * floats; only the time differs. The 'pytorch' profile changes only the BCE ops, which have
+ * no certified evaluator, so it always takes the decimal path for them.
+ */
+export function referenceFloats(op: string, rawArgs: unknown, opts: ReferenceOptions = {}): ReferenceFloats {
+  if (!isOpName(op)) throw new ArgumentError(`unknown op ${show(op)} (known: ${OP_NAMES.join(', ')})`);
+  const args = getSpec(op).validate(rawArgs);
+  const c = certify(op, args);
+  if (c) return { op, ...c, certified: true };
+  const r = reference(op, rawArgs, { ...opts, digits: Math.min(opts.digits ?? 17, 17) });
+  return { op, float64: r.float64, float32: r.float32, float16: r.float16, bfloat16: r.bfloat16, certified: false };
+}
+
 /** Shorthand: the correctly rounded result in one format. */
 export function referenceIn(op: string, rawArgs: unknown, format: FormatName, opts?: ReferenceOptions): Nest<number> {
-  return reference(op, rawArgs, opts)[format];
+  return referenceFloats(op, rawArgs, opts)[format];
 }
 
 export { REFERENCE_OPS } from './ops.js';
+export { CERTIFIED, certifiedStats } from './certified/index.js';
 export { Ctx, Iv, Exact } from './interval.js';
 export { ctxFor, expPoint, lnPoint, log1pPoint } from './elementary.js';

@@ -1,0 +1,146 @@
+/**
+ * The rounding test of the certified path: given an enclosure of the exact value y,
+ *   y ∈ 2^K·[hi + lo − err, hi + lo + err],
+ * decide the correctly rounded float64 / float32 / float16 / bfloat16 (round to nearest
+ * even), or return false ("not decided": the caller falls back to the decimal path).
+ *
+ * float64: with A ≤ 2^K·(lo − err) and B ≥ 2^K·(lo + err) (outward-rounded doubles) and
+ * H = 2^K·hi exact, y ∈ [H + A, H + B]. IEEE addition is correctly rounded and round-to-
+ * nearest is monotone, so if fl(H + A) = fl(H + B) = f, every real in between rounds to f:
+ * f is the correctly rounded y (ties included: when err = 0 the sum is y itself).
+ *
+ * Narrower formats: every rounding boundary of float32/16/bfloat16 (a midpoint between two
+ * neighbours, or the overflow threshold) is a double. The float64 rounding cell of f holds
+ * no double but f, so unless f itself is a boundary of the format, rounding to it is
+ * constant on the cell and equals roundToFormat(f). When f is a boundary, the sign of y − f
+ * decides: c = H − f is exact (Sterbenz: f and H are neighbours), and fl(c + A), fl(c + B)
+ * have the signs of the exact c + A, c + B (a sum of doubles rounds to 0 only when it is
+ * exactly 0). `side` (sign of y − 2^K·hi, when the caller knows it structurally, e.g.
+ * logsumexp = max + log1p(s) with s > 0) settles an enclosure that touches f.
+ *
+ * Exact zeros (err = 0, hi = 0) are +0 in every format (docs/semantics.md). Results whose
+ * float64 rounding would be subnormal (|y| < 2^-1022·(1 + ...)) are not decided here (the
+ * decimal path handles them); values far below every format's range give a signed zero.
+ */
+import { FORMATS, nextDown, nextUp, roundToFormat, type FloatFormat } from '../../core/floats.js';
+import { INFLATE } from './dd.js';
+import { pow2 } from './elementary.js';
+
+export interface Floats {
+  float64: number;
+  float32: number;
+  float16: number;
+  bfloat16: number;
+}
+
+/** scratch output of decideInto */
+export const OUT: Floats = { float64: 0, float32: 0, float16: 0, bfloat16: 0 };
+
+const F32 = FORMATS.float32;
+const F16 = FORMATS.float16;
+const BF16 = FORMATS.bfloat16;
+/** overflow thresholds (2 − 2^-p)·2^emax: IEEE rounds them (and above) to infinity */
+const OVF32 = (2 - 2 ** -24) * 2 ** 127;
+const OVF16 = (2 - 2 ** -11) * 2 ** 15;
+const OVFBF = (2 - 2 ** -8) * 2 ** 127;
+
+function rnd(f: number, fmt: FloatFormat): number {
+  return fmt === F32 ? Math.fround(f) : roundToFormat(f, fmt);
+}
+
+/**
+ * Is the double f a rounding boundary of fmt? r = round(f) is one neighbour; when f is a
+ * midpoint, o = 2f − r (exact) is the other, a value of fmt, and no value of fmt lies
+ * strictly between them (it would be nearer to f than r). Conversely, if o is in fmt, f is
+ * the midpoint of two values of fmt with nothing between them.
+ */
+export function isBoundary(f: number, fmt: FloatFormat, ovf: number): boolean {
+  if (f === 0 || !Number.isFinite(f)) return false;
+  if (Math.abs(f) === ovf) return true;
+  const r = rnd(f, fmt);
+  if (r === f || !Number.isFinite(r)) return false;
+  const o = 2 * f - r;
+  return rnd(o, fmt) === o;
+}
+
+/** the largest double ≤ the exact v − e ... outward rounding of a double sum */
+function down(v: number): number {
+  return v - (Math.abs(v) * 2.3e-16 + 1e-323);
+}
+function up(v: number): number {
+  return v + (Math.abs(v) * 2.3e-16 + 1e-323);
+}
+
+const MIN_NORMAL = 2 ** -1022;
+
+function narrow(f: number, H: number, A: number, B: number, side: number, fmt: FloatFormat, ovf: number): number | null {
+  if (!isBoundary(f, fmt, ovf)) return rnd(f, fmt);
+  const c = H - f; // exact: f and H are equal or neighbouring doubles
+  const lowD = c + A;
+  const highD = c + B;
+  let dir: number;
+  if (lowD > 0) dir = 1;
+  else if (highD < 0) dir = -1;
+  else if (lowD === 0 && highD === 0) return rnd(f, fmt); // y = f exactly: ties to even
+  else if (c === 0 && side !== 0) dir = side;
+  else return null;
+  return rnd(dir > 0 ? nextUp(f) : nextDown(f), fmt);
+}
+
+/**
+ * Decide y ∈ 2^K·[hi + lo − err, hi + lo + err] in the four formats into OUT. `side` is the
+ * known sign of y − 2^K·hi (0 when unknown). |K| ≤ 1000 (larger scales are classified by
+ * the callers).
+ */
+export function decideInto(hi: number, lo: number, err: number, K: number, side: number): boolean {
+  if (!Number.isFinite(hi) || !(err >= 0) || !Number.isFinite(err) || !Number.isFinite(lo)) return false;
+  if (hi === 0) {
+    if (lo !== 0 || err !== 0) return false;
+    OUT.float64 = 0;
+    OUT.float32 = 0;
+    OUT.float16 = 0;
+    OUT.bfloat16 = 0;
+    return true;
+  }
+  const e = err * INFLATE;
+  let H: number, A: number, B: number;
+  if (K === 0) {
+    H = hi;
+    A = e === 0 ? lo : down(lo - e);
+    B = e === 0 ? lo : up(lo + e);
+  } else {
+    const bound = Math.abs(hi) + Math.abs(lo) + e;
+    if (K + Math.log2(bound) < -1101 && Math.abs(hi) > 4 * (Math.abs(lo) + e)) {
+      // |y| < 2^-1100 (Math.log2 is off by far less than the unit of margin): below half
+      // the smallest subnormal of every format, a zero of the sign of hi
+      const z = hi < 0 ? -0 : 0;
+      OUT.float64 = z;
+      OUT.float32 = z;
+      OUT.float16 = z;
+      OUT.bfloat16 = z;
+      return true;
+    }
+    if (!(K >= -1074 && K <= 1023)) return false;
+    const s = pow2(K);
+    H = hi * s;
+    // the scaled value must be a normal double well above the subnormals (then H is exact,
+    // and so are the scaled error terms up to the outward rounding)
+    if (!(Math.abs(H) >= MIN_NORMAL * 2 ** 60) || !Number.isFinite(H)) return false;
+    A = down(down(lo - e) * s);
+    B = up(up(lo + e) * s);
+  }
+  if (Math.abs(H) < MIN_NORMAL * 2 ** 60) return false; // near/below float64's subnormal range
+  const f = H + A;
+  if (!Object.is(f, H + B)) return false;
+  OUT.float64 = f;
+  const a = narrow(f, H, A, B, side, F32, OVF32);
+  if (a === null) return false;
+  const b = narrow(f, H, A, B, side, F16, OVF16);
+  if (b === null) return false;
+  const c = narrow(f, H, A, B, side, BF16, OVFBF);
+  if (c === null) return false;
+  OUT.float32 = a;
+  OUT.float16 = b;
+  OUT.bfloat16 = c;
+  return true;
+}
