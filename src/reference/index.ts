@@ -18,7 +18,7 @@ import { toDecimal } from '../core/exact.js';
 import { ctxFor } from './elementary.js';
 import { Exact, Iv } from './interval.js';
 import { REFERENCE_OPS, type IvNest, type Profile } from './ops.js';
-import { certify } from './certified/index.js';
+import { certify, UNIT_ARGS } from './certified/index.js';
 export type { Profile } from './ops.js';
 
 export type Nest<T> = T | T[] | T[][];
@@ -246,7 +246,7 @@ export interface ReferenceFloats {
   float32: Nest<number>;
   float16: Nest<number>;
   bfloat16: Nest<number>;
-  /** true when the certified double-double path decided every output (no Ziv loop) */
+  /** true when the certified double-double path decided every output (no Ziv loop at all) */
   certified: boolean;
 }
 
@@ -260,9 +260,18 @@ export function referenceFloats(op: string, rawArgs: unknown, opts: ReferenceOpt
   if (!isOpName(op)) throw new ArgumentError(`unknown op ${show(op)} (known: ${OP_NAMES.join(', ')})`);
   const args = getSpec(op).validate(rawArgs);
   const c = certify(op, args);
-  if (c) return { op, ...c, certified: true };
-  const r = reference(op, rawArgs, { ...opts, digits: Math.min(opts.digits ?? 17, 17) });
-  return { op, float64: r.float64, float32: r.float32, float16: r.float16, bfloat16: r.bfloat16, certified: false };
+  const ziv = (raw: unknown) => reference(op, raw, { ...opts, digits: Math.min(opts.digits ?? 17, 17) });
+  if (!c) {
+    const r = ziv(rawArgs);
+    return { op, float64: r.float64, float32: r.float32, float16: r.float16, bfloat16: r.bfloat16, certified: false };
+  }
+  const unit = UNIT_ARGS[op] as (a: unknown, i: number) => unknown;
+  for (const i of c.undecided) {
+    // an undecided row / element: the decimal path on that unit alone (units are independent)
+    const r = ziv(unit(args, i));
+    for (const f of FORMAT_NAMES) (c[f] as Nest<number>[])[i] = (r[f] as Nest<number>[])[0];
+  }
+  return { op, float64: c.float64, float32: c.float32, float16: c.float16, bfloat16: c.bfloat16, certified: c.undecided.length === 0 };
 }
 
 /** Shorthand: the correctly rounded result in one format. */

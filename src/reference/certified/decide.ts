@@ -18,9 +18,10 @@
  * exactly 0). `side` (sign of y − 2^K·hi, when the caller knows it structurally, e.g.
  * logsumexp = max + log1p(s) with s > 0) settles an enclosure that touches f.
  *
- * Exact zeros (err = 0, hi = 0) are +0 in every format (docs/semantics.md). Results whose
- * float64 rounding would be subnormal (|y| < 2^-1022·(1 + ...)) are not decided here (the
- * decimal path handles them); values far below every format's range give a signed zero.
+ * Exact zeros (err = 0, hi = 0) are +0 in every format (docs/semantics.md). Results with
+ * |2^K·hi| below 2^-1022 (float64's subnormal range) are not decided here (the decimal
+ * path handles them); values below 2^-1100 (every format rounds them to zero) give a
+ * zero of their sign (see also `tinyZero`).
  */
 import { FORMATS, nextDown, nextUp, roundToFormat, type FloatFormat } from '../../core/floats.js';
 import { INFLATE } from './dd.js';
@@ -73,9 +74,23 @@ function up(v: number): number {
 
 const MIN_NORMAL = 2 ** -1022;
 
-function narrow(f: number, H: number, A: number, B: number, side: number, fmt: FloatFormat, ovf: number): number | null {
+/**
+ * A value known to lie strictly between 0 and sign·2^log2Bound (log2Bound < −1076, i.e. below
+ * half the smallest float64 subnormal): a zero of that sign in every format.
+ */
+export function tinyZero(sign: number, log2Bound: number): boolean {
+  if (!(log2Bound < -1076)) return false;
+  const z = sign < 0 ? -0 : 0;
+  OUT.float64 = z;
+  OUT.float32 = z;
+  OUT.float16 = z;
+  OUT.bfloat16 = z;
+  return true;
+}
+
+function narrow(f: number, f0: number, H: number, A: number, B: number, side: number, fmt: FloatFormat, ovf: number): number | null {
   if (!isBoundary(f, fmt, ovf)) return rnd(f, fmt);
-  const c = H - f; // exact: f and H are equal or neighbouring doubles
+  const c = H - f0; // exact: f0 and H are equal or neighbouring doubles (Sterbenz)
   const lowD = c + A;
   const highD = c + B;
   let dir: number;
@@ -103,41 +118,33 @@ export function decideInto(hi: number, lo: number, err: number, K: number, side:
     return true;
   }
   const e = err * INFLATE;
-  let H: number, A: number, B: number;
-  if (K === 0) {
-    H = hi;
-    A = e === 0 ? lo : down(lo - e);
-    B = e === 0 ? lo : up(lo + e);
-  } else {
+  if (K !== 0) {
     const bound = Math.abs(hi) + Math.abs(lo) + e;
-    if (K + Math.log2(bound) < -1101 && Math.abs(hi) > 4 * (Math.abs(lo) + e)) {
-      // |y| < 2^-1100 (Math.log2 is off by far less than the unit of margin): below half
+    if (K + Math.log2(bound) < -1076 && Math.abs(hi) > 4 * (Math.abs(lo) + e)) {
+      // |y| < 2^-1076 (Math.log2 is off by far less than the unit of margin): below half
       // the smallest subnormal of every format, a zero of the sign of hi
-      const z = hi < 0 ? -0 : 0;
-      OUT.float64 = z;
-      OUT.float32 = z;
-      OUT.float16 = z;
-      OUT.bfloat16 = z;
-      return true;
+      return tinyZero(hi, -1077);
     }
-    if (!(K >= -1074 && K <= 1023)) return false;
-    const s = pow2(K);
-    H = hi * s;
-    // the scaled value must be a normal double well above the subnormals (then H is exact,
-    // and so are the scaled error terms up to the outward rounding)
-    if (!(Math.abs(H) >= MIN_NORMAL * 2 ** 60) || !Number.isFinite(H)) return false;
-    A = down(down(lo - e) * s);
-    B = up(up(lo + e) * s);
   }
-  if (Math.abs(H) < MIN_NORMAL * 2 ** 60) return false; // near/below float64's subnormal range
-  const f = H + A;
-  if (!Object.is(f, H + B)) return false;
+  // the test runs unscaled: for a normal result, scaling by 2^K maps the rounding cells of
+  // the 53-bit grid onto float64's (checked below), so RN(2^K·y) = 2^K·RN(y)
+  const A = e === 0 ? lo : down(lo - e);
+  const B = e === 0 ? lo : up(lo + e);
+  const f0 = hi + A;
+  if (!Object.is(f0, hi + B)) return false;
+  let f = f0;
+  if (K !== 0) {
+    f = f0 * pow2(K); // exact when normal
+    // a subnormal f would sit on a coarser grid than the scaled one; an infinite f may
+    // come from a value below the overflow threshold
+    if (!(Math.abs(f) >= MIN_NORMAL) || !Number.isFinite(f)) return false;
+  }
   OUT.float64 = f;
-  const a = narrow(f, H, A, B, side, F32, OVF32);
+  const a = narrow(f, f0, hi, A, B, side, F32, OVF32);
   if (a === null) return false;
-  const b = narrow(f, H, A, B, side, F16, OVF16);
+  const b = narrow(f, f0, hi, A, B, side, F16, OVF16);
   if (b === null) return false;
-  const c = narrow(f, H, A, B, side, BF16, OVFBF);
+  const c = narrow(f, f0, hi, A, B, side, BF16, OVFBF);
   if (c === null) return false;
   OUT.float32 = a;
   OUT.float16 = b;

@@ -28,6 +28,7 @@
 import { Decimal } from 'decimal.js';
 import { FORMATS } from '../../core/floats.js';
 import { roundDecimal } from '../../core/rounding.js';
+import { toDecimal } from '../../core/exact.js';
 import { ctxFor, exp as ivExp, ln2 as ivLn2 } from '../elementary.js';
 import { Exact, type Iv } from '../interval.js';
 import { add, div, mul, O, TINY, twoProd, twoSum, U } from './dd.js';
@@ -56,6 +57,9 @@ export interface Tables {
 
 let T: Tables | undefined;
 
+/** the exact value of a double (decimal.js would parse a number from its shortest string) */
+const X = (v: number): Decimal => toDecimal(v, Exact);
+
 /** an upper bound of a nonnegative Decimal, as a double */
 function upper(v: Decimal): number {
   return roundDecimal(v, F64) * MAG + TINY;
@@ -65,8 +69,8 @@ function upper(v: Decimal): number {
 function toDD(lo: Decimal, hi: Decimal): [number, number, number] {
   const mid = Exact.add(lo, hi).div(2);
   const h = roundDecimal(mid, F64);
-  const l = roundDecimal(Exact.sub(mid, h), F64);
-  const v = Exact.add(h, l);
+  const l = roundDecimal(Exact.sub(mid, X(h)), F64);
+  const v = X(h).plus(X(l));
   const err = Decimal.max(Exact.sub(hi, v).abs(), Exact.sub(lo, v).abs());
   return [h, l, err.isZero() ? 0 : upper(err)];
 }
@@ -101,10 +105,10 @@ export function deriveTables(): Tables {
   const step = new Exact(2).pow(-40);
   const base = Exact.div(ln2.lo, 256);
   const c1 = roundDecimal(base.div(step).round().times(step), F64);
-  const rest1 = Exact.sub(base, c1);
+  const rest1 = Exact.sub(base, X(c1));
   const c2 = roundDecimal(rest1, F64);
-  const c3 = roundDecimal(Exact.sub(rest1, c2), F64);
-  const sum = Exact.add(c1, c2).plus(c3);
+  const c3 = roundDecimal(Exact.sub(rest1, X(c2)), F64);
+  const sum = X(c1).plus(X(c2)).plus(X(c3));
   const cErr = upper(Decimal.max(Exact.div(ln2.lo, 256).minus(sum).abs(), Exact.div(ln2.hi, 256).minus(sum).abs()));
   const th = new Float64Array(256);
   const tl = new Float64Array(256);
@@ -128,7 +132,7 @@ export function deriveTables(): Tables {
     const [h, l] = toDD(v, v);
     fh[k] = h;
     fl[k] = l;
-    fe[k] = upper(Exact.sub(v, Exact.add(h, l)).abs().plus('1e-1400'));
+    fe[k] = upper(Exact.sub(v, X(h).plus(X(l))).abs().plus('1e-1400'));
   }
   const ah = new Float64Array(9);
   const al = new Float64Array(9);
@@ -138,7 +142,7 @@ export function deriveTables(): Tables {
     const [h, l] = toDD(v, v);
     ah[i] = h;
     al[i] = l;
-    ae[i] = upper(Exact.sub(v, Exact.add(h, l)).abs().plus('1e-1400'));
+    ae[i] = upper(Exact.sub(v, X(h).plus(X(l))).abs().plus('1e-1400'));
   }
   return { c1, c2, c3, cErr, th, tl, te, fh, fl, fe, ah, al, ae };
 }

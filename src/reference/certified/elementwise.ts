@@ -7,11 +7,11 @@
  * −|x| < −761 (E < 2^−1097, ±∞ included): sigmoid is 1 or +0, softplus x or a value in
  * (0, 2^−1097) — decided from that enclosure (side known: log1p(E) > 0). E below 2^−899
  * (K < −900) is kept in exponent form: 1 + E is 1 with error 2^−897, and
- * log1p(E) = E·(1 − θ), 0 < θ ≤ E/2 < 2^−899.
+ * log1p(E) = E·(1 − θ), 0 < θ ≤ E/2 < 2^(K+1).
  */
 import type { Vector } from '../../core/args.js';
 import { add, div, mul, O } from './dd.js';
-import { decideInto, OUT } from './decide.js';
+import { decideInto, OUT, tinyZero } from './decide.js';
 import { EXP, expDD, log1pDD, pow2 } from './elementary.js';
 import type { FloatsNest } from './index.js';
 import type { RowOut } from './rows.js';
@@ -90,10 +90,10 @@ function softplusSigned(x: number, sign: 1 | -1): boolean {
   const K = EXP[3];
   let Lh: number, Ll: number, Le: number, LK: number;
   if (K < -900) {
-    // log1p(E) = E·(1 − θ), 0 < θ < 2^−899
+    // log1p(E) = E·(1 − θ), 0 < θ ≤ E/2 < 2^(K+1): relative error below 2^(K+1)
     Lh = EXP[0];
     Ll = EXP[1];
-    Le = EXP[2] + Math.abs(EXP[0]) * 2 ** -898;
+    Le = EXP[2] + Math.abs(EXP[0]) * Math.max(pow2(K + 1), 2 ** -1074);
     LK = K;
   } else {
     const s = pow2(K);
@@ -139,7 +139,13 @@ function sigmoidBackwardOne(x: number, g: number): boolean {
     gm = g * pow2(-ge);
   }
   const a = -Math.abs(x);
-  if (!expDD(a, 0)) return false; // |x| > 5000
+  if (a < -5000) {
+    // |g·σ'(x)| < 2^1024·e^−5000 < 2^−6189: a zero of the sign of g. Only up to |x| = 1e15,
+    // where the decimal path still encloses e^−|x| away from 0 (beyond decimal.js's exponent
+    // range its enclosure touches 0 and the sign of that zero is its own convention)
+    return a > -1e15 && tinyZero(g, -6189);
+  }
+  if (!expDD(a, 0)) return false;
   const Mh = EXP[0];
   const Ml = EXP[1];
   const Me = EXP[2];
@@ -151,30 +157,28 @@ function sigmoidBackwardOne(x: number, g: number): boolean {
   return decideInto(O[0], O[1], O[2], K + ge, 0);
 }
 
-function elementwise(xs: Vector, f: (x: number) => boolean): FloatsNest | null {
-  const o = newOut(xs.length);
-  for (let i = 0; i < xs.length; i++) {
-    if (!f(xs[i])) return null;
-    putOut(o, i);
+function elementwise(n: number, f: (i: number) => boolean): FloatsNest {
+  const o = newOut(n);
+  const undecided: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (f(i)) putOut(o, i);
+    else {
+      put(o, i, NaN);
+      undecided.push(i);
+    }
   }
-  return o;
+  return { ...o, undecided };
 }
 
-export function sigmoidCertified(a: { x: Vector }): FloatsNest | null {
-  return elementwise(a.x, sigmoidOne);
+export function sigmoidCertified(a: { x: Vector }): FloatsNest {
+  return elementwise(a.x.length, (i) => sigmoidOne(a.x[i]));
 }
-export function softplusCertified(a: { x: Vector }): FloatsNest | null {
-  return elementwise(a.x, softplusOne);
+export function softplusCertified(a: { x: Vector }): FloatsNest {
+  return elementwise(a.x.length, (i) => softplusOne(a.x[i]));
 }
-export function logSigmoidCertified(a: { x: Vector }): FloatsNest | null {
-  return elementwise(a.x, logSigmoidOne);
+export function logSigmoidCertified(a: { x: Vector }): FloatsNest {
+  return elementwise(a.x.length, (i) => logSigmoidOne(a.x[i]));
 }
-export function sigmoidBackwardCertified(a: { x: Vector; grad_output: Vector }): FloatsNest | null {
-  const o = newOut(a.x.length);
-  for (let i = 0; i < a.x.length; i++) {
-    if (!sigmoidBackwardOne(a.x[i], a.grad_output[i])) return null;
-    putOut(o, i);
-  }
-  return o;
+export function sigmoidBackwardCertified(a: { x: Vector; grad_output: Vector }): FloatsNest {
+  return elementwise(a.x.length, (i) => sigmoidBackwardOne(a.x[i], a.grad_output[i]));
 }
-export { put };

@@ -17,14 +17,21 @@ import { logSoftmaxCertified, logsumexpCertified, softmaxCertified } from './row
 
 type Nest<T> = T | T[] | T[][];
 
+/**
+ * The four float nests of an op's result. `undecided` lists the units (rows of a row op,
+ * elements of an elementwise op) the certified path could not decide: their entries are
+ * NaN placeholders, to be replaced by the decimal path's values for that unit alone
+ * (`unitArgs`), which is valid because those ops compute each unit independently.
+ */
 export interface FloatsNest {
   float64: Nest<number>;
   float32: Nest<number>;
   float16: Nest<number>;
   bfloat16: Nest<number>;
+  undecided: number[];
 }
 
-export type CertifiedEvaluator<N extends OpName> = (args: ArgsByOp[N]) => FloatsNest | null;
+export type CertifiedEvaluator<N extends OpName> = (args: ArgsByOp[N]) => FloatsNest;
 
 export const CERTIFIED: { [N in OpName]?: CertifiedEvaluator<N> } = {
   softmax: softmaxCertified,
@@ -36,12 +43,26 @@ export const CERTIFIED: { [N in OpName]?: CertifiedEvaluator<N> } = {
   sigmoid_backward: sigmoidBackwardCertified,
 };
 
-/** How many calls the certified path decided, and how many fell back (process-wide). */
-export const certifiedStats = { certified: 0, fallback: 0, unsupported: 0 };
+const rowUnit = (a: { logits: number[][] }, i: number) => ({ logits: [a.logits[i]] });
+const elemUnit = (a: { x: number[] }, i: number) => ({ x: [a.x[i]] });
+
+/** The raw args of unit i alone (a row, or an element), for the decimal fallback. */
+export const UNIT_ARGS: { [N in OpName]?: (args: ArgsByOp[N], i: number) => unknown } = {
+  softmax: rowUnit,
+  log_softmax: rowUnit,
+  logsumexp: rowUnit,
+  sigmoid: elemUnit,
+  log_sigmoid: elemUnit,
+  softplus: elemUnit,
+  sigmoid_backward: (a, i) => ({ x: [a.x[i]], grad_output: [a.grad_output[i]] }),
+};
+
+/** Units decided by the certified path and units that fell back (process-wide counters). */
+export const certifiedStats = { units: 0, fallbackUnits: 0, calls: 0, unsupported: 0 };
 
 /**
- * The certified floats of op on validated args, or null (no evaluator for the op, or the
- * enclosure did not decide: use the decimal path).
+ * The certified floats of op on validated args (with the undecided units listed), or null
+ * when the op has no certified evaluator.
  */
 export function certify<N extends OpName>(op: N, args: ArgsByOp[N]): FloatsNest | null {
   const f = CERTIFIED[op] as CertifiedEvaluator<N> | undefined;
@@ -50,8 +71,9 @@ export function certify<N extends OpName>(op: N, args: ArgsByOp[N]): FloatsNest 
     return null;
   }
   const r = f(args);
-  if (r) certifiedStats.certified++;
-  else certifiedStats.fallback++;
+  certifiedStats.calls++;
+  certifiedStats.units += Array.isArray(r.float64) ? r.float64.length : 1;
+  certifiedStats.fallbackUnits += r.undecided.length;
   return r;
 }
 

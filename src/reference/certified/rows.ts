@@ -20,20 +20,25 @@
  */
 import type { Matrix } from '../../core/args.js';
 import { add, div, mul, O } from './dd.js';
-import { decideInto, OUT } from './decide.js';
+import { decideInto, OUT, tinyZero } from './decide.js';
 import { EXP, expDD, log1pDD, pow2 } from './elementary.js';
 import type { FloatsNest } from './index.js';
 
-/** e^−761 < 2^−1097: beyond this an exponential only enters as a bound */
-const NEGLIGIBLE_D = -761;
-/** an upper bound of each unsummed exponential (K < −900, or negligible): < 2^−897 */
+/** e^−761 < 2^−1097: a softmax output below this rounds to +0 in every format */
+const ZERO_OUTPUT_D = -761;
+/** beyond this an exponential is not evaluated, only bounded: e^−5000 < 2^−7213 */
+const UNEVALUATED_D = -5000;
+const UNEVALUATED_LOG2 = -7213;
+/** exponentials below 2^−900 are not summed with the others (their low parts would be subnormal) */
+const SUM_MIN_K = -900;
+/** an upper bound of each unsummed exponential (K < −900: M·2^K < 2^−897) */
 const SMALL_TERM = 2 ** -897;
 
 const enum Cls {
   Masked = 0,
   Argmax = 1,
   Computed = 2,
-  Negligible = 3,
+  Unevaluated = 3,
 }
 
 interface Row {
@@ -47,38 +52,60 @@ interface Row {
   Ml: Float64Array;
   Me: Float64Array;
   K: Float64Array;
-  /** s = Σ_{i≠argmax} e_i */
+  /** s = Σ_{i≠argmax} e_i ∈ sh + sl ± se */
   sh: number;
   sl: number;
   se: number;
   /** some other entry is unmasked: s > 0 */
   sPos: boolean;
+  /**
+   * every other exponential is below 2^−900 (or unevaluated): then s is carried in exponent
+   * form, s ∈ 2^tK·(th + tl ± te) (th = 0 when none was evaluated), and 0 < s < 2^tinyLog2
+   */
+  tinyOnly: boolean;
+  th: number;
+  tl: number;
+  te: number;
+  tK: number;
+  tinyLog2: number;
 }
 
-function analyseRow(x: readonly number[], needExp: boolean): Row | null {
-  const n = x.length;
+/** special rows, exactly as ops.ts's analyseRow cases: null when the row is finite/masked */
+type Special = 'nan' | 'posInf' | 'allMasked';
+
+function scan(x: readonly number[]): { special: Special | null; m: number; argmax: number; posInf: number } {
   let m = -Infinity;
   let argmax = -1;
-  for (let i = 0; i < n; i++) {
+  let posInf = 0;
+  for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    if (Number.isNaN(v) || v === Infinity) return null;
+    if (Number.isNaN(v)) return { special: 'nan', m, argmax, posInf };
+    if (v === Infinity) posInf++;
     if (v > m) {
       m = v;
       argmax = i;
     }
   }
-  if (argmax < 0) return null; // all masked
+  if (posInf > 0) return { special: 'posInf', m, argmax, posInf };
+  if (argmax < 0) return { special: 'allMasked', m, argmax, posInf };
+  return { special: null, m, argmax, posInf };
+}
+
+function analyseRow(x: readonly number[], m: number, argmax: number): Row | null {
+  const n = x.length;
   const cls = new Uint8Array(n);
   const dh = new Float64Array(n);
   const dl = new Float64Array(n);
-  const Mh = new Float64Array(needExp ? n : 0);
-  const Ml = new Float64Array(needExp ? n : 0);
-  const Me = new Float64Array(needExp ? n : 0);
-  const K = new Float64Array(needExp ? n : 0);
+  const Mh = new Float64Array(n);
+  const Ml = new Float64Array(n);
+  const Me = new Float64Array(n);
+  const K = new Float64Array(n);
   let sh = 0;
   let sl = 0;
   let se = 0;
-  let small = 0;
+  let small = 0; // evaluated exponentials below 2^−900
+  let smallK = -Infinity; // their largest exponent
+  let unevaluated = 0;
   let sPos = false;
   for (let i = 0; i < n; i++) {
     const v = x[i];
@@ -97,22 +124,21 @@ function analyseRow(x: readonly number[], needExp: boolean): Row | null {
     if (!Number.isFinite(a)) return null; // d < −2^1023: the decimal path reports it
     dh[i] = a;
     dl[i] = b;
-    if (a < NEGLIGIBLE_D) {
-      cls[i] = Cls.Negligible;
-      small++;
+    if (a < UNEVALUATED_D) {
+      cls[i] = Cls.Unevaluated;
+      unevaluated++;
       continue;
     }
     cls[i] = Cls.Computed;
     if (!expDD(a, b)) return null;
     const k = EXP[3];
-    if (needExp) {
-      Mh[i] = EXP[0];
-      Ml[i] = EXP[1];
-      Me[i] = EXP[2];
-      K[i] = k;
-    }
-    if (k < -900) {
+    Mh[i] = EXP[0];
+    Ml[i] = EXP[1];
+    Me[i] = EXP[2];
+    K[i] = k;
+    if (k < SUM_MIN_K) {
       small++;
+      if (k > smallK) smallK = k;
       continue;
     }
     const s = pow2(k);
@@ -121,8 +147,39 @@ function analyseRow(x: readonly number[], needExp: boolean): Row | null {
     sl = O[1];
     se = O[2];
   }
-  se += small * SMALL_TERM;
-  return { n, m, argmax, cls, dh, dl, Mh, Ml, Me, K, sh, sl, se, sPos };
+  const tinyOnly = sPos && sh === 0 && sl === 0 && se === 0;
+  let th = 0;
+  let tl = 0;
+  let te = 0;
+  let tK = 0;
+  let tinyLog2 = -Infinity;
+  if (tinyOnly) {
+    // s in exponent form, relative to the largest small exponential 2^smallK
+    if (small > 0) {
+      tK = smallK;
+      let rest = 0;
+      for (let i = 0; i < n; i++) {
+        if (cls[i] !== Cls.Computed) continue;
+        const rel = K[i] - tK;
+        if (rel < SUM_MIN_K) {
+          rest++;
+          continue;
+        }
+        const s = pow2(rel);
+        add(th, tl, te, Mh[i] * s, Ml[i] * s, Me[i] * s);
+        th = O[0];
+        tl = O[1];
+        te = O[2];
+      }
+      // unevaluated ones are < 2^−7213 ≤ 2^(tK − 897) · 2^(−6316 − tK) with tK ≥ −7214
+      te += rest * SMALL_TERM + unevaluated * pow2(Math.max(UNEVALUATED_LOG2 - tK, -1074));
+      tinyLog2 = tK + Math.log2(Math.abs(th) + te) + 0.01; // 0.01: Math.log2's error
+    } else {
+      tinyLog2 = UNEVALUATED_LOG2 + Math.log2(unevaluated) + 0.01;
+    }
+  }
+  se += (small + unevaluated) * SMALL_TERM;
+  return { n, m, argmax, cls, dh, dl, Mh, Ml, Me, K, sh, sl, se, sPos, tinyOnly, th, tl, te, tK, tinyLog2 };
 }
 
 export interface RowOut {
@@ -152,9 +209,19 @@ function putOut(o: RowOut, i: number): void {
 
 /** softmax of one row, or null (fall back) */
 export function softmaxRowCertified(x: readonly number[]): RowOut | null {
-  const r = analyseRow(x, true);
+  const sc = scan(x);
+  const o = newRow(x.length);
+  if (sc.special === 'nan' || sc.special === 'allMasked') {
+    for (let i = 0; i < x.length; i++) put(o, i, NaN);
+    return o;
+  }
+  if (sc.special === 'posInf') {
+    // one-hot at a single +∞; NaN at ≥ 2 (path dependent); 0 elsewhere
+    for (let i = 0; i < x.length; i++) put(o, i, x[i] === Infinity ? (sc.posInf === 1 ? 1 : NaN) : 0);
+    return o;
+  }
+  const r = analyseRow(x, sc.m, sc.argmax);
   if (!r) return null;
-  const o = newRow(r.n);
   add(1, 0, 0, r.sh, r.sl, r.se);
   div(1, 0, 0, O[0], O[1], O[2]);
   const ih = O[0];
@@ -163,14 +230,17 @@ export function softmaxRowCertified(x: readonly number[]): RowOut | null {
   for (let i = 0; i < r.n; i++) {
     switch (r.cls[i]) {
       case Cls.Masked:
-      case Cls.Negligible:
-        put(o, i, 0); // exactly 0, or in (0, 2^−1097): +0 in every format
+        put(o, i, 0); // exactly 0: +0
         break;
       case Cls.Argmax:
         if (!decideInto(ih, il, ie, 0, 0)) return null;
         putOut(o, i);
         break;
       default:
+        if (r.dh[i] < ZERO_OUTPUT_D) {
+          put(o, i, 0); // p_i ≤ e_i < 2^−1097: +0 in every format
+          break;
+        }
         mul(r.Mh[i], r.Ml[i], r.Me[i], ih, il, ie);
         if (!decideInto(O[0], O[1], O[2], r.K[i], 0)) return null;
         putOut(o, i);
@@ -179,25 +249,59 @@ export function softmaxRowCertified(x: readonly number[]): RowOut | null {
   return o;
 }
 
-/** log1p(s) of an analysed row into O */
+/** log1p(s) of an analysed row (not tinyOnly) into O */
 function logS(r: Row): boolean {
   return log1pDD(r.sh, r.sl, r.se);
 }
 
+/**
+ * L = log1p(s) when s is only tiny exponentials: L = s·(1 − θ), 0 < θ ≤ s/2 < 2^tinyLog2,
+ * so L ∈ 2^tK·(th + tl ± (te + |th|·2^tinyLog2)) (exponent form). Writes [hi, lo, err] to O and
+ * returns the exponent.
+ */
+function tinyL(r: Row): number {
+  O[0] = r.th;
+  O[1] = r.tl;
+  O[2] = r.te + Math.abs(r.th) * Math.max(pow2(Math.ceil(r.tinyLog2)), 2 ** -1074);
+  return r.tK;
+}
+
 export function logSoftmaxRowCertified(x: readonly number[]): RowOut | null {
-  const r = analyseRow(x, false);
+  const sc = scan(x);
+  const o = newRow(x.length);
+  if (sc.special === 'nan' || sc.special === 'allMasked') {
+    for (let i = 0; i < x.length; i++) put(o, i, NaN);
+    return o;
+  }
+  if (sc.special === 'posInf') {
+    // 0 (exact: +0) at a single +∞, NaN at ≥ 2; −∞ elsewhere
+    for (let i = 0; i < x.length; i++) put(o, i, x[i] === Infinity ? (sc.posInf === 1 ? 0 : NaN) : -Infinity);
+    return o;
+  }
+  const r = analyseRow(x, sc.m, sc.argmax);
   if (!r) return null;
   if (!r.sPos) {
     // every other entry masked: exactly 0 at the argmax (+0), −∞ elsewhere
-    const o = newRow(r.n);
     for (let i = 0; i < r.n; i++) put(o, i, i === r.argmax ? 0 : -Infinity);
     return o;
   }
-  if (!logS(r)) return null;
-  const Lh = O[0];
-  const Ll = O[1];
-  const Le = O[2];
-  const o = newRow(r.n);
+  let Lh: number, Ll: number, Le: number;
+  let tiny = false;
+  let LK = 0;
+  if (r.tinyOnly) {
+    tiny = true;
+    LK = r.th === 0 ? 0 : tinyL(r);
+    Lh = O[0];
+    Ll = O[1];
+    Le = O[2];
+  } else {
+    if (!logS(r)) return null;
+    Lh = O[0];
+    Ll = O[1];
+    Le = O[2];
+  }
+  // an upper bound of L as a double, for the entries where L is far below their ulp
+  const Lbound = tiny ? Math.max(pow2(Math.ceil(r.tinyLog2)), 2 ** -1074) : 0;
   for (let i = 0; i < r.n; i++) {
     if (r.cls[i] === Cls.Masked) {
       put(o, i, -Infinity);
@@ -205,55 +309,90 @@ export function logSoftmaxRowCertified(x: readonly number[]): RowOut | null {
     }
     const dh = r.dh[i]; // 0 at the argmax
     const dl = r.dl[i];
-    add(dh, dl, 0, -Lh, -Ll, Le);
-    // y = d_i − L < d_i strictly when L > 0: the side of the exact anchor d_i = hi
-    const side = r.sPos && dl === 0 && O[0] === dh ? -1 : 0;
-    if (!decideInto(O[0], O[1], O[2], 0, side)) return null;
+    let ok: boolean;
+    if (tiny) {
+      if (i === r.argmax) {
+        // −L: in exponent form, or a negative value below every format's range
+        ok = r.th !== 0 ? decideInto(-Lh, -Ll, Le, LK, 0) || tinyZero(-1, r.tinyLog2) : tinyZero(-1, r.tinyLog2);
+      } else {
+        // d_i − L, 0 < L < Lbound; y < d_i strictly (side −1 when d_i is exactly the double dh)
+        ok = decideInto(dh, dl, Lbound, 0, dl === 0 ? -1 : 0);
+      }
+    } else {
+      add(dh, dl, 0, -Lh, -Ll, Le);
+      // y = d_i − L < d_i strictly (L > 0): the side of the exact anchor d_i = hi
+      const side = dl === 0 && O[0] === dh ? -1 : 0;
+      ok = decideInto(O[0], O[1], O[2], 0, side);
+    }
+    if (!ok) return null;
     putOut(o, i);
   }
   return o;
 }
 
 export function logsumexpRowCertified(x: readonly number[], o: RowOut, j: number): boolean {
-  const r = analyseRow(x, false);
-  if (!r) return false;
-  if (!r.sPos) {
-    // exactly the maximum (a double)
-    if (!decideInto(r.m, 0, 0, 0, 0)) return false;
-    putOut(o, j);
+  const sc = scan(x);
+  if (sc.special) {
+    // NaN; +∞ with any +∞ entry; −∞ when all masked
+    put(o, j, sc.special === 'nan' ? NaN : sc.special === 'posInf' ? Infinity : -Infinity);
     return true;
   }
-  if (!logS(r)) return false;
-  add(r.m, 0, 0, O[0], O[1], O[2]);
-  const side = r.sPos && O[0] === r.m ? 1 : 0;
-  if (!decideInto(O[0], O[1], O[2], 0, side)) return false;
-  putOut(o, j);
-  return true;
+  const r = analyseRow(x, sc.m, sc.argmax);
+  if (!r) return false;
+  let ok: boolean;
+  if (!r.sPos) {
+    ok = decideInto(r.m, 0, 0, 0, 0); // exactly the maximum
+  } else if (r.tinyOnly) {
+    // m + L, 0 < L < 2^tinyLog2
+    if (r.m !== 0) ok = decideInto(r.m, 0, Math.max(pow2(Math.ceil(r.tinyLog2)), 2 ** -1074), 0, 1);
+    else {
+      const K = r.th === 0 ? 0 : tinyL(r);
+      ok = (r.th !== 0 && decideInto(O[0], O[1], O[2], K, 0)) || tinyZero(1, r.tinyLog2);
+    }
+  } else {
+    if (!logS(r)) return false;
+    add(r.m, 0, 0, O[0], O[1], O[2]);
+    const side = O[0] === r.m ? 1 : 0;
+    ok = decideInto(O[0], O[1], O[2], 0, side);
+  }
+  if (ok) putOut(o, j);
+  return ok;
 }
 
-export function softmaxCertified(a: { logits: Matrix }): FloatsNest | null {
+export function softmaxCertified(a: { logits: Matrix }): FloatsNest {
   return rowsOf(a.logits, softmaxRowCertified);
 }
 
-export function logSoftmaxCertified(a: { logits: Matrix }): FloatsNest | null {
+export function logSoftmaxCertified(a: { logits: Matrix }): FloatsNest {
   return rowsOf(a.logits, logSoftmaxRowCertified);
 }
 
-export function logsumexpCertified(a: { logits: Matrix }): FloatsNest | null {
+export function logsumexpCertified(a: { logits: Matrix }): FloatsNest {
   const o = newRow(a.logits.length);
-  for (let j = 0; j < a.logits.length; j++) if (!logsumexpRowCertified(a.logits[j], o, j)) return null;
-  return o;
+  const undecided: number[] = [];
+  for (let j = 0; j < a.logits.length; j++) {
+    if (!logsumexpRowCertified(a.logits[j], o, j)) {
+      put(o, j, NaN);
+      undecided.push(j);
+    }
+  }
+  return { ...o, undecided };
 }
 
-function rowsOf(rows: Matrix, f: (x: readonly number[]) => RowOut | null): FloatsNest | null {
-  const out: FloatsNest = { float64: [], float32: [], float16: [], bfloat16: [] };
-  for (const x of rows) {
-    const r = f(x);
-    if (!r) return null;
-    (out.float64 as number[][]).push(r.float64);
-    (out.float32 as number[][]).push(r.float32);
-    (out.float16 as number[][]).push(r.float16);
-    (out.bfloat16 as number[][]).push(r.bfloat16);
-  }
-  return out;
+function rowsOf(rows: Matrix, f: (x: readonly number[]) => RowOut | null): FloatsNest {
+  const out = { float64: [] as number[][], float32: [] as number[][], float16: [] as number[][], bfloat16: [] as number[][] };
+  const undecided: number[] = [];
+  rows.forEach((x, j) => {
+    let r = f(x);
+    if (!r) {
+      undecided.push(j);
+      r = newRow(x.length);
+      for (let i = 0; i < x.length; i++) put(r, i, NaN);
+    }
+    out.float64.push(r.float64);
+    out.float32.push(r.float32);
+    out.float16.push(r.float16);
+    out.bfloat16.push(r.bfloat16);
+  });
+  return { ...out, undecided };
 }
