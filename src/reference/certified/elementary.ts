@@ -6,9 +6,10 @@
  *   k = round(d·256/ln2), d = k·ln2/256 + r, exp(d) = 2^K · T_j · exp(r), k = 256K + j,
  *   T_j = 2^(j/256) as a DD (table), exp(r) by its Taylor polynomial of degree 9 in DD
  *   (Horner). ln2/256 = C1 + C2 + C3 + δ with C1 of 32 significant bits (so k·C1 is exact
- *   for |k| < 2^21) and |δ| ≤ CERR; r = ((dh − k·C1) + dl − k·C2) − k·C3 where TwoSum /
- *   TwoProd keep every step exact but the last rounded additions, whose errors (≤ u·|result|
- *   each) are summed into errR together with |k|·CERR.
+ *   for |k| < 2^21) and |δ| ≤ CERR; r = (dh − k·C1) − k·C2 + dl − k·C3 where TwoSum /
+ *   TwoProd keep every step exact (dl included) but four rounded additions of the low-order
+ *   parts (all below ~2^-60), whose errors (≤ u·|result| each) are summed into errR together
+ *   with |k|·CERR.
  *   Horner's running bound propagates errR and the coefficients' representation errors
  *   (dd.ts's mul/add bounds); truncation ≤ |r|^10/10!·1/(1 − |r|). The result is returned as
  *   M·2^K with M = T_j·P ∈ [0.99, 2.01], so exp never underflows or overflows here.
@@ -181,14 +182,19 @@ export function expDD(dh: number, dl: number): boolean {
     twoSum(a, -p2);
     const b = O[0];
     const be = O[1];
+    // dl (up to 2^-40 at |d| = 5000) enters exactly too, so every rounded addition below
+    // is of terms below ~2^-60
+    twoSum(b, dl);
+    const c = O[0];
+    const ce = O[1];
     const kc3 = k * t.c3;
-    const t1 = be - e2;
-    const t2 = t1 + ae;
-    const t3 = t2 + dl;
+    const t1 = ae + be;
+    const t2 = t1 + ce;
+    const t3 = t2 - e2;
     const t4 = t3 - kc3;
     errR =
       U * (Math.abs(t1) + Math.abs(t2) + Math.abs(t3) + Math.abs(t4) + Math.abs(kc3)) + Math.abs(k) * t.cErr + 4 * TINY;
-    twoSum(b, t4);
+    twoSum(c, t4);
     r = O[0];
     rl = O[1];
   }
