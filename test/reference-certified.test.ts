@@ -16,6 +16,8 @@ import { describe, expect, it } from 'vitest';
 import type { OpName } from '../src/core/catalog.js';
 import { getSpec } from '../src/core/catalog.js';
 import { toDecimal } from '../src/core/exact.js';
+import { FORMATS as FMT, roundToFormat } from '../src/core/floats.js';
+import { decideInto, OUT } from '../src/reference/certified/decide.js';
 import { CERTIFIED } from '../src/reference/certified/index.js';
 import { add, div, INFLATE, mul, O } from '../src/reference/certified/dd.js';
 import { deriveTables, EXP, expDD, log1pDD } from '../src/reference/certified/elementary.js';
@@ -123,6 +125,37 @@ describe('certified: exp and log1p bounds hold against the decimal enclosures', 
       }
       expect(O[2] / O[0]).toBeLessThan(2 ** -95);
     }
+  });
+});
+
+describe('certified: the rounding test', () => {
+  it('exact doubles (err = 0) round to float32/16/bfloat16 exactly as roundToFormat, ties and range edges included', () => {
+    const r = rng(5);
+    const f = new Float64Array(1);
+    const w = new Uint32Array(f.buffer);
+    const hi = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+    let n = 0;
+    const bad: string[] = [];
+    for (let i = 0; i < 60000; i++) {
+      // exponents within ±150 of 1: normal, subnormal and overflowing ranges of the narrow formats
+      w[1 - hi] = Math.floor(r() * 2 ** 32);
+      w[hi] = ((r() < 0.5 ? 1 : 0) << 31) | ((Math.floor(r() * 300) - 150 + 1023) << 20) | Math.floor(r() * 2 ** 20);
+      let x = f[0];
+      // every third value on a tie (midpoint) of float32, float16 or bfloat16, or just beside one
+      if (i % 3 === 0) {
+        const p = [24, 11, 8][i % 9 === 0 ? 0 : i % 9 === 3 ? 1 : 2];
+        const q = 2 ** (Math.floor(Math.log2(Math.abs(x))) - p);
+        x = (Math.floor(x / q / 2) * 2 + 1) * q + [0, q * 2 ** -20, -q * 2 ** -20][i % 3];
+      }
+      if (!decideInto(x, 0, 0, 0, 0)) continue;
+      n++;
+      if (OUT.float64 !== x) bad.push(`${x} float64 ${OUT.float64}`);
+      for (const k of ['float32', 'float16', 'bfloat16'] as const) {
+        if (!Object.is(OUT[k], roundToFormat(x, FMT[k]))) bad.push(`${x} ${k} ${OUT[k]} vs ${roundToFormat(x, FMT[k])}`);
+      }
+    }
+    expect(bad).toEqual([]);
+    expect(n).toBeGreaterThan(55000);
   });
 });
 

@@ -45,8 +45,27 @@ const OVF32 = (2 - 2 ** -24) * 2 ** 127;
 const OVF16 = (2 - 2 ** -11) * 2 ** 15;
 const OVFBF = (2 - 2 ** -8) * 2 ** 127;
 
+// the binary exponent of a double from its bits (a typed-array alias is much cheaper than a
+// DataView on the hot path; the high word's index depends on the platform's endianness)
+const F = new Float64Array(1);
+const W = new Uint32Array(F.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+/**
+ * Round a double to fmt (nearest even). float32: Math.fround. float16 / bfloat16 in their
+ * normal range: f ± C ∓ C with C = 1.5·2^(E+53−p) (E the binade of f): the sum lies in the
+ * binade of C, whose ulp is fmt's quantum 2^(E+1−p) there, and C is an even multiple of it,
+ * so round-to-nearest-even of the sum is that of f on fmt's grid; subtracting C is exact.
+ * Subnormal and overflowing ranges take roundToFormat.
+ */
 function rnd(f: number, fmt: FloatFormat): number {
-  return fmt === F32 ? Math.fround(f) : roundToFormat(f, fmt);
+  if (fmt === F32) return Math.fround(f);
+  F[0] = f;
+  const E = ((W[HI] >>> 20) & 0x7ff) - 1023;
+  if (E < fmt.emin || E > fmt.emax) return roundToFormat(f, fmt);
+  const C = 1.5 * pow2(E + 53 - fmt.precision);
+  const r = f > 0 ? f + C - C : f - C + C;
+  return Math.abs(r) >= pow2(fmt.emax + 1) ? (f > 0 ? Infinity : -Infinity) : r;
 }
 
 /**
