@@ -28,7 +28,9 @@ const { values } = parseArgs({
 const UNITS = Number(values.units);
 const OPS = values.ops
   ? values.ops.split(',')
-  : ['softmax', 'log_softmax', 'logsumexp', 'sigmoid', 'log_sigmoid', 'softplus', 'sigmoid_backward'];
+  : ['softmax', 'log_softmax', 'logsumexp', 'sigmoid', 'log_sigmoid', 'softplus', 'sigmoid_backward', 'softmax_backward', 'log_softmax_backward'];
+const ROWOPS = new Set(['softmax', 'log_softmax', 'logsumexp']);
+const ROWBACK = new Set(['softmax_backward', 'log_softmax_backward']);
 
 // xorshift128+ on BigInt-free 32-bit halves: deterministic from --seed
 let s0 = (Number(values.seed) * 2654435761) >>> 0 || 1;
@@ -92,7 +94,27 @@ function row() {
   return Array.from({ length: n }, () => (rand() * 2 - 1) * pick([1e3, 1e6, 1e300]));
 }
 
+/** grad_output rows: random, constant (exact zeros of softmax_backward), one-hot, huge/tiny */
+function gradRow(n) {
+  const r = rand();
+  if (r < 0.4) return Array.from({ length: n }, () => (rand() * 2 - 1) * pick([1, 3, 100]));
+  if (r < 0.55) {
+    const v = pick([1, -2, 0.5, 0]);
+    return Array.from({ length: n }, () => v);
+  }
+  if (r < 0.7) {
+    const k = Math.floor(rand() * n);
+    return Array.from({ length: n }, (_, i) => (i === k ? 1 : 0));
+  }
+  if (r < 0.85) return Array.from({ length: n }, () => pick([1, 2, 3, -1]));
+  return Array.from({ length: n }, () => scalar());
+}
+
 function unitArgs(op) {
+  if (ROWBACK.has(op)) {
+    const x = row();
+    return { logits: [x], grad_output: [gradRow(x.length)] };
+  }
   if (op === 'softmax' || op === 'log_softmax' || op === 'logsumexp') return { logits: [row()] };
   if (op === 'sigmoid_backward') return { x: [scalar()], grad_output: [pick([1, -1, 0.5, 3, -1e-300, 1e300, 0.1])] };
   return { x: [scalar()] };
@@ -114,10 +136,13 @@ for (const op of OPS) {
     // a batch of independent units: the certified evaluator sees them together, the decimal
     // path one by one (as referenceFloats' fallback does)
     const batch = Array.from({ length: BATCH }, () => unitArgs(op));
+    const same = batch.filter((b) => b.logits?.[0].length === batch[0].logits?.[0].length);
     const args = getSpec(op).validate(
-      op === 'softmax' || op === 'log_softmax' || op === 'logsumexp'
-        ? { logits: batch.map((b) => b.logits[0]).filter((r) => r.length === batch[0].logits[0].length) }
-        : op === 'sigmoid_backward'
+      ROWOPS.has(op)
+        ? { logits: same.map((b) => b.logits[0]) }
+        : ROWBACK.has(op)
+          ? { logits: same.map((b) => b.logits[0]), grad_output: same.map((b) => b.grad_output[0]) }
+          : op === 'sigmoid_backward'
           ? { x: batch.map((b) => b.x[0]), grad_output: batch.map((b) => b.grad_output[0]) }
           : { x: batch.map((b) => b.x[0]) },
     );
@@ -130,9 +155,10 @@ for (const op of OPS) {
         fallback++;
         continue;
       }
-      const unit =
-        op === 'softmax' || op === 'log_softmax' || op === 'logsumexp'
-          ? { logits: [args.logits[i]] }
+      const unit = ROWOPS.has(op)
+        ? { logits: [args.logits[i]] }
+        : ROWBACK.has(op)
+          ? { logits: [args.logits[i]], grad_output: [args.grad_output[i]] }
           : op === 'sigmoid_backward'
             ? { x: [args.x[i]], grad_output: [args.grad_output[i]] }
             : { x: [args.x[i]] };

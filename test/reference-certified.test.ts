@@ -93,6 +93,32 @@ describe('certified: DD operations keep their error bounds', () => {
   });
 });
 
+describe('certified: operations on plain doubles', () => {
+  it('are exact (err 0) only when they are: sums always, products unless they underflow', () => {
+    const r = rng(8);
+    const cases: [number, number][] = [
+      [1e-200, 1e-200], // underflows to 0: not exact
+      [3e-160, 2e-160], // below 2^-969: the TwoProd error term is lost
+      [0, 1e-300],
+      [1e300, 1e-300],
+      [0.1, 0.2],
+    ];
+    for (let i = 0; i < 300; i++) cases.push([(r() * 2 - 1) * 2 ** (Math.floor(r() * 1200) - 600), (r() * 2 - 1) * 2 ** (Math.floor(r() * 1200) - 600)]);
+    for (const [a, b] of cases) {
+      mul(a, 0, 0, b, 0, 0);
+      const got = ddVal(O[0], O[1]);
+      expect(X(a).times(X(b)).minus(got).abs().lte(X(O[2] * INFLATE))).toBe(true);
+      add(a, 0, 0, b, 0, 0);
+      expect(O[2]).toBe(0);
+      expect(ddVal(O[0], O[1]).eq(X(a).plus(X(b)))).toBe(true);
+    }
+    mul(1e-200, 0, 0, 1e-200, 0, 0);
+    expect(O[2]).toBeGreaterThan(0);
+    div(0, 0, 0, 3, 0, 0);
+    expect([O[0], O[2]]).toEqual([0, 0]);
+  });
+});
+
 describe('certified: exp and log1p bounds hold against the decimal enclosures', () => {
   const ctx = ctxFor(60);
   const r = rng(11);
@@ -256,6 +282,19 @@ describe('certified path agrees with the decimal path', () => {
     let units = 0;
     for (const op of ROW_OPS) for (const row of rows) units += agree(op, { logits: [row] }).units;
     expect(units).toBe(3 * rows.length);
+    // backward rows: constant, one-hot and mixed grad_output (exact zeros, cancellation)
+    const grads = (n: number, k: number): number[][] => [
+      Array.from({ length: n }, () => 1),
+      Array.from({ length: n }, (_, i) => (i === k % n ? 1 : 0)),
+      Array.from({ length: n }, (_, i) => [3, -1, 0.5, 1e-3][i % 4]),
+    ];
+    let fallback = 0;
+    rows.forEach((row, k) => {
+      for (const g of grads(row.length, k)) {
+        for (const op of ['softmax_backward', 'log_softmax_backward'] as OpName[]) fallback += agree(op, { logits: [row], grad_output: [g] }).fallback;
+      }
+    });
+    expect(fallback).toBeLessThan(rows.length * 6);
   });
 
   it('adversarial elements: midpoints, ±0, the exp range edges, subnormals, huge, ±∞, NaN', () => {
@@ -266,7 +305,7 @@ describe('certified path agrees with the decimal path', () => {
     for (const g of [1, -1, 0.5, 1e300, -1e-300, 3]) agree('sigmoid_backward', { x: xs, grad_output: xs.map(() => g) });
   });
 
-  it('1,500 seeded random units over all seven ops, and no fallback on ordinary inputs', () => {
+  it('2,000 seeded random units over all nine ops, and no fallback on ordinary inputs', () => {
     const r = rng(2026);
     const pick = <T>(a: T[]): T => a[Math.floor(r() * a.length)];
     const scalar = () =>
@@ -278,6 +317,10 @@ describe('certified path agrees with the decimal path', () => {
       for (const op of ROW_OPS) ordinaryFallback += agree(op, { logits: rows }).fallback;
       const x = Array.from({ length: 3 }, () => (r() * 2 - 1) * 40);
       for (const op of ELEM_OPS) ordinaryFallback += agree(op, { x }).fallback;
+      const g = rows.map((row) => row.map(() => (r() * 2 - 1) * 3));
+      for (const op of ['softmax_backward', 'log_softmax_backward'] as OpName[]) ordinaryFallback += agree(op, { logits: rows, grad_output: g }).fallback;
+      const uniform = [[1, 1, 1, 1, 1, 1]];
+      ordinaryFallback += agree('softmax_backward', { logits: uniform, grad_output: [[1, 2, 3, 4, 5, 6]] }).fallback;
       ordinaryFallback += agree('sigmoid_backward', { x, grad_output: x.map(() => (r() * 2 - 1) * 10) }).fallback;
       // wider spread of magnitudes (may fall back: only agreement is asserted)
       const wild = Array.from({ length: 4 }, () => scalar());

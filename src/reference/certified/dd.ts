@@ -16,7 +16,9 @@
  *   in products with a tiny operand; each operation adds TINY = 2^-1068, which is more
  *   than any such loss (a few times 2^-1075).
  *
- * Bounds of one operation (u = 2^-53, inputs normalised; derivations in docs/reference.md):
+ * Bounds of one operation (u = 2^-53, inputs normalised; derivations in docs/reference.md;
+ * an operation on two plain doubles (lows 0) is exact — TwoSum, or TwoProd without
+ * underflow — and adds no error, which keeps exact results such as 0 exact):
  *   add:  |fl(x + y) − (x + y)| ≤ 3u²·(1 + 4u)·(|xh| + |yh|) ≤ ADD_C·(|xh| + |yh|)
  *         (TwoSum of the highs is exact; the two remaining roundings are of the sum of the
  *         lows, ≤ u·(|xl| + |yl|) ≤ u²(|xh| + |yh|), and of e + w with |e| ≤ u|s|,
@@ -79,7 +81,8 @@ export function add(xh: number, xl: number, ex: number, yh: number, yl: number, 
   const hp = h - s;
   O[0] = h;
   O[1] = s - (h - hp) + (t - hp);
-  O[2] = ex + ey + ADD_C * (Math.abs(xh) + Math.abs(yh)) + TINY;
+  // with both lows 0, w = 0 and t = e exactly: the sum is exact (TwoSum is, even in subnormals)
+  O[2] = xl === 0 && yl === 0 ? ex + ey : ex + ey + ADD_C * (Math.abs(xh) + Math.abs(yh)) + TINY;
 }
 
 /** O <- (x ± ex)·(y ± ey). */
@@ -99,7 +102,12 @@ export function mul(xh: number, xl: number, ex: number, yh: number, yl: number, 
   const ay = Math.abs(yh);
   O[0] = h;
   O[1] = p - (h - hp) + (t - hp);
-  O[2] = MUL_C * ax * ay + (ax * ey + ay * ex) * MAG + ex * ey + TINY;
+  const prop = (ax * ey + ay * ex) * MAG + ex * ey;
+  // with both lows 0 the cross products vanish and TwoProd is exact unless it underflows
+  // (|p| < 2^-969, including a product that rounds to 0) or a splitting overflows
+  // (|xh| or |yh| ≥ 2^996); a zero factor gives an exact 0
+  const exact = xl === 0 && yl === 0 && (ax === 0 || ay === 0 || Math.abs(p) >= 2 ** -969) && ax < 2 ** 996 && ay < 2 ** 996;
+  O[2] = exact ? prop : MUL_C * ax * ay + prop + TINY;
 }
 
 /**
@@ -109,6 +117,13 @@ export function mul(xh: number, xl: number, ex: number, yh: number, yl: number, 
  * for the exact x, y. Returns with O[2] = Infinity when |yh| is not well above ey.
  */
 export function div(xh: number, xl: number, ex: number, yh: number, yl: number, ey: number): void {
+  if (xh === 0 && xl === 0 && ex === 0 && Math.abs(yh) * (1 - 2 ** -50) > ey) {
+    // exactly 0 over a nonzero divisor: exactly 0 (keeps exact zeros, e.g. softmax_backward's)
+    O[0] = 0;
+    O[1] = 0;
+    O[2] = 0;
+    return;
+  }
   const q1 = xh / yh;
   twoProd(q1, yh);
   const r = (xh - O[0] - O[1] + xl - q1 * yl) / yh;

@@ -164,6 +164,14 @@ export const EXP = new Float64Array(4);
  */
 export function expDD(dh: number, dl: number): boolean {
   if (!(Math.abs(dh) <= 5000)) return false;
+  if (dh === 0 && dl === 0) {
+    // e^0 = 1 exactly (ties with the row maximum; keeps exact results exact)
+    EXP[0] = 1;
+    EXP[1] = 0;
+    EXP[2] = 0;
+    EXP[3] = 0;
+    return true;
+  }
   const t = tables();
   const k = Math.round(dh * INV_LN2_256);
   let r: number, rl: number, errR: number;

@@ -13,7 +13,13 @@
 import type { ArgsByOp, OpName } from '../../core/catalog.js';
 import { warmCertified } from './elementary.js';
 import { logSigmoidCertified, sigmoidBackwardCertified, sigmoidCertified, softplusCertified } from './elementwise.js';
-import { logSoftmaxCertified, logsumexpCertified, softmaxCertified } from './rows.js';
+import {
+  logSoftmaxBackwardCertified,
+  logSoftmaxCertified,
+  logsumexpCertified,
+  softmaxBackwardCertified,
+  softmaxCertified,
+} from './rows.js';
 
 type Nest<T> = T | T[] | T[][];
 
@@ -41,6 +47,8 @@ export const CERTIFIED: { [N in OpName]?: CertifiedEvaluator<N> } = {
   log_sigmoid: logSigmoidCertified,
   softplus: softplusCertified,
   sigmoid_backward: sigmoidBackwardCertified,
+  softmax_backward: softmaxBackwardCertified,
+  log_softmax_backward: logSoftmaxBackwardCertified,
 };
 
 const rowUnit = (a: { logits: number[][] }, i: number) => ({ logits: [a.logits[i]] });
@@ -55,6 +63,8 @@ export const UNIT_ARGS: { [N in OpName]?: (args: ArgsByOp[N], i: number) => unkn
   log_sigmoid: elemUnit,
   softplus: elemUnit,
   sigmoid_backward: (a, i) => ({ x: [a.x[i]], grad_output: [a.grad_output[i]] }),
+  softmax_backward: (a, i) => ({ logits: [a.logits[i]], grad_output: [a.grad_output[i]] }),
+  log_softmax_backward: (a, i) => ({ logits: [a.logits[i]], grad_output: [a.grad_output[i]] }),
 };
 
 /** Units decided by the certified path and units that fell back (process-wide counters). */
@@ -78,5 +88,5 @@ export function certify<N extends OpName>(op: N, args: ArgsByOp[N]): FloatsNest 
 }
 
 export { warmCertified };
-export { softmaxCertified, logSoftmaxCertified, logsumexpCertified };
+export { softmaxCertified, logSoftmaxCertified, logsumexpCertified, softmaxBackwardCertified, logSoftmaxBackwardCertified };
 export { sigmoidCertified, logSigmoidCertified, softplusCertified, sigmoidBackwardCertified };

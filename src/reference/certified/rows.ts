@@ -379,11 +379,11 @@ export function logsumexpCertified(a: { logits: Matrix }): FloatsNest {
   return { ...o, undecided };
 }
 
-function rowsOf(rows: Matrix, f: (x: readonly number[]) => RowOut | null): FloatsNest {
+function rowsOf(rows: Matrix, f: (x: readonly number[], j: number) => RowOut | null): FloatsNest {
   const out = { float64: [] as number[][], float32: [] as number[][], float16: [] as number[][], bfloat16: [] as number[][] };
   const undecided: number[] = [];
   rows.forEach((x, j) => {
-    let r = f(x);
+    let r = f(x, j);
     if (!r) {
       undecided.push(j);
       r = newRow(x.length);
@@ -395,4 +395,156 @@ function rowsOf(rows: Matrix, f: (x: readonly number[]) => RowOut | null): Float
     out.bfloat16.push(r.bfloat16);
   });
   return { ...out, undecided };
+}
+
+// ---------------------------------------------------------------------------------------
+// backward row ops (rows of finite logits and finite grad_output; everything else, and any
+// row with an exponential below 2^−900, goes to the decimal path, whose exact-zero rules —
+// e.g. softmax_backward's common-mean grouping — then apply)
+
+/** O <- Σ g_k (DD, running bound) */
+function sumDD(g: readonly number[]): boolean {
+  let h = 0;
+  let l = 0;
+  let e = 0;
+  for (const v of g) {
+    if (!Number.isFinite(v)) return false;
+    add(h, l, e, v, 0, 0);
+    h = O[0];
+    l = O[1];
+    e = O[2];
+  }
+  O[0] = h;
+  O[1] = l;
+  O[2] = e;
+  return true;
+}
+
+/** Rows whose every unmasked exponential is summed (K ≥ −900): the backward evaluators' domain. */
+function plainRow(x: readonly number[]): Row | null {
+  const sc = scan(x);
+  if (sc.special) return null;
+  const r = analyseRow(x, sc.m, sc.argmax);
+  if (!r) return null;
+  for (let i = 0; i < r.n; i++) if (r.cls[i] === Cls.Unevaluated || (r.cls[i] === Cls.Computed && r.K[i] < SUM_MIN_K)) return null;
+  return r;
+}
+
+/**
+ * log_softmax_backward of one row: g_j − p_j·Σg, as ops.ts writes it: masked entries g_j
+ * (exact); at the argmax ((g_j − G) + g_j·s)/S; elsewhere (g_j·S − e_j·G)/S. Cancellation
+ * (g_j ≈ p_j·G) only widens the absolute bound; an undecided result falls back.
+ */
+export function logSoftmaxBackwardRowCertified(x: readonly number[], g: readonly number[]): RowOut | null {
+  const r = plainRow(x);
+  if (!r || !sumDD(g)) return null;
+  const Gh = O[0];
+  const Gl = O[1];
+  const Ge = O[2];
+  add(1, 0, 0, r.sh, r.sl, r.se);
+  const Sh = O[0];
+  const Sl = O[1];
+  const Se = O[2];
+  const o = newRow(r.n);
+  for (let j = 0; j < r.n; j++) {
+    const gj = g[j];
+    if (r.cls[j] === Cls.Masked) {
+      if (!decideInto(gj, 0, 0, 0, 0)) return null;
+      putOut(o, j);
+      continue;
+    }
+    if (j === r.argmax) {
+      mul(r.sh, r.sl, r.se, gj, 0, 0);
+      const th = O[0];
+      const tl = O[1];
+      const te = O[2];
+      add(gj, 0, 0, -Gh, -Gl, Ge);
+      add(O[0], O[1], O[2], th, tl, te);
+    } else {
+      const s = pow2(r.K[j]);
+      mul(r.Mh[j] * s, r.Ml[j] * s, r.Me[j] * s, Gh, Gl, Ge);
+      const th = O[0];
+      const tl = O[1];
+      const te = O[2];
+      mul(Sh, Sl, Se, gj, 0, 0);
+      add(O[0], O[1], O[2], -th, -tl, te);
+    }
+    div(O[0], O[1], O[2], Sh, Sl, Se);
+    if (!decideInto(O[0], O[1], O[2], 0, 0)) return null;
+    putOut(o, j);
+  }
+  return o;
+}
+
+/**
+ * softmax_backward of one row: e_j·(g_j·S − T)/S² with T = Σ e_k g_k, the numerator taken as
+ * ops.ts does, (g_j − g_{j*}) + Σ_{k≠j*} e_k·(g_j − g_k) = (g_j − g_{j*}) + g_j·s − T', T' =
+ * Σ_{k≠j*} e_k g_k (j* the argmax, e = 1 there). Masked entries are exactly 0 (+0).
+ */
+export function softmaxBackwardRowCertified(x: readonly number[], g: readonly number[]): RowOut | null {
+  const r = plainRow(x);
+  if (!r) return null;
+  for (const v of g) if (!Number.isFinite(v)) return null;
+  // T' = Σ_{k≠j*} e_k g_k
+  let Th = 0;
+  let Tl = 0;
+  let Te = 0;
+  for (let k = 0; k < r.n; k++) {
+    if (r.cls[k] !== Cls.Computed) continue;
+    const s = pow2(r.K[k]);
+    mul(r.Mh[k] * s, r.Ml[k] * s, r.Me[k] * s, g[k], 0, 0);
+    add(Th, Tl, Te, O[0], O[1], O[2]);
+    Th = O[0];
+    Tl = O[1];
+    Te = O[2];
+  }
+  add(1, 0, 0, r.sh, r.sl, r.se);
+  const Sh = O[0];
+  const Sl = O[1];
+  const Se = O[2];
+  mul(Sh, Sl, Se, Sh, Sl, Se);
+  const S2h = O[0];
+  const S2l = O[1];
+  const S2e = O[2];
+  const gs = g[r.argmax];
+  const o = newRow(r.n);
+  for (let j = 0; j < r.n; j++) {
+    if (r.cls[j] === Cls.Masked) {
+      put(o, j, 0);
+      continue;
+    }
+    const gj = g[j];
+    mul(r.sh, r.sl, r.se, gj, 0, 0); // g_j·s
+    add(O[0], O[1], O[2], -Th, -Tl, Te);
+    const rh = O[0];
+    const rl = O[1];
+    const re = O[2];
+    twoSumInto(gj, -gs); // g_j − g_{j*} exactly
+    add(O[0], O[1], 0, rh, rl, re);
+    const Mh = j === r.argmax ? 1 : r.Mh[j];
+    const Ml = j === r.argmax ? 0 : r.Ml[j];
+    const Me = j === r.argmax ? 0 : r.Me[j];
+    const K = j === r.argmax ? 0 : r.K[j];
+    mul(O[0], O[1], O[2], Mh, Ml, Me);
+    div(O[0], O[1], O[2], S2h, S2l, S2e);
+    if (!decideInto(O[0], O[1], O[2], K, 0)) return null;
+    putOut(o, j);
+  }
+  return o;
+}
+
+function twoSumInto(a: number, b: number): void {
+  const s = a + b;
+  const bp = s - a;
+  O[0] = s;
+  O[1] = a - (s - bp) + (b - bp);
+}
+
+
+export function softmaxBackwardCertified(a: { logits: Matrix; grad_output: Matrix }): FloatsNest {
+  return rowsOf(a.logits, (x, j) => softmaxBackwardRowCertified(x, a.grad_output[j]));
+}
+
+export function logSoftmaxBackwardCertified(a: { logits: Matrix; grad_output: Matrix }): FloatsNest {
+  return rowsOf(a.logits, (x, j) => logSoftmaxBackwardRowCertified(x, a.grad_output[j]));
 }
