@@ -103,7 +103,8 @@ describe('certified: operations on plain doubles', () => {
       [1e300, 1e-300],
       [0.1, 0.2],
     ];
-    for (let i = 0; i < 300; i++) cases.push([(r() * 2 - 1) * 2 ** (Math.floor(r() * 1200) - 600), (r() * 2 - 1) * 2 ** (Math.floor(r() * 1200) - 600)]);
+    // magnitudes whose products stay finite (the evaluators' domain is far inside this)
+    for (let i = 0; i < 300; i++) cases.push([(r() * 2 - 1) * 2 ** (Math.floor(r() * 1000) - 500), (r() * 2 - 1) * 2 ** (Math.floor(r() * 1000) - 500)]);
     for (const [a, b] of cases) {
       mul(a, 0, 0, b, 0, 0);
       const got = ddVal(O[0], O[1]);
