@@ -8,8 +8,8 @@ export * from './core/floats.js';
 export { toDecimal } from './core/exact.js';
 export { roundDecimal, roundRational } from './core/rounding.js';
 export { parseJson, stringifyJson } from './core/json.js';
-export { reference, referenceIn, referenceEnclosure, DEFAULT_DIGITS } from './reference/index.js';
-export type { ReferenceResult, ReferenceOptions, Nest } from './reference/index.js';
+export { reference, referenceIn, referenceFloats, referenceEnclosure, DEFAULT_DIGITS } from './reference/index.js';
+export type { ReferenceResult, ReferenceOptions, ReferenceFloats, Nest } from './reference/index.js';
 // gradient checkers (docs/gradcheck.md) and their wiring to the catalog's backward ops.
 // Both core/floats and gradcheck name a type FloatFormat: the package's FloatFormat stays
 // core's (float16 / bfloat16 aware); gradcheck's is exported as GradcheckFloatFormat.
