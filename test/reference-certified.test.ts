@@ -331,10 +331,31 @@ describe('certified path agrees with the decimal path', () => {
     expect(ordinaryFallback).toBe(0);
   });
 
+  it('float64-subnormal results are decided on the 2^-1074 grid, like the decimal path', () => {
+    const r = rng(31);
+    let units = 0;
+    let fallback = 0;
+    for (let i = 0; i < 60; i++) {
+      const gap = 700 + r() * 46; // softmax entries e^−gap/S from 2^-1010 down to below 2^-1075
+      for (const [op, raw] of [
+        ['softmax', { logits: [[0, -gap, r()]] }],
+        ['sigmoid', { x: [-gap] }],
+        ['log_sigmoid', { x: [gap] }],
+        ['sigmoid_backward', { x: [(r() * 2 - 1) * 40], grad_output: [-r() * 1e-300] }],
+      ] as [OpName, unknown][]) {
+        const a = agree(op, raw);
+        units += a.units;
+        fallback += a.fallback;
+      }
+    }
+    expect(units).toBe(240);
+    expect(fallback).toBeLessThan(12);
+  });
+
   it('referenceIn and referenceFloats use the certified path and keep the decimal fallback', () => {
-    const raw = { logits: [[1, 2, 3], [0, -745, -746]] };
+    const raw = { logits: [[1, 2, 3], [1e308, -1e308, 0]] };
     expect(referenceIn('softmax', raw, 'float64')).toEqual(reference('softmax', raw, { digits: 17 }).float64);
-    const f = referenceFloats('softmax', raw); // the second row has a subnormal output
+    const f = referenceFloats('softmax', raw); // the second row's x_i − max overflows: decimal path
     expect(f.certified).toBe(false);
     expect(f.float64).toEqual(reference('softmax', raw, { digits: 17 }).float64);
     // an op without a certified evaluator goes to the decimal path whole

@@ -18,10 +18,10 @@
  * exactly 0). `side` (sign of y − 2^K·hi, when the caller knows it structurally, e.g.
  * logsumexp = max + log1p(s) with s > 0) settles an enclosure that touches f.
  *
- * Exact zeros (err = 0, hi = 0) are +0 in every format (docs/semantics.md). Results with
- * |2^K·hi| below 2^-1022 (float64's subnormal range) are not decided here (the decimal
- * path handles them); values below 2^-1100 (every format rounds them to zero) give a
- * zero of their sign (see also `tinyZero`).
+ * Exact zeros (err = 0, hi = 0) are +0 in every format (docs/semantics.md). Results in
+ * float64's subnormal range (K ≠ 0) are rounded on the fixed 2^-1074 grid (decideSubnormal);
+ * values below 2^-1076 (every format rounds them to zero) give a zero of their sign (see
+ * also `tinyZero`).
  */
 import { FORMATS, nextDown, nextUp, roundToFormat, type FloatFormat } from '../../core/floats.js';
 import { INFLATE } from './dd.js';
@@ -122,6 +122,31 @@ function narrow(f: number, f0: number, H: number, A: number, B: number, side: nu
 }
 
 /**
+ * |y·2^K| < 2^-1022: float64's quantum there is 2^-1074 (also in the first normal binade),
+ * so the rounding is that of Y = y·2^(K+1074) to an integer, ties to even. hs = hi·2^(K+1074)
+ * is exact (a normal double below 2^52); n = RN-even(hs) by adding and subtracting 2^52, and
+ * δ = hs − n is exact (|δ| ≤ 1/2, both on hs's grid). Y − n ∈ [δ + A·s, δ + B·s] (outward
+ * rounded); inside (−1/2, 1/2) every Y rounds to n. Every narrower format rounds such a
+ * value to a zero of its sign (their smallest subnormals are ≥ 2^-149); so does float64
+ * when n = 0.
+ */
+function decideSubnormal(hi: number, hs: number, A: number, B: number, s: number): boolean {
+  if (!(Math.abs(hi) > Math.abs(A) && Math.abs(hi) > Math.abs(B))) return false; // the sign must be certain
+  const C = hs >= 0 ? 2 ** 52 : -(2 ** 52);
+  const n = hs + C - C;
+  const delta = hs - n;
+  const a = down(delta + down(A * s));
+  const b = up(delta + up(B * s));
+  if (!(a > -0.5 && b < 0.5)) return false;
+  const z = hi < 0 ? -0 : 0;
+  OUT.float64 = n === 0 ? z : n * 2 ** -1074;
+  OUT.float32 = z;
+  OUT.float16 = z;
+  OUT.bfloat16 = z;
+  return true;
+}
+
+/**
  * Decide y ∈ 2^K·[hi + lo − err, hi + lo + err] in the four formats into OUT. `side` is the
  * known sign of y − 2^K·hi (0 when unknown). |K| ≤ 1000 (larger scales are classified by
  * the callers).
@@ -149,6 +174,10 @@ export function decideInto(hi: number, lo: number, err: number, K: number, side:
   // the 53-bit grid onto float64's (checked below), so RN(2^K·y) = 2^K·RN(y)
   const A = e === 0 ? lo : down(lo - e);
   const B = e === 0 ? lo : up(lo + e);
+  if (K !== 0 && K + 1074 <= 1023 && K + 1074 >= -1000) {
+    const hs = hi * pow2(K + 1074);
+    if (Math.abs(hs) < 2 ** 52) return decideSubnormal(hi, hs, A, B, pow2(K + 1074));
+  }
   const f0 = hi + A;
   if (!Object.is(f0, hi + B)) return false;
   let f = f0;
