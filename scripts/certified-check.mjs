@@ -4,7 +4,11 @@
 // path's. Prints counts, mismatches (with the input, to reproduce) and the fraction of units
 // (rows / elements) that needed the fallback.
 //
-//   npm run build && nice node scripts/certified-check.mjs [--units N] [--seed S] [--ops a,b] [--seconds T]
+//   npm run build && nice node scripts/certified-check.mjs [--units N] [--seed S] [--ops a,b] [--seconds T] [--subnormal]
+//
+// --subnormal draws only inputs whose results lie in float64's subnormal range or just
+// above it (softmax tails at x_i − max ∈ [−746, −700], sigmoid/log_sigmoid at |x| ∈ [700, 746],
+// sigmoid_backward with |grad_output| ≤ 1e-300) for softmax, sigmoid, log_sigmoid, sigmoid_backward.
 //
 // N (default 1e6) units per op are drawn (or fewer: with --seconds, each op stops after its
 // share T/ops of the time); rows have 2..12 entries (the per-entry work is the same as in a
@@ -23,12 +27,15 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     ops: { type: 'string' },
     seconds: { type: 'string' },
+    subnormal: { type: 'boolean', default: false },
   },
 });
 const UNITS = Number(values.units);
 const OPS = values.ops
   ? values.ops.split(',')
-  : ['softmax', 'log_softmax', 'logsumexp', 'sigmoid', 'log_sigmoid', 'softplus', 'sigmoid_backward', 'softmax_backward', 'log_softmax_backward'];
+  : values.subnormal
+    ? ['softmax', 'sigmoid', 'log_sigmoid', 'sigmoid_backward']
+    : ['softmax', 'log_softmax', 'logsumexp', 'sigmoid', 'log_sigmoid', 'softplus', 'sigmoid_backward', 'softmax_backward', 'log_softmax_backward'];
 const ROWOPS = new Set(['softmax', 'log_softmax', 'logsumexp']);
 const ROWBACK = new Set(['softmax_backward', 'log_softmax_backward']);
 
@@ -110,7 +117,17 @@ function gradRow(n) {
   return Array.from({ length: n }, () => scalar());
 }
 
+function subnormalArgs(op) {
+  const gap = 700 + rand() * 46;
+  if (op === 'softmax') return { logits: [[0, -gap, rand(), -gap - rand()]] };
+  if (op === 'sigmoid') return { x: [-gap] };
+  if (op === 'log_sigmoid') return { x: [gap] };
+  if (op === 'sigmoid_backward') return { x: [(rand() * 2 - 1) * 40], grad_output: [(rand() * 2 - 1) * 1e-300] };
+  throw new Error(`--subnormal has no generator for ${op}`);
+}
+
 function unitArgs(op) {
+  if (values.subnormal) return subnormalArgs(op);
   if (ROWBACK.has(op)) {
     const x = row();
     return { logits: [x], grad_output: [gradRow(x.length)] };

@@ -127,7 +127,7 @@ function sigmoidBackwardOne(x: number, g: number): boolean {
   if (!Number.isFinite(g) || g === 0) return false; // the decimal path's zero / limit rules
   if (!Number.isFinite(x)) return setAll(0); // σ(1 − σ) exactly 0 at ±∞ (zero-coefficient rule)
   const ag = Math.abs(g);
-  if (ag < 2 ** -1000) return false;
+  if (ag < 2 ** -1022) return false; // a subnormal g: its exponent split is not exact
   let ge = Math.floor(Math.log2(ag));
   let gm = g * pow2(-ge);
   // Math.log2 may be off by an ulp at powers of two: correct the exponent exactly
