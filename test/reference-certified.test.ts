@@ -24,7 +24,8 @@ import { deriveTables, EXP, expDD, log1pDD } from '../src/reference/certified/el
 import { TABLES } from '../src/reference/certified/tables.js';
 import { ctxFor, expPoint, log1pPoint } from '../src/reference/elementary.js';
 import { Exact } from '../src/reference/interval.js';
-import { reference, referenceFloats, referenceIn } from '../src/reference/index.js';
+import { decide, reference, referenceEnclosure, referenceFloats, referenceIn } from '../src/reference/index.js';
+import { formatDecimal, softmaxRowDecimals } from '../src/reference/certified/fixed.js';
 
 const FORMATS = ['float64', 'float32', 'float16', 'bfloat16'] as const;
 const X = (v: number): Decimal => toDecimal(v, Exact);
@@ -361,5 +362,66 @@ describe('certified path agrees with the decimal path', () => {
     // an op without a certified evaluator goes to the decimal path whole
     const bce = { probs: [0.25], target: [1] };
     expect(referenceFloats('binary_cross_entropy', bce).float64).toEqual(reference('binary_cross_entropy', bce).float64);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// softmax's decimal strings in BigInt fixed point (src/reference/certified/fixed.ts)
+
+/** the Ziv loop alone (what reference() did before the fixed-point path) */
+function zivDecimals(row: number[], digits: number): string[] {
+  for (let w = digits + 8; ; w *= 2) {
+    const d = (referenceEnclosure('softmax', { logits: [row] }, w) as unknown as { lo: Decimal }[][])[0].map((iv) =>
+      decide(iv as never, digits),
+    );
+    if (d.every(Boolean)) return d.map((x) => x!.decimal);
+  }
+}
+
+describe('fixed-point softmax decimals agree with the Ziv loop', () => {
+  it('formatDecimal is decimal.js toString under the reference settings', () => {
+    const r = rng(17);
+    for (let i = 0; i < 3000; i++) {
+      const digits = 1 + Math.floor(r() * 45);
+      let N = BigInt(Math.floor(r() * 9) + 1);
+      for (let k = 1; k < digits; k++) N = N * 10n + BigInt(r() < 0.3 ? 0 : Math.floor(r() * 10));
+      const e10 = Math.floor(r() * 440) - 400;
+      expect(formatDecimal(N, e10, digits)).toBe(new Exact(`${N}e${e10 - digits + 1}`).toString());
+    }
+    expect(formatDecimal(10n ** 40n, -1, 40)).toBe('1');
+  });
+
+  it('equals the Ziv loop at 17, 34, 40 and 45 digits on 120 seeded and adversarial rows', () => {
+    const r = rng(4242);
+    const rows: number[][] = [[0, 0], [1, 1, 1, 1], [7], [3, -Infinity], [0, -200], [0, -800, 1], [0, -1e5, 2], [1e-300, 0, -5e-324],
+      [48 + 2 ** -19, 48 + 2 ** -19 - 60], [0.5, -799.5, 0.5], [100, -100, 3.14159]];
+    for (let t = 0; t < 110; t++) {
+      const n = 2 + Math.floor(r() * 7);
+      const spread = [1, 6, 30, 200, 1000][t % 5];
+      rows.push(Array.from({ length: n }, () => (r() < 0.1 ? -Infinity : (r() * 2 - 1) * spread)));
+    }
+    let decided = 0;
+    for (const row of rows) {
+      if (row.every((v) => v === -Infinity)) continue;
+      for (const digits of [17, 34, 40, 45]) {
+        const d = softmaxRowDecimals(row, digits);
+        if (!d) continue;
+        decided++;
+        expect(d).toEqual(zivDecimals(row, digits));
+      }
+    }
+    expect(decided).toBeGreaterThan(0.97 * 4 * rows.length);
+    expect(softmaxRowDecimals([0, 0], 40)).toEqual(['0.5', '0.5']);
+    expect(softmaxRowDecimals([7], 40)).toEqual(['1']);
+  });
+
+  it('reference(softmax) (fixed-point rows, Ziv for the rest) equals the Ziv loop, floats included', () => {
+    const rows = [[1, 2, 3], [0, -745, -746], [NaN, 1, 2], [Infinity, 0, 1], [0.25, -0.5, 3]];
+    const ref = reference('softmax', { logits: rows }, { digits: 40 });
+    rows.forEach((row, j) => {
+      expect((ref.decimal as string[][])[j]).toEqual(zivDecimals(row, 40));
+      const z = referenceFloats('softmax', { logits: [row] });
+      for (const f of FORMATS) expect((ref[f] as number[][])[j]).toEqual((z[f] as number[][])[0]);
+    });
   });
 });

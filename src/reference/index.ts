@@ -19,6 +19,8 @@ import { ctxFor } from './elementary.js';
 import { Exact, Iv } from './interval.js';
 import { REFERENCE_OPS, type IvNest, type Profile } from './ops.js';
 import { certify, UNIT_ARGS } from './certified/index.js';
+import { softmaxRowDecimals } from './certified/fixed.js';
+import { softmaxRowCertified } from './certified/rows.js';
 export type { Profile } from './ops.js';
 
 export type Nest<T> = T | T[] | T[][];
@@ -41,7 +43,7 @@ export interface ReferenceResult {
   float32: Nest<number>;
   float16: Nest<number>;
   bfloat16: Nest<number>;
-  /** the largest working precision the Ziv loop needed */
+  /** the largest working precision the Ziv loop needed (0: no Ziv loop ran) */
   workingDigits: number;
 }
 
@@ -212,9 +214,49 @@ export function reference(op: string, rawArgs: unknown, opts: ReferenceOptions =
   const digits = validateDigits(opts.digits ?? DEFAULT_DIGITS);
   const maxDigits = opts.maxDigits ?? DEFAULT_MAX_DIGITS;
   const args = getSpec(op).validate(rawArgs);
+  if (op === 'softmax') {
+    // BigInt fixed-point decimals + certified floats per row (./certified/fixed.ts); the
+    // Ziv loop below only for the rows they leave undecided
+    const fast = softmaxFixedRows((args as { logits: number[][] }).logits, digits, (row) =>
+      zivLoop(op, { logits: [row] }, digits, maxDigits, opts.profile ?? 'exact'),
+    );
+    if (fast) return fast;
+  }
+  return zivLoop(op, args, digits, maxDigits, opts.profile ?? 'exact');
+}
+
+/**
+ * softmax rows by the fixed-point decimals and the certified floats; `ziv` computes a row
+ * they cannot decide. Null when no row was decided that way (then the caller runs the Ziv
+ * loop on everything).
+ */
+function softmaxFixedRows(rows: number[][], digits: number, ziv: (row: number[]) => ReferenceResult): ReferenceResult | null {
+  if (digits > 45) return null;
+  const out = { decimal: [] as string[][], float64: [] as number[][], float32: [] as number[][], float16: [] as number[][], bfloat16: [] as number[][] };
+  let working = 0;
+  let anyFast = false;
+  for (const row of rows) {
+    const dec = softmaxRowDecimals(row, digits);
+    const fl = dec ? softmaxRowCertified(row) : null;
+    if (dec && fl) {
+      anyFast = true;
+      out.decimal.push(dec);
+      for (const f of FORMAT_NAMES) out[f].push(fl[f]);
+    } else {
+      const r = ziv(row);
+      working = Math.max(working, r.workingDigits);
+      out.decimal.push((r.decimal as string[][])[0]);
+      for (const f of FORMAT_NAMES) out[f].push((r[f] as number[][])[0]);
+    }
+  }
+  if (!anyFast) return null;
+  return { op: 'softmax', digits, ...out, workingDigits: working };
+}
+
+function zivLoop(op: OpName, args: unknown, digits: number, maxDigits: number, profile: Profile): ReferenceResult {
   let working = digits + 8;
   for (;;) {
-    const enc = referenceEnclosure(op, args, working, opts.profile ?? 'exact');
+    const enc = referenceEnclosure(op, args, working, profile);
     const decided = mapNest<Iv, Decided | null>(enc as Nest<Iv>, (iv) => decide(iv, digits));
     const undecided = leaves(decided).filter((d) => d === null).length;
     if (undecided === 0) {
