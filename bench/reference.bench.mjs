@@ -1,8 +1,10 @@
 // npm run bench:reference — softmax of rows of 1000 logits, side by side in one run:
 //   1. correctly rounded float64 (float32/16/bf16 too) by the certified double-double path
 //      (referenceFloats: src/reference/certified, decimal fallback when undecided);
-//   2. the 40-digit decimal strings + correctly rounded floats by the decimal Ziv loop
-//      (reference(..., { digits: 40 }): what fixtures and verify use);
+//   2. the 40-digit decimal strings + correctly rounded floats (reference(..., { digits: 40 }):
+//      what fixtures and verify use; for softmax, BigInt fixed-point decimals and certified
+//      floats, the decimal.js Ziv loop only for rows they cannot decide — "max working
+//      digits 0" means no row needed it);
 //   3. mpmath (python3) at mp.dps = 40 on the same rows, converting with float() — which is
 //      not a guaranteed correct rounding — as the baseline.
 // Every figure is rows per second and a ratio to mpmath measured in the same run.
