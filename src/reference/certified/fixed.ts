@@ -118,7 +118,10 @@ function rheShift(num: bigint, shift: bigint): bigint {
 }
 
 const POW10: bigint[] = [1n];
+/** 10^k; cached up to 10^400 (a cache of every power up to 10^43000, for a softmax tail of
+ * e^-1e5, would hold ~400 MB) */
 function pow10(k: number): bigint {
+  if (k > 400) return 10n ** BigInt(k);
   for (let i = POW10.length; i <= k; i++) POW10.push(POW10[i - 1] * 10n);
   return POW10[k];
 }
