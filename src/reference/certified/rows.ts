@@ -485,6 +485,21 @@ export function softmaxBackwardRowCertified(x: readonly number[], g: readonly nu
   const r = plainRow(x);
   if (!r) return null;
   for (const v of g) if (!Number.isFinite(v)) return null;
+  // a grad_output constant over the unmasked entries: g·S − Σ e_k·g = 0 exactly, every
+  // output is an exact 0 (+0) — ops.ts's common-mean rule in its simplest case, which the
+  // DD numerator could only enclose, not decide
+  let g0 = NaN;
+  let constant = true;
+  for (let k = 0; k < r.n; k++) {
+    if (r.cls[k] === Cls.Masked) continue;
+    if (Number.isNaN(g0)) g0 = g[k];
+    else if (g[k] !== g0) constant = false;
+  }
+  if (constant) {
+    const o = newRow(r.n);
+    for (let k = 0; k < r.n; k++) put(o, k, 0);
+    return o;
+  }
   // T' = Σ_{k≠j*} e_k g_k
   let Th = 0;
   let Tl = 0;
