@@ -15,6 +15,7 @@ import type { RawArgs, Regime } from '../core/regimes.js';
 import type { ResultShape } from '../core/shape.js';
 import type { Ctx } from '../reference/interval.js';
 import type { IvNest, Profile } from '../reference/ops.js';
+import type { FloatsNest } from '../reference/certified/index.js';
 
 
 export type { RawArgs, Regime } from '../core/regimes.js';
@@ -164,6 +165,20 @@ export interface ArgsSchema {
   schema: Record<string, unknown>;
 }
 
+/**
+ * The certified fast path of the reference (src/reference/certified, CORE-MATH's method):
+ * floats decided in double-double with a proven bound, units it cannot decide recomputed by
+ * the Ziv loop alone, so the result is always the decimal path's.
+ */
+export interface CertifiedSpec<A> {
+  /** the four float nests, with the undecided units listed */
+  floats(args: A): FloatsNest;
+  /** the raw args of unit i (a row or an element) alone */
+  unit(args: A, i: number): RawArgs;
+  /** (softmax) a row's decimal strings in BigInt fixed point, or null if undecided */
+  rowDecimals?: (row: number[], digits: number) => string[] | null;
+}
+
 export type Family = 'rows' | 'elementwise' | 'cross_entropy' | 'bce' | 'kl';
 
 /** The record of one op. `A` is the op's normalised argument type. */
@@ -186,6 +201,8 @@ export interface OpRecord<Name extends string = string, A = unknown> {
   reference(ctx: Ctx, args: A, profile: Profile): IvNest;
   /** the accurate float64 / float32 fast path */
   fast(args: A, dtype: Dtype): OpResult;
+  /** the reference's certified double-double path, or null (the Ziv loop only) */
+  certified: CertifiedSpec<A> | null;
   policy: OpPolicy<A>;
   /** closed-form condition numbers, or null (central differences of the fast path only) */
   kappa: ClosedFormKappa<A> | null;

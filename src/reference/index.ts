@@ -40,7 +40,7 @@ export interface ReferenceResult {
   float32: Nest<number>;
   float16: Nest<number>;
   bfloat16: Nest<number>;
-  /** the largest working precision the Ziv loop needed */
+  /** the largest working precision the Ziv loop needed (0: no Ziv loop ran) */
   workingDigits: number;
 }
 

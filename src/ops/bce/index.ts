@@ -39,6 +39,7 @@ export const bceRecord: OpRecord<'binary_cross_entropy', A.BinaryCrossEntropyArg
   resultShape: (a) => lossShape(a.reduction, a.probs.length),
   reference: (ctx, a, profile) => R.bce(ctx, a, profile),
   fast: (a, dt) => lossOut(binaryCrossEntropy(vec(a.probs, dt), vec(a.target, dt), { weight: weightOf(a, dt), reduction: a.reduction })),
+  certified: null,
   policy: { rowwise: false, sumLength: (a) => a.probs.length, floor: (a) => bceFloor(a, false), realArgs: () => ['probs', 'target', 'weight'] },
   kappa: null,
   regimes: (dt) => bceRegimes(dt, false),
@@ -63,6 +64,7 @@ export const bceWithLogitsRecord: OpRecord<'binary_cross_entropy_with_logits', A
   reference: (ctx, a) => R.bceWithLogits(ctx, a),
   fast: (a, dt) =>
     lossOut(bceWithLogits(vec(a.logits, dt), vec(a.target, dt), { weight: weightOf(a, dt), posWeight: scalar(a.pos_weight, dt), reduction: a.reduction })),
+  certified: null,
   policy: {
     rowwise: false,
     sumLength: (a) => a.logits.length,
@@ -94,6 +96,7 @@ export const bceBackwardRecord: OpRecord<'binary_cross_entropy_backward', A.Bina
     toVector(
       binaryCrossEntropyBackward(vec(a.probs, dt), vec(a.target, dt), { weight: weightOf(a, dt), reduction: a.reduction, gradOutput: gradOut(a.grad_output, dt) }),
     ),
+  certified: null,
   policy: {
     rowwise: false,
     sumLength: (a) => a.probs.length,
@@ -130,6 +133,7 @@ export const bceWithLogitsBackwardRecord: OpRecord<'binary_cross_entropy_with_lo
         gradOutput: gradOut(a.grad_output, dt),
       }),
     ),
+  certified: null,
   policy: {
     rowwise: false,
     sumLength: (a) => a.logits.length,

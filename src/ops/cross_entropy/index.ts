@@ -39,6 +39,7 @@ export const crossEntropyRecord: OpRecord<'cross_entropy', A.CrossEntropyArgs> =
     const x = mat(a.logits, dt);
     return lossOut(crossEntropy(x.data, x.n, x.c, ceTarget(a.target, dt), ceOpts(a, dt)));
   },
+  certified: null,
   policy: { rowwise: false, sumLength: ceSumLength, floor: (a) => ceFloor(a, false), realArgs: ceReal },
   kappa: crossEntropyKappa,
   regimes: (dt) => crossEntropyRegimes(dt, false),
@@ -71,6 +72,7 @@ export const nllLossRecord: OpRecord<'nll_loss', A.NllLossArgs> = {
       }),
     );
   },
+  certified: null,
   policy: { rowwise: false, sumLength: (a) => a.log_probs.length, floor: () => 0, realArgs: () => ['log_probs', 'weight'] },
   kappa: null,
   regimes: nllRegimes,
@@ -98,6 +100,7 @@ export const crossEntropyBackwardRecord: OpRecord<'cross_entropy_backward', A.Cr
     const r = crossEntropyBackward(x.data, x.n, x.c, ceTarget(a.target, dt), { ...ceOpts(a, dt), gradOutput: gradOut(a.grad_output, dt) });
     return toMatrix(r, x.n, x.c);
   },
+  certified: null,
   policy: { rowwise: false, sumLength: ceSumLength, floor: (a) => ceFloor(a, true), realArgs: (a) => ['logits', 'weight', 'label_smoothing', 'grad_output', ...(A.isProbabilityTarget(a.target) ? ['target'] : [])] },
   kappa: crossEntropyBackwardKappa,
   regimes: (dt) => crossEntropyRegimes(dt, true),

@@ -11,6 +11,7 @@ import { sigmoidBackwardOf, sigmoidOf, softplusOf } from '../../reference/ops.js
 import { sigmoidBackwardFloor } from '../lib/floors.js';
 import { ELEMENT_PROBES, SIGMOID_BACKWARD_PROBES } from '../lib/probes.js';
 import { elementwiseSweeps, sigmoidGradientPoints } from '../lib/sweeps.js';
+import { elemGradUnit, elemUnit, logSigmoidCertified, sigmoidBackwardCertified, sigmoidCertified, softplusCertified } from '../../reference/certified/index.js';
 import type { OpRecord } from '../types.js';
 import { ELEMENTSBACKWARD_SCHEMA, ELEMENTS_SCHEMA } from './schema.js';
 import { ELEMENTS, SIGMOID_BACKWARD } from './curated.js';
@@ -33,6 +34,7 @@ export const sigmoidRecord: OpRecord<'sigmoid', A.ElementArgs> = {
   resultShape: elemShape,
   reference: (ctx, a) => a.x.map((x) => sigmoidOf(ctx, x)),
   fast: (a, dt) => toVector(sigmoid(vec(a.x, dt))),
+  certified: { floats: sigmoidCertified, unit: elemUnit },
   policy: { rowwise: true, sumLength: one, floor: () => 0, realArgs: X },
   kappa: null,
   regimes: elementwiseRegimes,
@@ -56,6 +58,7 @@ export const logSigmoidRecord: OpRecord<'log_sigmoid', A.ElementArgs> = {
   resultShape: elemShape,
   reference: (ctx, a) => a.x.map((x) => ctx.neg(softplusOf(ctx, -x))),
   fast: (a, dt) => toVector(logSigmoid(vec(a.x, dt))),
+  certified: { floats: logSigmoidCertified, unit: elemUnit },
   policy: { rowwise: true, sumLength: one, floor: () => 0, realArgs: X },
   kappa: null,
   regimes: elementwiseRegimes,
@@ -79,6 +82,7 @@ export const softplusRecord: OpRecord<'softplus', A.ElementArgs> = {
   resultShape: elemShape,
   reference: (ctx, a) => a.x.map((x) => softplusOf(ctx, x)),
   fast: (a, dt) => toVector(softplus(vec(a.x, dt))),
+  certified: { floats: softplusCertified, unit: elemUnit },
   policy: { rowwise: true, sumLength: one, floor: () => 0, realArgs: X },
   kappa: null,
   regimes: elementwiseRegimes,
@@ -102,6 +106,7 @@ export const sigmoidBackwardRecord: OpRecord<'sigmoid_backward', A.ElementBackwa
   resultShape: elemShape,
   reference: (ctx, a) => a.x.map((x, n) => sigmoidBackwardOf(ctx, x, a.grad_output[n])),
   fast: (a, dt) => toVector(sigmoidBackward(vec(a.x, dt), vec(a.grad_output, dt))),
+  certified: { floats: sigmoidBackwardCertified, unit: elemGradUnit },
   policy: { rowwise: true, sumLength: one, floor: sigmoidBackwardFloor, realArgs: () => ['x', 'grad_output'] },
   kappa: null,
   regimes: elementwiseBackwardRegimes,

@@ -85,6 +85,7 @@ function record<N extends KlOpName>(
     resultShape: resultShape[name],
     reference: (ctx, a) => REFERENCE[name](ctx, a),
     fast: (a, dt: Dtype) => FAST_KL[name](a, dt),
+    certified: null,
     policy: POLICY[name],
     kappa: null,
     regimes: (dt) => regimes(name, dt),

@@ -13,6 +13,8 @@ import { logSoftmaxBackwardFloor, rowsC, softmaxBackwardFloor } from '../lib/flo
 import { logSoftmaxBackwardKappa, logSoftmaxKappa, logsumexpKappa, softmaxBackwardKappa, softmaxKappa } from '../lib/kappa.js';
 import { ROW_BACKWARD_PROBES, ROW_PROBES } from '../lib/probes.js';
 import { rowGradientPoints, rowSweeps } from '../lib/sweeps.js';
+import { logSoftmaxBackwardCertified, logSoftmaxCertified, logsumexpCertified, rowGradUnit, rowUnit, softmaxBackwardCertified, softmaxCertified } from '../../reference/certified/index.js';
+import { softmaxRowDecimals } from '../../reference/certified/fixed.js';
 import type { OpRecord } from '../types.js';
 import { ROWSBACKWARD_SCHEMA, ROWS_SCHEMA } from './schema.js';
 import { LOG_SOFTMAX, LOGSUMEXP, ROWS_BACKWARD, SOFTMAX } from './curated.js';
@@ -38,6 +40,7 @@ export const softmaxRecord: OpRecord<'softmax', A.RowsArgs> = {
     const x = mat(a.logits, dt);
     return toMatrix(softmax(x.data, x.n, x.c), x.n, x.c);
   },
+  certified: { floats: softmaxCertified, unit: rowUnit, rowDecimals: softmaxRowDecimals },
   policy: { rowwise: true, sumLength: rowsC, floor: () => 0, realArgs: LOGITS },
   kappa: softmaxKappa,
   regimes: rowRegimes,
@@ -65,6 +68,7 @@ export const logSoftmaxRecord: OpRecord<'log_softmax', A.RowsArgs> = {
     return toMatrix(logSoftmax(x.data, x.n, x.c), x.n, x.c);
   },
   // log(S) with S ≥ 1 loses u absolute (PyTorch's, SciPy's log-probabilities): floor 1
+  certified: { floats: logSoftmaxCertified, unit: rowUnit },
   policy: { rowwise: true, sumLength: rowsC, floor: () => 1, realArgs: LOGITS },
   kappa: logSoftmaxKappa,
   regimes: rowRegimes,
@@ -91,6 +95,7 @@ export const logsumexpRecord: OpRecord<'logsumexp', A.RowsArgs> = {
     const x = mat(a.logits, dt);
     return toVector(logsumexp(x.data, x.n, x.c));
   },
+  certified: { floats: logsumexpCertified, unit: rowUnit },
   policy: { rowwise: true, sumLength: rowsC, floor: () => 1, realArgs: LOGITS },
   kappa: logsumexpKappa,
   regimes: rowRegimes,
@@ -118,6 +123,7 @@ export const softmaxBackwardRecord: OpRecord<'softmax_backward', A.RowsBackwardA
     const g = mat(a.grad_output, dt);
     return toMatrix(softmaxBackward(x.data, g.data, x.n, x.c), x.n, x.c);
   },
+  certified: { floats: softmaxBackwardCertified, unit: rowGradUnit },
   policy: { rowwise: true, sumLength: rowsC, floor: softmaxBackwardFloor, realArgs: LOGITS_GRAD },
   kappa: softmaxBackwardKappa,
   regimes: rowBackwardRegimes,
@@ -145,6 +151,7 @@ export const logSoftmaxBackwardRecord: OpRecord<'log_softmax_backward', A.RowsBa
     const g = mat(a.grad_output, dt);
     return toMatrix(logSoftmaxBackward(x.data, g.data, x.n, x.c), x.n, x.c);
   },
+  certified: { floats: logSoftmaxBackwardCertified, unit: rowGradUnit },
   policy: { rowwise: true, sumLength: rowsC, floor: logSoftmaxBackwardFloor, realArgs: LOGITS_GRAD },
   kappa: logSoftmaxBackwardKappa,
   regimes: rowBackwardRegimes,
