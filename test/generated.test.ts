@@ -3,6 +3,8 @@
  * and a --check mode that fails here when it drifts (oracles/ is checked in oracles.test.ts).
  *   docs/ops.md                 npm run docs:ops       (scripts/ops-doc.mjs, from the op records)
  *   schema/*.schema.json (op enums, args)  npm run schema:update  (scripts/fixture-schema.mjs, from the op records)
+ *   docs/audits/                npm run audit:examples (scripts/audit-examples.mjs; checked here for the
+ *                               two in-process JS examples, ~20 s; `--check` alone checks all four)
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,8 +12,8 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
-function check(script: string): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', script), '--check'], { cwd: ROOT, encoding: 'utf8' });
+function check(script: string, ...extra: string[]): { code: number | null; out: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', script), '--check', ...extra], { cwd: ROOT, encoding: 'utf8' });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -25,6 +27,12 @@ describe('generated files', () => {
   it('schema/fixture-1.schema.json is what scripts/fixture-schema.mjs generates from the records', () => {
     const r = check('fixture-schema.mjs');
     expect(r.out).toContain('fixture-1.schema.json');
+    expect(r.code, r.out).toBe(0);
+  });
+
+  it('docs/audits/ holds what the audits of the JS examples report now (naive, correct)', () => {
+    const r = check('audit-examples.mjs', '--only', 'naive,correct');
+    expect(r.out).toContain('docs/audits/');
     expect(r.code, r.out).toBe(0);
   });
 });
