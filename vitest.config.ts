@@ -65,6 +65,9 @@ export default defineConfig({
     ],
   },
   test: {
+    // vitest's default leaves one of this machine's 2 cores idle (availableParallelism − 1 forks);
+    // the e2e files mostly wait on the processes they start, so 3 forks keep both cores busy
+    maxWorkers: 3,
     testTimeout: 120_000,
     hookTimeout: 120_000,
     coverage: { provider: 'v8', include: ['src/**/*.ts'] },

@@ -240,8 +240,8 @@ cmdCases.push(['late-exit @30 (after the last answer)', 'late-exit', 30, 0, /PAS
 cmdCases.push(['exit0 @30 (instead of the last answer)', 'exit0', 30, 2, /exited with code 0/]);
 cmdCases.push(['late-exit @29', 'late-exit', 29, 2, /judged fewer cases than planned: 29 of 30|exited with code 0/]);
 
-// each case spawns verify and an adapter and mostly waits on them: run a few at once
-describe.concurrent('hostile command adapters', () => {
+// sequential: each case runs verify in this process and captures its stdout / stderr
+describe('hostile command adapters', () => {
   it('the suite is large', () => expect(cmdCases.length).toBeGreaterThan(140));
   for (const [name, behaviour, k, code, re] of cmdCases) {
     it(name, { timeout: 120_000 }, async () => {
@@ -296,7 +296,7 @@ const IMPORT_CASES: Record<string, [source: string, message: RegExp]> = {
   'name forgery': ["export default { name: 'm\\nPASS: 999 cases', dtype: 'float64', ops: { sigmoid: (a) => a.x } };", /nothing to verify: --ops softmax names none/],
 };
 
-describe.concurrent('hostile module adapters', () => {
+describe('hostile module adapters', () => {
   for (const [b, [code, re]] of Object.entries(MODULE_CASES)) {
     for (const k of b === 'wrong-value' || b === 'children' ? [1, 17] : [1]) {
       it(`${b} @${k}`, { timeout: 120_000 }, async () => {
