@@ -15,16 +15,29 @@ const A = await import(oldPath);
 const B = await import(newPath);
 const REPS = Number(repsArg) || 9;
 let s = 12345;
-const r = () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+const r = () => {
+  s = (s + 0x6d2b79f5) >>> 0;
+  let t = s;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
 const normal = () => Math.sqrt(-2 * Math.log(r() || 1e-12)) * Math.cos(2 * Math.PI * r());
 const TOTAL = 1 << 20;
 const rows = [];
 function time2(fa, fb) {
   const ta = [], tb = [];
-  for (let i = 0; i < 2; i++) { fa(); fb(); }
+  for (let i = 0; i < 2; i++) {
+    fa();
+    fb();
+  }
   for (let i = 0; i < REPS; i++) {
     const order = i % 2 ? [[fa, ta], [fb, tb]] : [[fb, tb], [fa, ta]];
-    for (const [f, t] of order) { const t0 = performance.now(); f(); t.push(performance.now() - t0); }
+    for (const [f, t] of order) {
+      const t0 = performance.now();
+      f();
+      t.push(performance.now() - t0);
+    }
   }
   const med = (a) => a.sort((x, y) => x - y)[a.length >> 1];
   return [med(ta), med(tb)];
@@ -45,12 +58,15 @@ for (const C of [10, 1000, 100000]) {
       softmax_backward: (M) => () => M.softmaxBackward(x, gg, N, C, out),
       cross_entropy: (M) => () => M.crossEntropy(x, N, C, { index: target }, { reduction: 'mean' }),
       cross_entropy_backward: (M) => () => M.crossEntropyBackward(x, N, C, { index: target }, { reduction: 'mean' }, out),
-      ...(C === 1000 ? {
-        ce_smooth_backward: (M) => () => M.crossEntropyBackward(x, N, C, { index: target }, { reduction: 'mean', labelSmoothing: 0.1 }, out),
-        sigmoid: (M) => () => M.sigmoid(x, out),
-        softplus: (M) => () => M.softplus(x, out),
-        bce_logits_backward: (M) => () => M.bceWithLogitsBackward(x, gg, { reduction: 'sum' }),
-      } : {}),
+      ...(C === 1000
+        ? {
+          ce_smooth_backward: (M) => () =>
+            M.crossEntropyBackward(x, N, C, { index: target }, { reduction: 'mean', labelSmoothing: 0.1 }, out),
+          sigmoid: (M) => () => M.sigmoid(x, out),
+          softplus: (M) => () => M.softplus(x, out),
+          bce_logits_backward: (M) => () => M.bceWithLogitsBackward(x, gg, { reduction: 'sum' }),
+        }
+        : {}),
     };
     for (const [op, mk] of Object.entries(ops)) {
       const [ta, tb] = time2(mk(A), mk(B));

@@ -55,7 +55,13 @@ function probs(len) {
   const v = new Array(len);
   for (let i = 0; i < len; i++) {
     const k = rnd();
-    v[i] = k < 0.1 ? pick([0, 1, 0.5, NaN, 1e-300, 1 - 1e-16, 5e-324]) : k < 0.3 ? Math.exp(-rnd() * 700) : k < 0.4 ? 1 - Math.exp(-rnd() * 36) : rnd();
+    v[i] = k < 0.1
+      ? pick([0, 1, 0.5, NaN, 1e-300, 1 - 1e-16, 5e-324])
+      : k < 0.3
+      ? Math.exp(-rnd() * 700)
+      : k < 0.4
+      ? 1 - Math.exp(-rnd() * 36)
+      : rnd();
   }
   return v;
 }
@@ -109,7 +115,10 @@ for (let it = 0; it < CASES; it++) {
     const N = 1 + Math.floor(rnd() * 4);
     const gen = () => (rnd() < 0.1 ? Array.from({ length: N }, () => ill(C)).flat() : values(N * C));
     for (const op of ROWS) check(`${op}/${dt}`, (M) => M[op](arr(dt, gen()), N, C));
-    check(`softmax-inplace/${dt}`, (M) => { const x = arr(dt, gen()); return M.softmax(x, N, C, x); });
+    check(`softmax-inplace/${dt}`, (M) => {
+      const x = arr(dt, gen());
+      return M.softmax(x, N, C, x);
+    });
     check(`softmaxBackward/${dt}`, (M) => M.softmaxBackward(arr(dt, gen()), arr(dt, values(N * C)), N, C));
     check(`logSoftmaxBackward/${dt}`, (M) => M.logSoftmaxBackward(arr(dt, gen()), arr(dt, values(N * C)), N, C));
     // elementwise
@@ -134,7 +143,10 @@ for (let it = 0; it < CASES; it++) {
       if (rnd() < 0.4) opts.labelSmoothing = dt === 'float32' ? Math.fround(pick([0.1, 0.5, 1, rnd()])) : pick([0.1, 0.5, 1, rnd()]);
       return { x, target, opts };
     };
-    check(`crossEntropy/${dt}`, (M) => { const a = ceArgs(); return M.crossEntropy(a.x, N, C, a.target, a.opts); });
+    check(`crossEntropy/${dt}`, (M) => {
+      const a = ceArgs();
+      return M.crossEntropy(a.x, N, C, a.target, a.opts);
+    });
     check(`crossEntropyBackward/${dt}`, (M) => {
       const a = ceArgs();
       if (rnd() < 0.7) {
@@ -161,10 +173,22 @@ for (let it = 0; it < CASES; it++) {
       return typeof g === 'number' && dt === 'float32' ? Math.fround(g) : g;
     };
     check(`binaryCrossEntropy/${dt}`, (M) => M.binaryCrossEntropy(arr(dt, probs(L)), arr(dt, probs(L)), bopts()));
-    check(`binaryCrossEntropyBackward/${dt}`, (M) => { const o = bopts(); if (rnd() < 0.7) o.gradOutput = go(); return M.binaryCrossEntropyBackward(arr(dt, probs(L)), arr(dt, probs(L)), o); });
-    const lopts = () => { const o = bopts(); if (rnd() < 0.5) o.posWeight = pick([0, 1, 2.5, 0.3, 1e10]); return o; };
+    check(`binaryCrossEntropyBackward/${dt}`, (M) => {
+      const o = bopts();
+      if (rnd() < 0.7) o.gradOutput = go();
+      return M.binaryCrossEntropyBackward(arr(dt, probs(L)), arr(dt, probs(L)), o);
+    });
+    const lopts = () => {
+      const o = bopts();
+      if (rnd() < 0.5) o.posWeight = pick([0, 1, 2.5, 0.3, 1e10]);
+      return o;
+    };
     check(`bceWithLogits/${dt}`, (M) => M.bceWithLogits(arr(dt, values(L)), arr(dt, probs(L)), lopts()));
-    check(`bceWithLogitsBackward/${dt}`, (M) => { const o = lopts(); if (rnd() < 0.7) o.gradOutput = go(); return M.bceWithLogitsBackward(arr(dt, values(L)), arr(dt, probs(L)), o); });
+    check(`bceWithLogitsBackward/${dt}`, (M) => {
+      const o = lopts();
+      if (rnd() < 0.7) o.gradOutput = go();
+      return M.bceWithLogitsBackward(arr(dt, values(L)), arr(dt, probs(L)), o);
+    });
   }
   // the one-number forms
   for (let i = 0; i < 20; i++) {
@@ -177,7 +201,9 @@ for (let it = 0; it < CASES; it++) {
 }
 const total = Object.values(counts).reduce((a, b) => a + b, 0);
 console.log(JSON.stringify(counts));
-console.log(`${total} comparisons over ${Object.keys(counts).length} kernel/dtype pairs; ${failures.length ? 'MISMATCHES' : 'all bit-identical'}`);
+console.log(
+  `${total} comparisons over ${Object.keys(counts).length} kernel/dtype pairs; ${failures.length ? 'MISMATCHES' : 'all bit-identical'}`,
+);
 if (failures.length) {
   console.log(JSON.stringify(failures, null, 1));
   process.exit(1);

@@ -88,10 +88,10 @@ for (const C of WIDTHS) {
     const tfRun = (f) =>
       tfx
         ? () => {
-            const t = f();
-            t.dataSync();
-            t.dispose();
-          }
+          const t = f();
+          t.dataSync();
+          t.dispose();
+        }
         : undefined;
     const ops = [
       {
@@ -148,7 +148,9 @@ const lines = rows.map((x) => [
 ]);
 const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
 const fmt = (l) => '| ' + l.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
-console.log(`fast path benchmark: ${TOTAL} logits (N*C = floor(2^20 / C) * C), median of ${REPS} after ${WARMUP} warm-up runs, node ${process.version}`);
+console.log(
+  `fast path benchmark: ${TOTAL} logits (N*C = floor(2^20 / C) * C), median of ${REPS} after ${WARMUP} warm-up runs, node ${process.version}`,
+);
 console.log('(shared 2-core machine: numbers are noisy; tfjs is float32 only)');
 console.log(fmt(head));
 console.log('|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|');

@@ -37,7 +37,9 @@ for (let i = 3; i < crows.length; i++) referenceFloats('softmax', { logits: [cro
 const certMs = (performance.now() - t0) / CROWS;
 const fellBack = certifiedStats.fallbackUnits - before.fallbackUnits;
 console.log(`xent-oracle certified path: softmax, rows of ${C} logits, correctly rounded float64/32/16/bf16 (no decimal string)`);
-console.log(`  ${certMs.toFixed(3)} ms/row, ${(1000 / certMs).toFixed(1)} rows/s (${fellBack} of ${CROWS} rows needed the decimal fallback)`);
+console.log(
+  `  ${certMs.toFixed(3)} ms/row, ${(1000 / certMs).toFixed(1)} rows/s (${fellBack} of ${CROWS} rows needed the decimal fallback)`,
+);
 
 // 2. decimal path
 for (let i = 0; i < 3; i++) reference('softmax', { logits: [rows[i]] }, { digits: DIGITS }); // warm the caches
@@ -75,5 +77,9 @@ if (res.status === 0) {
   console.log(`certified float64 path vs mpmath: ${(mpMs / certMs).toFixed(1)}x the rows/s (target >= 10x)`);
   console.log(`decimal ${DIGITS}-digit path vs mpmath: ${(mpMs / decMs).toFixed(2)}x the rows/s (target >= 1x)`);
 } else {
-  console.log(`mpmath comparison skipped: python3 with mpmath is not available (${(res.stderr || res.error?.message || '').trim().split('\n').pop()})`);
+  console.log(
+    `mpmath comparison skipped: python3 with mpmath is not available (${
+      (res.stderr || res.error?.message || '').trim().split('\n').pop()
+    })`,
+  );
 }

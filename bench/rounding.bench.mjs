@@ -22,5 +22,7 @@ for (const name of ['float64', 'float32', 'float16', 'bfloat16']) {
   const t0 = performance.now();
   for (let i = 0; i < rounds; i++) for (const v of vals) sink += roundDecimal(v, fmt);
   const us = ((performance.now() - t0) * 1000) / (rounds * vals.length);
-  console.log(`roundDecimal -> ${name.padEnd(8)} 50 digits, |exp10| <= 300: ${us.toFixed(2)} us/call${Number.isNaN(sink) ? ' (NaN!)' : ''}`);
+  console.log(
+    `roundDecimal -> ${name.padEnd(8)} 50 digits, |exp10| <= 300: ${us.toFixed(2)} us/call${Number.isNaN(sink) ? ' (NaN!)' : ''}`,
+  );
 }

@@ -20,8 +20,13 @@ const flat = (v) => (Array.isArray(v) ? v.flat(2) : [v]);
 function extraRegimes(op, dtype) {
   if (getSpec(op).family !== 'rows') return [];
   const f = dtype === 'float32' ? Math.fround : (x) => x;
-  const wide = fc.array(fc.integer({ min: -1_000_000, max: 1_000_000 }).map((k) => f((k / 1_000_000) * 20)), { minLength: 10_000, maxLength: 10_000 });
-  const row = (logits) => (op.endsWith('_backward') ? { logits: [logits], grad_output: [logits.map((_, i) => f(((i % 7) - 3) / 2))] } : { logits: [logits] });
+  const wide = fc.array(fc.integer({ min: -1_000_000, max: 1_000_000 }).map((k) => f((k / 1_000_000) * 20)), {
+    minLength: 10_000,
+    maxLength: 10_000,
+  });
+  const row = (
+    logits,
+  ) => (op.endsWith('_backward') ? { logits: [logits], grad_output: [logits.map((_, i) => f(((i % 7) - 3) / 2))] } : { logits: [logits] });
   return [{ name: 'C = 10^4', arb: wide.map(row), cases: 1 }];
 }
 
@@ -76,7 +81,12 @@ const lines = [
   '',
 ];
 for (const dtype of ['float64', 'float32']) {
-  lines.push(`## ${dtype}`, '', '| op | regime | cases | outputs | max ULP | p99.9 ULP | special | skipped |', '|---|---|---|---|---|---|---|---|');
+  lines.push(
+    `## ${dtype}`,
+    '',
+    '| op | regime | cases | outputs | max ULP | p99.9 ULP | special | skipped |',
+    '|---|---|---|---|---|---|---|---|',
+  );
   for (const r of rows.filter((x) => x.dtype === dtype)) {
     lines.push(`| ${r.op} | ${r.regime} | ${r.cases} | ${r.outputs} | ${r.max} | ${r.p999} | ${r.special} | ${r.skipped} |`);
   }

@@ -29,9 +29,18 @@ const HTML_LIMIT = 1.5e6;
 const SHOT_LIMIT = 300e3;
 
 const EXAMPLES = [
-  { name: 'naive', args: ['examples/adapters/naive.mjs'], what: 'the textbook formulas of the articles (float64, plain JS; deliberately wrong)' },
+  {
+    name: 'naive',
+    args: ['examples/adapters/naive.mjs'],
+    what: 'the textbook formulas of the articles (float64, plain JS; deliberately wrong)',
+  },
   { name: 'correct', args: ['examples/adapters/correct.mjs'], what: 'a careful float64 implementation in plain JS' },
-  { name: 'numpy_scipy', args: ['--cmd', 'python3 examples/adapters/numpy_scipy.py'], what: 'NumPy / SciPy over the JSON-lines protocol (float64, PyTorch conventions)', needs: ['python3', '-c', 'import numpy, scipy'] },
+  {
+    name: 'numpy_scipy',
+    args: ['--cmd', 'python3 examples/adapters/numpy_scipy.py'],
+    what: 'NumPy / SciPy over the JSON-lines protocol (float64, PyTorch conventions)',
+    needs: ['python3', '-c', 'import numpy, scipy'],
+  },
   { name: 'tfjs', args: ['examples/adapters/tfjs.mjs'], what: 'TensorFlow.js, CPU backend (float32)' },
 ];
 
@@ -62,7 +71,9 @@ function parseArgs(argv) {
  */
 function stable(v) {
   if (Array.isArray(v)) return v.map(stable);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'ms' && !k.endsWith('Ms')).map(([k, x]) => [k, stable(x)]));
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'ms' && !k.endsWith('Ms')).map(([k, x]) => [k, stable(x)]));
+  }
   return v;
 }
 
@@ -82,7 +93,9 @@ function firstDifference(a, b, path = '') {
     }
     return null;
   }
-  return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)) ? null : `${path}: committed ${JSON.stringify(a)}, now ${JSON.stringify(b)}`;
+  return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))
+    ? null
+    : `${path}: committed ${JSON.stringify(a)}, now ${JSON.stringify(b)}`;
 }
 
 const TIMINGS = '\n## Timings';
@@ -96,29 +109,48 @@ function summarise(ex, rep) {
   const lines = [];
   const cmd = `xent-oracle audit ${ex.args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ')}${rep.quick ? ' --quick' : ''}`;
   lines.push(`## ${ex.name}: ${rep.adapter.name} (${rep.adapter.dtype})`, '');
-  lines.push(`${ex.what[0].toUpperCase()}${ex.what.slice(1)}. \`${cmd}\` — ${rep.timing.evaluations} points judged (timings: last section). Report: [${ex.name}.html](${ex.name}.html), data: [${ex.name}.json](${ex.name}.json).`, '');
+  lines.push(
+    `${ex.what[0].toUpperCase()}${
+      ex.what.slice(1)
+    }. \`${cmd}\` — ${rep.timing.evaluations} points judged (timings: last section). Report: [${ex.name}.html](${ex.name}.html), data: [${ex.name}.json](${ex.name}.json).`,
+    '',
+  );
   const breaks = rep.ops.filter((o) => o.verdict === 'breaks').map((o) => o.op);
   const stable = rep.ops.filter((o) => o.verdict === 'stable').map((o) => o.op);
-  lines.push(`**${breaks.length} of ${rep.ops.length} ops break somewhere**${breaks.length ? `: ${breaks.map((o) => `\`${o}\``).join(', ')}` : ''}.${stable.length ? ` Stable on every sweep: ${stable.map((o) => `\`${o}\``).join(', ')}.` : ''}`, '');
+  lines.push(
+    `**${breaks.length} of ${rep.ops.length} ops break somewhere**${breaks.length ? `: ${breaks.map((o) => `\`${o}\``).join(', ')}` : ''}.${
+      stable.length ? ` Stable on every sweep: ${stable.map((o) => `\`${o}\``).join(', ')}.` : ''
+    }`,
+    '',
+  );
   const thr = rep.thresholds.filter((t) => t.kind === 'break');
   if (thr.length) {
     lines.push('| op | sweep | breaks at | what | bracket (bisection) |', '|---|---|---|---|---|');
     for (const t of thr) {
       const sweep = rep.ops.find((o) => o.op === t.op).sweeps.find((s) => s.id === t.sweep);
-      const what = t.what === 'wrong value' ? `out of bound: ${md(t.message.match(/leaves its error bound \((.*)\) (?:from|at|already)/)?.[1] ?? '')}` : { nan: 'NaN', '+inf': '+Infinity', '-inf': '−Infinity', error: 'error reply', 'wrong special': 'wrong special value' }[t.what] ?? t.what;
-      const at = t.message.match(/(?:from|at|already at) (.+?) on \(/)?.[1] ?? t.message.match(/already at (.+?), the first point/)?.[1] ?? String(t.at);
+      const what = t.what === 'wrong value'
+        ? `out of bound: ${md(t.message.match(/leaves its error bound \((.*)\) (?:from|at|already)/)?.[1] ?? '')}`
+        : { nan: 'NaN', '+inf': '+Infinity', '-inf': '−Infinity', error: 'error reply', 'wrong special': 'wrong special value' }[t.what]
+          ?? t.what;
+      const at = t.message.match(/(?:from|at|already at) (.+?) on \(/)?.[1] ?? t.message.match(/already at (.+?), the first point/)?.[1]
+        ?? String(t.at);
       const bracket = !t.bracket
         ? t.message.includes('at every point') ? 'broken at every point' : 'broken at the first point'
         : t.refined
-          ? `${Number(t.bracket[0].toPrecision(7))} … ${Number(t.bracket[1].toPrecision(7))} (${t.evaluations} steps)`
-          : `between grid points ${t.bracket[0]} and ${t.bracket[1]} (discrete sweep)`;
+        ? `${Number(t.bracket[0].toPrecision(7))} … ${Number(t.bracket[1].toPrecision(7))} (${t.evaluations} steps)`
+        : `between grid points ${t.bracket[0]} and ${t.bracket[1]} (discrete sweep)`;
       lines.push(`| \`${t.op}\` | ${md(sweep.title)} | ${md(at)} | ${what} | ${bracket} |`);
     }
     lines.push('');
   }
   const edges = rep.thresholds.filter((t) => t.kind === 'edge');
   if (edges.length) {
-    lines.push(`Edge overflows (±Infinity where the exact value is finite but within a factor (n + 1) of the largest float; verify passes them unless \`--strict\`): ${edges.map((t) => md(t.message.replace(', where the exact value is near the top of the range (edge overflow)', ''))).join('; ')}.`, '');
+    lines.push(
+      `Edge overflows (±Infinity where the exact value is finite but within a factor (n + 1) of the largest float; verify passes them unless \`--strict\`): ${
+        edges.map((t) => md(t.message.replace(', where the exact value is near the top of the range (edge overflow)', ''))).join('; ')
+      }.`,
+      '',
+    );
   }
   const worst = rep.ops
     .filter((o) => o.worst && o.worst.status === 'fail')
@@ -131,10 +163,23 @@ function summarise(ex, rep) {
     const bad = g.filter((x) => x.fd && !x.fd.ok);
     const badOps = [...new Set(bad.map((x) => x.op))];
     const skipped = g.filter((x) => !x.fd).length;
-    lines.push(`Gradients: ${g.length} points; the backward op ${bad.length ? `disagrees with finite differences of the implementation's own forward op at ${bad.length} (${badOps.map((o) => `\`${o}\``).join(', ')})` : "agrees with finite differences of the implementation's own forward op everywhere"}${skipped ? `; ${skipped} not checkable (${[...new Set(g.filter((x) => !x.fd).map((x) => x.fdSkipped))].map(md).join('; ')})` : ''}.`, '');
+    lines.push(
+      `Gradients: ${g.length} points; the backward op ${
+        bad.length
+          ? `disagrees with finite differences of the implementation's own forward op at ${bad.length} (${
+            badOps.map((o) => `\`${o}\``).join(', ')
+          })`
+          : "agrees with finite differences of the implementation's own forward op everywhere"
+      }${
+        skipped ? `; ${skipped} not checkable (${[...new Set(g.filter((x) => !x.fd).map((x) => x.fdSkipped))].map(md).join('; ')})` : ''
+      }.`,
+      '',
+    );
   }
   if (rep.bce) {
-    const v = rep.bce.verdicts.map((x) => `${x.op}${x.target === null ? '' : ` (y = ${x.target})`} ${x.status} (error / allowed ${ratioText(x.ratio ?? null)})`).join(', ');
+    const v = rep.bce.verdicts.map((x) =>
+      `${x.op}${x.target === null ? '' : ` (y = ${x.target})`} ${x.status} (error / allowed ${ratioText(x.ratio ?? null)})`
+    ).join(', ');
     lines.push(`BCE plot: ${md(rep.bce.note)}${v ? ` Verdicts: ${v}.` : ''}`, '');
   }
   return lines.join('\n');
@@ -144,7 +189,9 @@ function summarise(ex, rep) {
 // screenshot: a tall headless-Chromium screenshot of the report, cropped to its first charts
 
 function findChromium() {
-  return ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', process.env.CHROMIUM ?? ''].find((p) => p && existsSync(p));
+  return ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', process.env.CHROMIUM ?? ''].find((p) =>
+    p && existsSync(p)
+  );
 }
 
 function decodePng(buf) {
@@ -237,7 +284,12 @@ function encodePngRows(img, y0, y1) {
   ihdr.writeUInt32BE(h, 4);
   ihdr[8] = 8;
   ihdr[9] = 2;
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function screenshot(htmlFile, pngFile) {
@@ -246,8 +298,21 @@ function screenshot(htmlFile, pngFile) {
   const profile = mkdtempSync(join(tmpdir(), 'xent-audit-shot-'));
   const tall = join(profile, 'tall.png');
   try {
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, '--hide-scrollbars'];
-    const r = spawnSync(chromium, [...flags, `--screenshot=${tall}`, '--window-size=1200,9000', `file://${htmlFile}`], { encoding: 'utf8', timeout: 120_000 });
+    const flags = [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--user-data-dir=${profile}`,
+      '--hide-scrollbars',
+    ];
+    const r = spawnSync(chromium, [...flags, `--screenshot=${tall}`, '--window-size=1200,9000', `file://${htmlFile}`], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     if (r.status !== 0 || !existsSync(tall)) return `chromium failed: ${r.stderr.slice(-300)}`;
     const img = decodePng(readFileSync(tall));
     // the first status strip of the charts (within-bound green #a6d9a0): crop from the section heading above it
@@ -256,7 +321,9 @@ function screenshot(htmlFile, pngFile) {
       let run = 0;
       for (let x = 0; x < img.width; x++) {
         const i = (y * img.width + x) * img.channels;
-        run = Math.abs(img.data[i] - 0xa6) < 6 && Math.abs(img.data[i + 1] - 0xd9) < 6 && Math.abs(img.data[i + 2] - 0xa0) < 6 ? run + 1 : 0;
+        run = Math.abs(img.data[i] - 0xa6) < 6 && Math.abs(img.data[i + 1] - 0xd9) < 6 && Math.abs(img.data[i + 2] - 0xa0) < 6
+          ? run + 1
+          : 0;
         if (run > 150) {
           first = y;
           break;
@@ -331,8 +398,18 @@ try {
       }
     }
     sections.push(summarise(ex, rep));
-    rows.push(`| [${ex.name}](${ex.name}.html) | ${rep.adapter.dtype} | ${rep.ops.filter((o) => o.verdict === 'breaks').length} / ${rep.ops.length} | ${rep.thresholds.filter((t) => t.kind === 'break').length} | ${rep.timing.evaluations} | ${(size / 1024).toFixed(0)} KiB |`);
-    timings.push(`| ${ex.name} | ${seconds.toFixed(1)} s | ${(rep.timing.totalMs / 1000).toFixed(1)} s | ${(rep.timing.adapterMs / 1000).toFixed(1)} s |`);
+    rows.push(
+      `| [${ex.name}](${ex.name}.html) | ${rep.adapter.dtype} | ${
+        rep.ops.filter((o) => o.verdict === 'breaks').length
+      } / ${rep.ops.length} | ${rep.thresholds.filter((t) => t.kind === 'break').length} | ${rep.timing.evaluations} | ${
+        (size / 1024).toFixed(0)
+      } KiB |`,
+    );
+    timings.push(
+      `| ${ex.name} | ${seconds.toFixed(1)} s | ${(rep.timing.totalMs / 1000).toFixed(1)} s | ${
+        (rep.timing.adapterMs / 1000).toFixed(1)
+      } s |`,
+    );
   }
 } finally {
   if (opts.check) rmSync(dest, { recursive: true, force: true });
@@ -341,7 +418,11 @@ try {
 const readme = `# Audits of the example adapters
 
 Generated by \`node scripts/audit-examples.mjs${opts.quick ? '' : ' --full'}\` (after \`npm run build\`) with
-${opts.quick ? 'the **quick** sweeps (coarse grids, rows up to 1000 classes)' : 'the **full** sweeps (fine grids, rows up to 10^4 classes and one row of 10^5)'}, seed 1.
+${
+  opts.quick
+    ? 'the **quick** sweeps (coarse grids, rows up to 1000 classes)'
+    : 'the **full** sweeps (fine grids, rows up to 10^4 classes and one row of 10^5)'
+}, seed 1.
 What each sweep is and how thresholds are found: [docs/audit.md](../audit.md). Everything below
 is copied from the JSON reports, as measured; \`node scripts/audit-examples.mjs --check\` re-runs
 the audits and fails if a report differs (npm test checks naive and correct).
@@ -363,7 +444,9 @@ if (opts.check) {
   if (!opts.only) {
     const committed = readFileSync(join(OUT, 'README.md'), 'utf8');
     const upTo = (t) => t.slice(0, t.indexOf(TIMINGS) < 0 ? t.length : t.indexOf(TIMINGS));
-    if (upTo(committed) !== upTo(readme)) problems.push('docs/audits/README.md differs from what the reports give (before its Timings section)');
+    if (upTo(committed) !== upTo(readme)) {
+      problems.push('docs/audits/README.md differs from what the reports give (before its Timings section)');
+    }
   }
   if (problems.length) {
     for (const p of problems) console.error(p);
@@ -373,7 +456,9 @@ if (opts.check) {
   console.log(`docs/audits/ matches the audits (${rows.length} checked)`);
 } else {
   let shot = 'not taken (the naive report was not produced)';
-  if (existsSync(join(OUT, 'naive.html')) && (!opts.only || opts.only.includes('naive'))) shot = screenshot(join(OUT, 'naive.html'), join(OUT, 'screenshot.png'));
+  if (existsSync(join(OUT, 'naive.html')) && (!opts.only || opts.only.includes('naive'))) {
+    shot = screenshot(join(OUT, 'naive.html'), join(OUT, 'screenshot.png'));
+  }
   console.error(`screenshot: ${shot}`);
   writeFileSync(join(OUT, 'README.md'), readme);
   console.error(`wrote ${join(OUT, 'README.md')}`);

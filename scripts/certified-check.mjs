@@ -33,8 +33,18 @@ const UNITS = Number(values.units);
 const OPS = values.ops
   ? values.ops.split(',')
   : values.subnormal
-    ? ['softmax', 'sigmoid', 'log_sigmoid', 'sigmoid_backward']
-    : ['softmax', 'log_softmax', 'logsumexp', 'sigmoid', 'log_sigmoid', 'softplus', 'sigmoid_backward', 'softmax_backward', 'log_softmax_backward'];
+  ? ['softmax', 'sigmoid', 'log_sigmoid', 'sigmoid_backward']
+  : [
+    'softmax',
+    'log_softmax',
+    'logsumexp',
+    'sigmoid',
+    'log_sigmoid',
+    'softplus',
+    'sigmoid_backward',
+    'softmax_backward',
+    'log_softmax_backward',
+  ];
 const ROWOPS = new Set(['softmax', 'log_softmax', 'logsumexp']);
 const ROWBACK = new Set(['softmax_backward', 'log_softmax_backward']);
 
@@ -157,10 +167,10 @@ for (const op of OPS) {
       ROWOPS.has(op)
         ? { logits: same.map((b) => b.logits[0]) }
         : ROWBACK.has(op)
-          ? { logits: same.map((b) => b.logits[0]), grad_output: same.map((b) => b.grad_output[0]) }
-          : op === 'sigmoid_backward'
-          ? { x: batch.map((b) => b.x[0]), grad_output: batch.map((b) => b.grad_output[0]) }
-          : { x: batch.map((b) => b.x[0]) },
+        ? { logits: same.map((b) => b.logits[0]), grad_output: same.map((b) => b.grad_output[0]) }
+        : op === 'sigmoid_backward'
+        ? { x: batch.map((b) => b.x[0]), grad_output: batch.map((b) => b.grad_output[0]) }
+        : { x: batch.map((b) => b.x[0]) },
     );
     const c = getRecord(op).certified.floats(args);
     const n = Array.isArray(c.float64) ? c.float64.length : 1;
@@ -174,10 +184,10 @@ for (const op of OPS) {
       const unit = ROWOPS.has(op)
         ? { logits: [args.logits[i]] }
         : ROWBACK.has(op)
-          ? { logits: [args.logits[i]], grad_output: [args.grad_output[i]] }
-          : op === 'sigmoid_backward'
-            ? { x: [args.x[i]], grad_output: [args.grad_output[i]] }
-            : { x: [args.x[i]] };
+        ? { logits: [args.logits[i]], grad_output: [args.grad_output[i]] }
+        : op === 'sigmoid_backward'
+        ? { x: [args.x[i]], grad_output: [args.grad_output[i]] }
+        : { x: [args.x[i]] };
       const ref = reference(op, unit, { digits: 17 });
       for (const f of FORMATS) {
         const want = flat(ref[f]);
@@ -186,22 +196,32 @@ for (const op of OPS) {
           values_++;
           if (!Object.is(want[k], got[k])) {
             mismatches++;
-            if (mismatches <= 20) console.log(`MISMATCH ${op} ${f} ${JSON.stringify(unit, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : Object.is(v, -0) ? '-0' : v))}[${k}]: certified ${got[k]} decimal ${want[k]}`);
+            if (mismatches <= 20) {
+              console.log(
+                `MISMATCH ${op} ${f} ${
+                  JSON.stringify(unit, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : Object.is(v, -0) ? '-0' : v))
+                }[${k}]: certified ${got[k]} decimal ${want[k]}`,
+              );
+            }
           }
         }
       }
     }
-    if (units % 20000 < n) console.error(`${op}: ${units} units, ${fallback} fallback, ${mismatches} mismatches, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    if (units % 20000 < n) {
+      console.error(`${op}: ${units} units, ${fallback} fallback, ${mismatches} mismatches, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
   }
   totals.units += units;
   totals.fallback += fallback;
   totals.values += values_;
   console.log(
-    `${op}: ${units} units (${values_} certified floats compared), fallback ${fallback} (${((100 * fallback) / units).toFixed(3)}%), mismatches so far ${mismatches}`,
+    `${op}: ${units} units (${values_} certified floats compared), fallback ${fallback} (${
+      ((100 * fallback) / units).toFixed(3)
+    }%), mismatches so far ${mismatches}`,
   );
 }
 console.log(
-  `total: ${totals.units} units, ${totals.values} certified floats compared, fallback ${totals.fallback} ` +
-    `(${((100 * totals.fallback) / totals.units).toFixed(3)}%), mismatches ${mismatches} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+  `total: ${totals.units} units, ${totals.values} certified floats compared, fallback ${totals.fallback} `
+    + `(${((100 * totals.fallback) / totals.units).toFixed(3)}%), mismatches ${mismatches} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
 );
 process.exitCode = mismatches === 0 ? 0 : 1;

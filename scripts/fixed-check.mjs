@@ -22,7 +22,7 @@ const rand = () => {
 const pick = (xs) => xs[Math.floor(rand() * xs.length)];
 
 function ziv(row, digits) {
-  for (let w = digits + 8; ; w *= 2) {
+  for (let w = digits + 8;; w *= 2) {
     const d = referenceEnclosure('softmax', { logits: [row] }, w)[0].map((iv) => decide(iv, digits));
     if (d.every(Boolean)) return d.map((x) => x.decimal);
   }
@@ -65,7 +65,7 @@ while (Date.now() - t0 < Number(values.seconds) * 1000) {
   }
 }
 console.log(
-  `softmax fixed-point decimals: ${rows} rows, ${strings} strings compared, undecided rows ${undecided} ` +
-    `(${((100 * undecided) / rows).toFixed(2)}%), mismatches ${bad} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+  `softmax fixed-point decimals: ${rows} rows, ${strings} strings compared, undecided rows ${undecided} `
+    + `(${((100 * undecided) / rows).toFixed(2)}%), mismatches ${bad} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
 );
 process.exitCode = bad === 0 ? 0 : 1;

@@ -72,7 +72,10 @@ function run(dir, ops) {
       env: { ...process.env, CI: '1' }, // no progress bars from parallel workers
     });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolveRun() : reject(new Error(`xent-oracle fixtures --ops ${ops.join(',')} exited with ${code}`))));
+    child.on(
+      'exit',
+      (code) => (code === 0 ? resolveRun() : reject(new Error(`xent-oracle fixtures --ops ${ops.join(',')} exited with ${code}`))),
+    );
   });
 }
 
@@ -100,12 +103,20 @@ if (check) {
         const lb = b.split('\n');
         let i = 0;
         while (i < la.length && la[i] === lb[i]) i++;
-        problems.push(`${f}: differs from line ${i + 1}\n  committed:   ${(la[i] ?? '<end of file>').slice(0, 160)}\n  regenerated: ${(lb[i] ?? '<end of file>').slice(0, 160)}`);
+        problems.push(
+          `${f}: differs from line ${i + 1}\n  committed:   ${(la[i] ?? '<end of file>').slice(0, 160)}\n  regenerated: ${
+            (lb[i] ?? '<end of file>').slice(0, 160)
+          }`,
+        );
       }
     }
     for (const f of have) if (!want.includes(f)) problems.push(`${f}: in oracles/ but not generated (stale)`);
     if (problems.length > 0) {
-      process.stderr.write(`oracles/ is not what scripts/generate-oracles.mjs produces (run npm run oracles:update and review the diff):\n${problems.join('\n')}\n`);
+      process.stderr.write(
+        `oracles/ is not what scripts/generate-oracles.mjs produces (run npm run oracles:update and review the diff):\n${
+          problems.join('\n')
+        }\n`,
+      );
       process.exitCode = 1;
     } else {
       process.stdout.write(`oracles/ reproduced byte for byte (${want.length} files, ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
@@ -117,6 +128,6 @@ if (check) {
   await generate(out);
   const produced = new Set(OP_NAMES.map((op) => `${op}.json`));
   // oracles/ holds exactly the generated files: remove stale ones (never in another --out)
-  if (out === ORACLES) for (const f of readdirSync(out)) if (f.endsWith('.json') && !produced.has(f)) rmSync(join(out, f));
+  if (out === ORACLES) { for (const f of readdirSync(out)) if (f.endsWith('.json') && !produced.has(f)) rmSync(join(out, f)); }
   process.stdout.write(`wrote ${produced.size} files to ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 }

@@ -17,7 +17,15 @@ const head = readFileSync(`${root}/docs/ops.head.md`, 'utf8').replace(/^<!--[^\n
 
 function example(op, args) {
   const r = reference(op, args, { digits: DIGITS });
-  const out = { op: r.op, digits: r.digits, decimal: r.decimal, float64: r.float64, float32: r.float32, float16: r.float16, bfloat16: r.bfloat16 };
+  const out = {
+    op: r.op,
+    digits: r.digits,
+    decimal: r.decimal,
+    float64: r.float64,
+    float32: r.float32,
+    float16: r.float16,
+    bfloat16: r.bfloat16,
+  };
   return [
     '```sh',
     `xent-oracle reference ${op} --args '${JSON.stringify(args)}' --digits ${DIGITS}`,
@@ -38,7 +46,15 @@ const summary = [
 ].join('\n');
 
 const sections = RECORDS.map((r) =>
-  [`## ${r.name}`, '', r.doc.text, '', r.doc.examples.length > 1 ? 'Examples:' : 'Example:', '', r.doc.examples.map((a) => example(r.name, a)).join('\n\n')].join('\n'),
+  [
+    `## ${r.name}`,
+    '',
+    r.doc.text,
+    '',
+    r.doc.examples.length > 1 ? 'Examples:' : 'Example:',
+    '',
+    r.doc.examples.map((a) => example(r.name, a)).join('\n\n'),
+  ].join('\n')
 );
 
 const page = `${head}${summary}\n\n${sections.join('\n\n')}\n`;

@@ -25,7 +25,10 @@ const HAS_PYTHON = spawnSync('python3', ['--version']).status === 0;
  * A Node adapter: answers describe with DESCRIBE, then runs `body` (with `req`, `send`,
  * `line` in scope) for every other request.
  */
-function nodeAdapter(body: string, describe: object = { name: 'fake', dtype: 'float64', ops: ['softmax', 'sigmoid', 'logsumexp'] }): string {
+function nodeAdapter(
+  body: string,
+  describe: object = { name: 'fake', dtype: 'float64', ops: ['softmax', 'sigmoid', 'logsumexp'] },
+): string {
   const file = join(dir, `adapter${++counter}.mjs`);
   writeFileSync(
     file,
@@ -91,18 +94,30 @@ async function eventually(check: () => boolean, ms = 60_000): Promise<boolean> {
 
 describe('command adapter: the happy path', () => {
   it('describes, calls in order, queues concurrent calls, closes cleanly', async () => {
-    const a = await open(nodeAdapter(`send({ id: req.id, result: req.args.x.map((v) => v * 2) });`, { name: 'doubler', dtype: 'float32', ops: ['sigmoid', 'gelu', 'sigmoid'] }));
+    const a = await open(
+      nodeAdapter(`send({ id: req.id, result: req.args.x.map((v) => v * 2) });`, {
+        name: 'doubler',
+        dtype: 'float32',
+        ops: ['sigmoid', 'gelu', 'sigmoid'],
+      }),
+    );
     expect(a.info).toEqual({ name: 'doubler', dtype: 'float32', ops: ['sigmoid'], unknownOps: ['gelu'] });
     expect(a.ended).toBeNull();
     const outs = await Promise.all([1, 2, 3, 4, 5].map((k) => a.call('sigmoid', { x: [k, k + 0.5] })));
     expect(outs.map((o) => (o.kind === 'result' ? o.value : o))).toEqual([1, 2, 3, 4, 5].map((k) => [2 * k, 2 * k + 1]));
     for (const o of outs) if (o.kind === 'result') expect(o.ms).toBeGreaterThanOrEqual(0);
     // an op outside the describe list is not sent
-    expect(await a.call('softmax', { logits: [[1]] })).toMatchObject({ kind: 'error', message: expect.stringMatching(/not in the adapter's describe list/) });
+    expect(await a.call('softmax', { logits: [[1]] })).toMatchObject({
+      kind: 'error',
+      message: expect.stringMatching(/not in the adapter's describe list/),
+    });
     await a.close();
     await a.close(); // idempotent
     expect(a.ended).toBe('the adapter was closed');
-    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'crash', message: expect.stringMatching(/no longer running: the adapter was closed/) });
+    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({
+      kind: 'crash',
+      message: expect.stringMatching(/no longer running: the adapter was closed/),
+    });
   });
 
   it('defaults the name to the command', async () => {
@@ -172,7 +187,11 @@ describe('command adapter: the happy path', () => {
     `),
     );
     const r = await a.call('softmax', { logits: [[1]] });
-    expect(r).toMatchObject({ kind: 'protocol', message: expect.stringMatching(/^result must be a number/), line: '{"id":1,"result":{"probs":[1]}}' });
+    expect(r).toMatchObject({
+      kind: 'protocol',
+      message: expect.stringMatching(/^result must be a number/),
+      line: '{"id":1,"result":{"probs":[1]}}',
+    });
     expect(await a.call('logsumexp', { logits: [[1]] })).toMatchObject({ kind: 'protocol' });
     expect(await a.call('sigmoid', { x: [0] })).toMatchObject({ kind: 'result', value: [0.5] });
   });
@@ -190,18 +209,28 @@ describe('command adapter: protocol errors end the session', () => {
     }
     expect(a.ended).toMatch(/protocol error on request 1 \(softmax\)/);
     // "no longer running" comes only from the fail-fast path: nothing is sent, nothing waited for
-    expect(await a.call('softmax', { logits: [[1, 2]] })).toMatchObject({ kind: 'crash', message: expect.stringMatching(/no longer running: protocol error/) });
+    expect(await a.call('softmax', { logits: [[1, 2]] })).toMatchObject({
+      kind: 'crash',
+      message: expect.stringMatching(/no longer running: protocol error/),
+    });
   });
 
   it('reports a wrong id', async () => {
     const a = await open(nodeAdapter(`send({ id: req.id + 1, result: [1] });`));
     const r = await a.call('sigmoid', { x: [1] });
-    expect(r).toMatchObject({ kind: 'protocol', message: expect.stringMatching(/response id 2 does not match the request id 1/), line: '{"id":2,"result":[1]}' });
+    expect(r).toMatchObject({
+      kind: 'protocol',
+      message: expect.stringMatching(/response id 2 does not match the request id 1/),
+      line: '{"id":2,"result":[1]}',
+    });
   });
 
   it('reports a response with neither result nor error', async () => {
     const a = await open(nodeAdapter(`send({ id: req.id, value: [1] });`));
-    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'protocol', message: expect.stringMatching(/neither "result" nor "error"/) });
+    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({
+      kind: 'protocol',
+      message: expect.stringMatching(/neither "result" nor "error"/),
+    });
   });
 
   it('reports output written while no request is pending', async () => {
@@ -236,14 +265,22 @@ describe('command adapter: crashes, hangs and shutdown', () => {
 
   it('reports a kill by signal', async () => {
     const a = await open(nodeAdapter(`process.kill(process.pid, 'SIGKILL');`));
-    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'crash', message: expect.stringMatching(/(killed by signal SIGKILL|exited with code 137 \(128 \+ 9: killed by SIGKILL\)) while handling request 1/) });
+    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({
+      kind: 'crash',
+      message: expect.stringMatching(
+        /(killed by signal SIGKILL|exited with code 137 \(128 \+ 9: killed by SIGKILL\)) while handling request 1/,
+      ),
+    });
   });
 
   it('an exit between requests is reported by the next call', async () => {
     const a = await open(nodeAdapter(`send({ id: req.id, result: [1] }); setTimeout(() => process.exit(0), 10);`));
     expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'result' });
     expect(await eventually(() => a.ended !== null)).toBe(true);
-    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'crash', message: expect.stringMatching(/exited with code 0 between requests/) });
+    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({
+      kind: 'crash',
+      message: expect.stringMatching(/exited with code 0 between requests/),
+    });
   });
 
   it('a last response without its newline is still read', async () => {
@@ -252,7 +289,10 @@ describe('command adapter: crashes, hangs and shutdown', () => {
   });
 
   it('a hang times out within the configured time and the process is killed', async () => {
-    const a = await open(nodeAdapter(`if (req.op === 'logsumexp') send({ id: req.id, result: [process.pid] }); /* sigmoid: never answers */`), { timeoutMs: 300 });
+    const a = await open(
+      nodeAdapter(`if (req.op === 'logsumexp') send({ id: req.id, result: [process.pid] }); /* sigmoid: never answers */`),
+      { timeoutMs: 300 },
+    );
     const first = await a.call('logsumexp', { logits: [[1]] });
     const pid = (first as { value: number[] }).value[0];
     expect(alive(pid)).toBe(true);
@@ -262,7 +302,10 @@ describe('command adapter: crashes, hangs and shutdown', () => {
     expect(r).toEqual({ kind: 'timeout', ms: 300 });
     expect(a.ended).toMatch(/request 2 \(sigmoid\) got no response within 300 ms/);
     expect(await eventually(() => !alive(pid))).toBe(true);
-    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'crash', message: expect.stringMatching(/no longer running: request 2/) });
+    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({
+      kind: 'crash',
+      message: expect.stringMatching(/no longer running: request 2/),
+    });
   });
 
   it('a child that ignores stdin close and SIGTERM is killed, with its own children', async () => {
@@ -324,9 +367,14 @@ process.on('SIGTERM', () => { process.stderr.write('got SIGTERM\\n'); process.ex
 describe('command adapter: describe failures are AdapterErrors', () => {
   it('top-level describe fields', async () => {
     const file = join(dir, 'toplevel.mjs');
-    writeFileSync(file, `process.stdin.once('data', () => process.stdout.write(JSON.stringify({ id: 0, name: 'x', dtype: 'float64', ops: ['softmax'] }) + '\\n'));`);
+    writeFileSync(
+      file,
+      `process.stdin.once('data', () => process.stdout.write(JSON.stringify({ id: 0, name: 'x', dtype: 'float64', ops: ['softmax'] }) + '\\n'));`,
+    );
     const e = await openError(`${NODE} ${JSON.stringify(file)}`);
-    expect(e.message).toMatch(/broke the protocol while answering describe: the describe reply has its fields at the top level; wrap them in "result"/);
+    expect(e.message).toMatch(
+      /broke the protocol while answering describe: the describe reply has its fields at the top level; wrap them in "result"/,
+    );
   });
 
   it('a bad dtype', async () => {
@@ -394,7 +442,8 @@ describe.skipIf(!HAS_PYTHON)('command adapter: Python one-liners', () => {
   });
 
   it('an unflushed reply ends in a describe timeout with a hint', async () => {
-    const script = 'import json, sys, time\nsys.stdin.readline()\nsys.stdout.write(json.dumps({"id": 0, "result": {"dtype": "float64", "ops": []}}) + "\\n")\ntime.sleep(30)';
+    const script =
+      'import json, sys, time\nsys.stdin.readline()\nsys.stdout.write(json.dumps({"id": 0, "result": {"dtype": "float64", "ops": []}}) + "\\n")\ntime.sleep(30)';
     const env = { ...process.env };
     delete env.PYTHONUNBUFFERED; // make stdout block-buffered, as it is by default on a pipe
     const e = await openError(`python3 -c ${shq(script)}`, { describeTimeoutMs: 600, env });

@@ -49,8 +49,9 @@ function expectClose(actual: Value, expected: Value, rel: number, what = ''): vo
   const e = flat(expected);
   expect(a.length, what).toBe(e.length);
   a.forEach((x, i) => {
-    if (Number.isNaN(e[i]) || !Number.isFinite(e[i])) expect(Object.is(x, e[i]) || x === e[i], `${what} [${i}]: ${x} vs ${e[i]}`).toBe(true);
-    else expect(Math.abs(x - e[i]) <= rel * (1 + Math.abs(e[i])), `${what} [${i}]: ${x} vs ${e[i]}`).toBe(true);
+    if (Number.isNaN(e[i]) || !Number.isFinite(e[i])) {
+      expect(Object.is(x, e[i]) || x === e[i], `${what} [${i}]: ${x} vs ${e[i]}`).toBe(true);
+    } else expect(Math.abs(x - e[i]) <= rel * (1 + Math.abs(e[i])), `${what} [${i}]: ${x} vs ${e[i]}`).toBe(true);
   });
 }
 
@@ -173,7 +174,12 @@ describe('examples/adapters/correct.mjs', () => {
     expectSame(await call('cross_entropy', { logits: [[0, 0]], target: [1] }), Math.LN2);
     expectSame(await call('nll_loss', { log_probs: [[-1, -I], [-2, -3]], target: [0, 1], weight: [2, 0], reduction: 'none' }), [2, 0]);
     expectSame(await call('binary_cross_entropy', { probs: [0, 1, 0, 1], target: [0, 1, 0.5, 0.5], reduction: 'none' }), [0, 0, I, I]);
-    expectSame(await call('binary_cross_entropy_with_logits', { logits: [I, I, -I, -I], target: [1, 0.5, 0, 0.25], reduction: 'none' }), [0, I, 0, I]);
+    expectSame(await call('binary_cross_entropy_with_logits', { logits: [I, I, -I, -I], target: [1, 0.5, 0, 0.25], reduction: 'none' }), [
+      0,
+      I,
+      0,
+      I,
+    ]);
   });
 
   it('follows the special values of docs/semantics.md: gradients', async () => {
@@ -191,7 +197,10 @@ describe('examples/adapters/correct.mjs', () => {
 
   it('backward ops agree with central differences of the forward ops', async () => {
     for (const [op, args] of randomCases(11)) {
-      const spec = { softmax_backward: 'softmax', log_softmax_backward: 'log_softmax', sigmoid_backward: 'sigmoid' } as Record<string, OpName>;
+      const spec = { softmax_backward: 'softmax', log_softmax_backward: 'log_softmax', sigmoid_backward: 'sigmoid' } as Record<
+        string,
+        OpName
+      >;
       const fwd: OpName | undefined = spec[op] ?? (op.endsWith('_backward') ? (op.replace(/_backward$/, '') as OpName) : undefined);
       if (!fwd) continue;
       const wrt = op === 'sigmoid_backward' ? 'x' : op === 'binary_cross_entropy_backward' ? 'probs' : 'logits';
@@ -222,7 +231,9 @@ describe('examples/adapters/correct.mjs', () => {
           minus[i][j] -= h;
         }
         const fd = ((await phi(plus)) - (await phi(minus))) / (2 * h);
-        expect(Math.abs(fd - grad[k]), `${op} ${JSON.stringify(args).slice(0, 80)} at ${k}: fd ${fd} vs ${grad[k]}`).toBeLessThan(1e-6 * (1 + Math.abs(fd)));
+        expect(Math.abs(fd - grad[k]), `${op} ${JSON.stringify(args).slice(0, 80)} at ${k}: fd ${fd} vs ${grad[k]}`).toBeLessThan(
+          1e-6 * (1 + Math.abs(fd)),
+        );
         k++;
       }
     }

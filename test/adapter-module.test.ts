@@ -69,7 +69,12 @@ describe('module adapter: results', () => {
         },
       };
     `);
-    expect(a.info).toEqual({ name: 'typed', dtype: 'float32', ops: ['sigmoid', 'softmax', 'log_softmax', 'logsumexp', 'cross_entropy'], unknownOps: ['gelu'] });
+    expect(a.info).toEqual({
+      name: 'typed',
+      dtype: 'float32',
+      ops: ['sigmoid', 'softmax', 'log_softmax', 'logsumexp', 'cross_entropy'],
+      unknownOps: ['gelu'],
+    });
     const s = await a.call('sigmoid', { x: [0, 2] });
     expect(s.kind).toBe('result');
     if (s.kind === 'result') {
@@ -99,7 +104,10 @@ describe('module adapter: results', () => {
     expect(await a.call('softmax', args)).toMatchObject({ kind: 'result', value: [[1, 2, 3, 0]] });
     expect(args.logits[0][0]).toBeNaN();
     // the strings of the JSON form are revived too
-    expect(await a.call('softmax', { logits: [['NaN', 'Infinity', '-Infinity', 5]] })).toMatchObject({ kind: 'result', value: [[1, 2, 3, 0]] });
+    expect(await a.call('softmax', { logits: [['NaN', 'Infinity', '-Infinity', 5]] })).toMatchObject({
+      kind: 'result',
+      value: [[1, 2, 3, 0]],
+    });
   });
 
   it('reports malformed results as protocol failures of that call only', async () => {
@@ -113,10 +121,19 @@ describe('module adapter: results', () => {
         softplus: () => [0.5],
       } };
     `);
-    expect(await a.call('softmax', { logits: [[1]] })).toMatchObject({ kind: 'protocol', message: expect.stringMatching(/got an object \(Tensor\): convert tensors with arraySync\(\) or dataSync\(\)/) });
-    expect(await a.call('log_softmax', { logits: [[1]] })).toMatchObject({ kind: 'protocol', message: expect.stringMatching(/got a string "oops"/) });
+    expect(await a.call('softmax', { logits: [[1]] })).toMatchObject({
+      kind: 'protocol',
+      message: expect.stringMatching(/got an object \(Tensor\): convert tensors with arraySync\(\) or dataSync\(\)/),
+    });
+    expect(await a.call('log_softmax', { logits: [[1]] })).toMatchObject({
+      kind: 'protocol',
+      message: expect.stringMatching(/got a string "oops"/),
+    });
     expect(await a.call('logsumexp', { logits: [[1]] })).toMatchObject({ kind: 'protocol' });
-    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'protocol', message: expect.stringMatching(/result\[0\] is a function/) });
+    expect(await a.call('sigmoid', { x: [1] })).toMatchObject({
+      kind: 'protocol',
+      message: expect.stringMatching(/result\[0\] is a function/),
+    });
     expect(await a.call('softplus', { x: [1] })).toMatchObject({ kind: 'result', value: [0.5] });
     expect(a.ended).toBeNull();
   });
@@ -143,7 +160,10 @@ describe('module adapter: results', () => {
 
   it('does not call ops the module does not export', async () => {
     const a = await open(`export default { dtype: 'float64', ops: { sigmoid: ({ x }) => x } };`);
-    expect(await a.call('softmax', { logits: [[1]] })).toMatchObject({ kind: 'error', message: expect.stringMatching(/not in the module's ops/) });
+    expect(await a.call('softmax', { logits: [[1]] })).toMatchObject({
+      kind: 'error',
+      message: expect.stringMatching(/not in the module's ops/),
+    });
   });
 
   it('queues concurrent calls', async () => {
@@ -169,12 +189,17 @@ describe('module adapter: results', () => {
 
 describe('module adapter: timeouts and crashes', () => {
   it('a never-settling promise times out, then the adapter fails fast', async () => {
-    const a = await open(`export default { dtype: 'float64', ops: { sigmoid: () => new Promise(() => {}), softmax: () => [[1]] } };`, { timeoutMs: 300 });
+    const a = await open(`export default { dtype: 'float64', ops: { sigmoid: () => new Promise(() => {}), softmax: () => [[1]] } };`, {
+      timeoutMs: 300,
+    });
     // no clock readings: how late a timer fires depends on the load; the outcome names the limit
     expect(await a.call('sigmoid', { x: [1] })).toEqual({ kind: 'timeout', ms: 300 });
     expect(a.ended).toMatch(/request 1 \(sigmoid\) got no response within 300 ms/);
     // "no longer running" comes only from the fail-fast path: nothing is posted, nothing waited for
-    expect(await a.call('softmax', { logits: [[1]] })).toMatchObject({ kind: 'crash', message: expect.stringMatching(/no longer running/) });
+    expect(await a.call('softmax', { logits: [[1]] })).toMatchObject({
+      kind: 'crash',
+      message: expect.stringMatching(/no longer running/),
+    });
     await a.close();
     await a.close();
   });
@@ -188,14 +213,18 @@ describe('module adapter: timeouts and crashes', () => {
   });
 
   it('process.exit() in the module is a crash, not the end of the verifier', async () => {
-    const a = await open(`export default { dtype: 'float64', ops: { sigmoid: () => { console.error('fatal: out of memory (simulated)'); process.exit(4); } } };`);
+    const a = await open(
+      `export default { dtype: 'float64', ops: { sigmoid: () => { console.error('fatal: out of memory (simulated)'); process.exit(4); } } };`,
+    );
     const r = await a.call('sigmoid', { x: [1] });
     expect(r).toMatchObject({ kind: 'crash', message: expect.stringMatching(/exited with code 4.*while handling request 1 \(sigmoid\)/) });
     expect(await a.call('sigmoid', { x: [1] })).toMatchObject({ kind: 'crash', message: expect.stringMatching(/no longer running/) });
   });
 
   it('an exception thrown outside a call is a crash', async () => {
-    const a = await open(`export default { dtype: 'float64', ops: { sigmoid: () => { setTimeout(() => { throw new RangeError('late failure'); }, 1); return new Promise(() => {}); } } };`);
+    const a = await open(
+      `export default { dtype: 'float64', ops: { sigmoid: () => { setTimeout(() => { throw new RangeError('late failure'); }, 1); return new Promise(() => {}); } } };`,
+    );
     const r = await a.call('sigmoid', { x: [1] });
     expect(r).toMatchObject({ kind: 'crash', message: expect.stringMatching(/threw outside a call: RangeError: late failure/) });
   });
@@ -229,7 +258,12 @@ describe('module adapter: open failures are AdapterErrors', () => {
   });
 
   it('checkExportSummary defaults the name to the file name', () => {
-    expect(checkExportSummary({ hasDefault: true, defaultKind: 'object', dtype: 'float64', opsKind: 'object', opKinds: { sigmoid: 'function' } }, 'x.mjs')).toEqual({
+    expect(
+      checkExportSummary(
+        { hasDefault: true, defaultKind: 'object', dtype: 'float64', opsKind: 'object', opKinds: { sigmoid: 'function' } },
+        'x.mjs',
+      ),
+    ).toEqual({
       name: 'x.mjs',
       dtype: 'float64',
       ops: ['sigmoid'],
@@ -247,7 +281,10 @@ describe('module adapter: open failures are AdapterErrors', () => {
   it('a module that never finishes loading', async () => {
     // 3 s, not less: the worker must have started and printed 'warming up' before the limit,
     // and starting a worker thread can take a second on a loaded machine
-    const e = await openError(moduleFile(`console.log('warming up'); await new Promise(() => setInterval(() => {}, 1000)); export default {};`), { describeTimeoutMs: 3000 });
+    const e = await openError(
+      moduleFile(`console.log('warming up'); await new Promise(() => setInterval(() => {}, 1000)); export default {};`),
+      { describeTimeoutMs: 3000 },
+    );
     expect(e.message).toMatch(/did not finish loading within 3000 ms/);
     expect(e.message).toContain('warming up');
   });
@@ -268,8 +305,12 @@ describe('module adapter: open failures are AdapterErrors', () => {
       expect(message).toMatch(/Node v20\.[\d.]+ cannot import TypeScript \(\.ts\) files natively/);
       expect(message).toMatch(/Compile it to JavaScript first/);
     }
-    expect(explainImportError('/x/a.ts', 'Unknown file extension ".ts"', 'ERR_UNKNOWN_FILE_EXTENSION')).toMatch(/cannot import TypeScript \(\.ts\) files natively.*npx tsc/);
-    expect(explainImportError('/x/a.mts', 'Unexpected token', 'ERR_X')).toMatch(/importing a TypeScript \(\.mts\) file failed: Unexpected token/);
+    expect(explainImportError('/x/a.ts', 'Unknown file extension ".ts"', 'ERR_UNKNOWN_FILE_EXTENSION')).toMatch(
+      /cannot import TypeScript \(\.ts\) files natively.*npx tsc/,
+    );
+    expect(explainImportError('/x/a.mts', 'Unexpected token', 'ERR_X')).toMatch(
+      /importing a TypeScript \(\.mts\) file failed: Unexpected token/,
+    );
     expect(explainImportError('/x/a.mjs', 'boom')).toBe('cannot load adapter module /x/a.mjs: boom');
   });
 

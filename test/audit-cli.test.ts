@@ -39,7 +39,10 @@ function fails(...args: string[]): string {
 
 function sigmoidOnly(): string {
   const file = join(tmp, 'sigmoid-only.mjs');
-  writeFileSync(file, "export default { name: 'sigmoid only', dtype: 'float64', ops: { sigmoid: ({ x }) => x.map((v) => 1 / (1 + Math.exp(-v))) } };\n");
+  writeFileSync(
+    file,
+    "export default { name: 'sigmoid only', dtype: 'float64', ops: { sigmoid: ({ x }) => x.map((v) => 1 / (1 + Math.exp(-v))) } };\n",
+  );
   return file;
 }
 
@@ -79,11 +82,25 @@ describe('xent-oracle audit: a quick audit of the naive example', () => {
   const json = () => join(tmp, 'naive.json');
 
   it('exits 0, prints the thresholds and writes both reports atomically', () => {
-    const r = cli('audit', 'examples/adapters/naive.mjs', '--quick', '--ops', 'softmax,sigmoid,binary_cross_entropy', '--html', html(), '--json', json());
+    const r = cli(
+      'audit',
+      'examples/adapters/naive.mjs',
+      '--quick',
+      '--ops',
+      'softmax,sigmoid,binary_cross_entropy',
+      '--html',
+      html(),
+      '--json',
+      json(),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/softmax returns NaN from logit 709\.78\d* on \(logit scale\)/);
     expect(r.stdout).toContain(`wrote ${html()}`);
-    const rep = parseJson(readFileSync(json(), 'utf8')) as { schema: string; ops: { op: string; verdict: string }[]; bce: { implementation: unknown } };
+    const rep = parseJson(readFileSync(json(), 'utf8')) as {
+      schema: string;
+      ops: { op: string; verdict: string }[];
+      bce: { implementation: unknown };
+    };
     expect(rep.schema).toBe('xent-oracle/audit-report@1');
     expect(rep.ops.map((o) => [o.op, o.verdict])).toEqual([
       ['softmax', 'breaks'],
@@ -98,15 +115,28 @@ describe('xent-oracle audit: a quick audit of the naive example', () => {
   });
 
   it('renders in headless Chromium with its charts drawn', (ctx) => {
-    const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', process.env.CHROMIUM ?? ''].find((p) => p && existsSync(p));
+    const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', process.env.CHROMIUM ?? ''].find((p) =>
+      p && existsSync(p)
+    );
     if (!chromium) {
-      console.warn('audit HTML render check skipped: no Chromium found (looked for /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome, $CHROMIUM); install it with `apt-get install -y chromium`');
+      console.warn(
+        'audit HTML render check skipped: no Chromium found (looked for /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome, $CHROMIUM); install it with `apt-get install -y chromium`',
+      );
       ctx.skip();
       return;
     }
     expect(existsSync(html()), 'the previous test writes the report').toBe(true);
     const profile = mkdtempSync(join(tmp, 'chromium-'));
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`];
+    const flags = [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--user-data-dir=${profile}`,
+    ];
     const url = `file://${html()}`;
     const dom = spawnSync(chromium, [...flags, '--dump-dom', url], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
     expect(dom.status, dom.stderr).toBe(0);
@@ -115,7 +145,10 @@ describe('xent-oracle audit: a quick audit of the naive example', () => {
     expect((dom.stdout.match(/class="mark-line/g) ?? []).length).toBeGreaterThanOrEqual(4);
     expect(dom.stdout).toContain('class="mark-rect');
     const png = join(tmp, 'shot.png');
-    const shot = spawnSync(chromium, [...flags, `--screenshot=${png}`, '--window-size=1200,2000', url], { encoding: 'utf8', timeout: 60_000 });
+    const shot = spawnSync(chromium, [...flags, `--screenshot=${png}`, '--window-size=1200,2000', url], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(shot.status, shot.stderr).toBe(0);
     const img = decodePng(readFileSync(png));
     expect([img.width, img.height]).toEqual([1200, 2000]);

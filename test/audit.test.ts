@@ -73,7 +73,8 @@ describe('sweeps', () => {
   });
 
   it('cover the regimes of the issue: scale 1e-3 … 1e308 (float32 3e38), widths 1 … 10^4, quick ≤ 1000', () => {
-    const scale = (dtype: 'float64' | 'float32', quick: boolean) => sweepsFor('softmax', { seed: 1, quick, dtype }).find((s) => s.id === 'scale')!.grid;
+    const scale = (dtype: 'float64' | 'float32', quick: boolean) =>
+      sweepsFor('softmax', { seed: 1, quick, dtype }).find((s) => s.id === 'scale')!.grid;
     expect(scale('float64', false)[0]).toBe(1e-3);
     expect(scale('float64', false).at(-1)).toBe(1e308);
     expect(scale('float32', true).at(-1)).toBe(3e38);
@@ -81,12 +82,18 @@ describe('sweeps', () => {
     expect(width(false)).toEqual([1, 10, 100, 1000, 10_000]);
     expect(Math.max(...width(true))).toBeLessThanOrEqual(1000);
     const ids = new Set(OP_NAMES.flatMap((op) => sweepsFor(op, { seed: 1, quick: true, dtype: 'float64' }).map((s) => s.id)));
-    for (const id of ['scale', 'spread', 'width', 'masked', 'target-p-low', 'target-p-high', 'p-low', 'p-high', 'pos-weight']) expect(ids.has(id as never), id).toBe(true);
+    for (const id of ['scale', 'spread', 'width', 'masked', 'target-p-low', 'target-p-high', 'p-low', 'p-high', 'pos-weight']) {
+      expect(ids.has(id as never), id).toBe(true);
+    }
     // the naive softmax breaks where the top logit passes ln(MAX): row 0's top logit is s itself
     const sm = sweepsFor('softmax', { seed: 1, quick: true, dtype: 'float64' })[0];
     expect(Math.max(...(sm.build(700).logits as number[][])[0])).toBe(700);
     // every gradient point lies on a sweep of its op
-    for (const op of OP_NAMES) for (const g of gradientPoints(op, false)) expect(sweepsFor(op, { seed: 1, quick: false, dtype: 'float64' }).some((s) => s.id === g.sweep), `${op} ${g.sweep}`).toBe(true);
+    for (const op of OP_NAMES) {
+      for (const g of gradientPoints(op, false)) {
+        expect(sweepsFor(op, { seed: 1, quick: false, dtype: 'float64' }).some((s) => s.id === g.sweep), `${op} ${g.sweep}`).toBe(true);
+      }
+    }
   });
 });
 
@@ -94,7 +101,15 @@ describe('closed-form condition numbers (wide rows)', () => {
   it("agree with verify's central-difference estimate", () => {
     let seed = 12345;
     const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
-    const ops: OpName[] = ['softmax', 'log_softmax', 'logsumexp', 'softmax_backward', 'log_softmax_backward', 'cross_entropy', 'cross_entropy_backward'];
+    const ops: OpName[] = [
+      'softmax',
+      'log_softmax',
+      'logsumexp',
+      'softmax_backward',
+      'log_softmax_backward',
+      'cross_entropy',
+      'cross_entropy_backward',
+    ];
     for (const C of [3, 12, 40]) {
       for (const scale of [1, 30, 300]) {
         const logits = [0, 1].map(() => Array.from({ length: C }, () => (rnd() * 2 - 1) * scale));
@@ -102,7 +117,11 @@ describe('closed-form condition numbers (wide rows)', () => {
         const grad = logits.map((r) => r.map(() => rnd() * 2 - 1));
         for (const op of ops) {
           for (const reduction of op.startsWith('cross') ? ['none', 'mean', 'sum'] : ['none']) {
-            const raw: Record<string, unknown> = op.startsWith('cross') ? { logits, target: [1, 0], reduction } : op.endsWith('backward') ? { logits, grad_output: grad } : { logits };
+            const raw: Record<string, unknown> = op.startsWith('cross')
+              ? { logits, target: [1, 0], reduction }
+              : op.endsWith('backward')
+              ? { logits, grad_output: grad }
+              : { logits };
             const args = getSpec(op).validate(raw);
             const est = conditionNumbers(op, args, fastEvaluatorDefault);
             const cf = analyticKappa(op, args);
@@ -112,7 +131,9 @@ describe('closed-form condition numbers (wide rows)', () => {
             const top = Math.max(...est);
             const noise = 1e-14 * C * scale;
             est.forEach((k, i) => {
-              expect(Math.abs(cf[i] - k), `${op} ${reduction} C=${C} scale=${scale} output ${i}: ${cf[i]} vs ${k}`).toBeLessThanOrEqual(1e-2 * Math.max(k, cf[i]) + 1e-9 * top + noise);
+              expect(Math.abs(cf[i] - k), `${op} ${reduction} C=${C} scale=${scale} output ${i}: ${cf[i]} vs ${k}`).toBeLessThanOrEqual(
+                1e-2 * Math.max(k, cf[i]) + 1e-9 * top + noise,
+              );
             });
           }
         }
@@ -123,7 +144,14 @@ describe('closed-form condition numbers (wide rows)', () => {
 
 describe('point verdicts', () => {
   it('agree with checkCase (same reference, same policy)', async () => {
-    const ops: OpName[] = ['softmax', 'log_softmax', 'cross_entropy', 'sigmoid_backward', 'binary_cross_entropy', 'binary_cross_entropy_with_logits'];
+    const ops: OpName[] = [
+      'softmax',
+      'log_softmax',
+      'cross_entropy',
+      'sigmoid_backward',
+      'binary_cross_entropy',
+      'binary_cross_entropy_with_logits',
+    ];
     const impl = fastImpl(ops);
     // perturb one op so that failures are compared too
     const softmax = impl.ops.softmax!;
@@ -210,16 +238,63 @@ describe('thresholds', () => {
     expect(j.schema).toBe(AUDIT_SCHEMA);
     expect(AUDIT_SCHEMA).toBe('xent-oracle/audit-report@1');
     expect(Object.keys(j).sort()).toEqual(
-      ['adapter', 'adapterArgs', 'bce', 'ended', 'gradients', 'notes', 'ops', 'profile', 'quick', 'schema', 'seed', 'strict', 'thresholds', 'timing', 'tool', 'unsupported', 'worstCases'].sort(),
+      [
+        'adapter',
+        'adapterArgs',
+        'bce',
+        'ended',
+        'gradients',
+        'notes',
+        'ops',
+        'profile',
+        'quick',
+        'schema',
+        'seed',
+        'strict',
+        'thresholds',
+        'timing',
+        'tool',
+        'unsupported',
+        'worstCases',
+      ].sort(),
     );
     expect(j.adapter).toMatchObject({ name: 'naive', dtype: 'float64' });
     expect(j.tool.name).toBe('xent-oracle');
     const op = j.ops.find((o) => o.op === 'softmax')!;
     expect(Object.keys(op).sort()).toEqual(['counts', 'kind', 'notes', 'op', 'summary', 'sweeps', 'verdict', 'worst']);
     const sweep = op.sweeps.find((s) => s.id === 'scale')!;
-    expect(Object.keys(sweep).sort()).toEqual(['continuous', 'definition', 'direction', 'id', 'paramName', 'points', 'thresholds', 'title']);
+    expect(Object.keys(sweep).sort()).toEqual([
+      'continuous',
+      'definition',
+      'direction',
+      'id',
+      'paramName',
+      'points',
+      'thresholds',
+      'title',
+    ]);
     const pt = sweep.points.at(-1)!;
-    for (const k of ['param', 'status', 'cls', 'errUlp', 'allowedUlp', 'ratio', 'relErr', 'nan', 'posInf', 'negInf', 'expectedNonFinite', 'broken', 'edge', 'what', 'message', 'ms', 'path']) expect(pt, k).toHaveProperty(k);
+    for (
+      const k of [
+        'param',
+        'status',
+        'cls',
+        'errUlp',
+        'allowedUlp',
+        'ratio',
+        'relErr',
+        'nan',
+        'posInf',
+        'negInf',
+        'expectedNonFinite',
+        'broken',
+        'edge',
+        'what',
+        'message',
+        'ms',
+        'path',
+      ]
+    ) expect(pt, k).toHaveProperty(k);
     expect(pt).toMatchObject({ param: 1e308, status: 'fail', broken: true, what: 'nan' });
     expect(pt.errUlp).toBe(Infinity); // written as "Infinity", read back as a number
     expect(text).not.toMatch(/[:,[]NaN|[:,[]-?Infinity/); // non-finite numbers travel as strings
@@ -243,7 +318,7 @@ describe('HTML report', () => {
     expect(html).not.toMatch(/<link/i);
     expect(html).not.toMatch(/(?:src|href)\s*=\s*["']?\s*(?:https?:)?\/\//i);
     expect(html).not.toMatch(/@import|url\(/i);
-    expect(html).toContain("Content-Security-Policy\" content=\"default-src 'none'");
+    expect(html).toContain('Content-Security-Policy" content="default-src \'none\'');
     // escaped
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('evil &lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; co');

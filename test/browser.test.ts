@@ -72,9 +72,15 @@ function processesWith(flag: string): number[] {
 describe('browser lookup and usage errors (no browser needed)', () => {
   it('a --browser-path that does not exist is a usage error saying how to install Chromium', () => {
     expect(() => findBrowser('/nonexistent/chromium')).toThrow(AdapterError);
-    expect(() => findBrowser('/nonexistent/chromium')).toThrow(/--browser-path "\/nonexistent\/chromium": no such file; install Chromium \(Debian\/Ubuntu: `apt-get install chromium`/);
-    expect(() => findBrowser(undefined, { PATH: '' })).toThrow(/no Chromium found \(looked on PATH for chromium-headless-shell, chromium, .*apt-get install chromium/);
-    expect(() => findBrowser(undefined, { PATH: '', XENT_ORACLE_BROWSER: 'no-such-browser' })).toThrow(/XENT_ORACLE_BROWSER "no-such-browser": not found on PATH/);
+    expect(() => findBrowser('/nonexistent/chromium')).toThrow(
+      /--browser-path "\/nonexistent\/chromium": no such file; install Chromium \(Debian\/Ubuntu: `apt-get install chromium`/,
+    );
+    expect(() => findBrowser(undefined, { PATH: '' })).toThrow(
+      /no Chromium found \(looked on PATH for chromium-headless-shell, chromium, .*apt-get install chromium/,
+    );
+    expect(() => findBrowser(undefined, { PATH: '', XENT_ORACLE_BROWSER: 'no-such-browser' })).toThrow(
+      /XENT_ORACLE_BROWSER "no-such-browser": not found on PATH/,
+    );
   });
 
   it('the CLI exits 2 with that message, no stack trace', () => {
@@ -98,7 +104,11 @@ describe('browser lookup and usage errors (no browser needed)', () => {
 });
 
 describe.skipIf(noBrowser)('verify --browser on the WebGPU examples', () => {
-  let report: { status: string; device?: { api: string; vendor: string; architecture: string; software: boolean; features: string[]; browser: string }; ops: { op: string; cases: number; failed: number }[] };
+  let report: {
+    status: string;
+    device?: { api: string; vendor: string; architecture: string; software: boolean; features: string[]; browser: string };
+    ops: { op: string; cases: number; failed: number }[];
+  };
 
   beforeAll(() => {
     const json = join(dir, 'wgsl.json');
@@ -133,7 +143,11 @@ describe.skipIf(noBrowser)('verify --browser on the WebGPU examples', () => {
   it('float16 (needs shader-f16; SwiftShader has none)', (ctx) => {
     const f16 = report.device!.features.includes('shader-f16');
     if (!f16) {
-      console.warn(`float16 WebGPU test skipped: the adapter (${report.device!.vendor} / ${report.device!.architecture}) has no shader-f16 feature, so no float16 kernel can run (SwiftShader never offers it)`);
+      console.warn(
+        `float16 WebGPU test skipped: the adapter (${report.device!.vendor} / ${
+          report.device!.architecture
+        }) has no shader-f16 feature, so no float16 kernel can run (SwiftShader never offers it)`,
+      );
       ctx.skip();
       return;
     }
@@ -147,9 +161,22 @@ describe.skipIf(noBrowser)('verify --browser on the WebGPU examples', () => {
 
   it('planted bug: no max shift (exp overflow) fails, with NaN / Infinity where finite values are expected', () => {
     const json = join(dir, 'nomax.json');
-    const r = run(['verify', '--browser', 'examples/webgpu/wgsl-softmax-nomax.mjs', '--quick', '--ops', 'softmax,logsumexp', '--no-oracles', '--json', json]);
+    const r = run([
+      'verify',
+      '--browser',
+      'examples/webgpu/wgsl-softmax-nomax.mjs',
+      '--quick',
+      '--ops',
+      'softmax,logsumexp',
+      '--no-oracles',
+      '--json',
+      json,
+    ]);
     expect(r.code).toBe(1);
-    const rep = JSON.parse(readFileSync(json, 'utf8')) as { status: string; ops: { op: string; failures: { cls: string; source: string }[] }[] };
+    const rep = JSON.parse(readFileSync(json, 'utf8')) as {
+      status: string;
+      ops: { op: string; failures: { cls: string; source: string }[] }[];
+    };
     expect(rep.status).toBe('fail');
     const soft = rep.ops.find((o) => o.op === 'softmax')!;
     expect(soft.failures.map((f) => f.cls)).toContain('nan_expected_finite');
@@ -173,14 +200,17 @@ describe.skipIf(noBrowser)('verify --browser on the WebGPU examples', () => {
     const json = join(dir, 'tfjs.json');
     const r = run(['verify', '--browser', 'examples/webgpu/tfjs-webgpu.mjs', '--quick', '--ops', 'softmax,logsumexp', '--json', json]);
     expect(r.code).toBe(1);
-    const rep = JSON.parse(readFileSync(json, 'utf8')) as { adapter: { name: string }; ops: { op: string; failed: number; failures: { source: string; cls: string }[] }[] };
+    const rep = JSON.parse(readFileSync(json, 'utf8')) as {
+      adapter: { name: string };
+      ops: { op: string; failed: number; failures: { source: string; cls: string }[] }[];
+    };
     expect(rep.adapter.name).toMatch(/^tfjs-core 4\.\d+\.\d+ \(webgpu\)$/);
     const soft = rep.ops.find((o) => o.op === 'softmax')!;
     expect(soft.failures.map((f) => `${f.source} ${f.cls}`)).toContain('oracle:softmax/plus-infinity nan_expected_finite');
     expect(rep.ops.find((o) => o.op === 'logsumexp')!.failed).toBe(0);
   });
 
-  it('onnxruntime-web: the WebGPU provider\'s ReduceLogSumExp overflows at logit 100 (no max shift), the wasm provider\'s does not', () => {
+  it("onnxruntime-web: the WebGPU provider's ReduceLogSumExp overflows at logit 100 (no max shift), the wasm provider's does not", () => {
     const kase = JSON.stringify({ op: 'logsumexp', args: { logits: [[100, 0]] } });
     const gpu = run(['verify', '--browser', 'examples/webgpu/ort-webgpu.mjs', '--case', kase]);
     expect(gpu.code).toBe(1);
@@ -195,7 +225,11 @@ describe.skipIf(noBrowser)('verify --browser on the WebGPU examples', () => {
     const r = run(['audit', '--browser', 'examples/webgpu/wgsl-softmax.mjs', '--quick', '--ops', 'logsumexp', '--json', json]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^device: WebGPU /m);
-    const rep = JSON.parse(readFileSync(json, 'utf8')) as { adapterArgs: string[]; device: { api: string }; ops: { op: string; verdict: string }[] };
+    const rep = JSON.parse(readFileSync(json, 'utf8')) as {
+      adapterArgs: string[];
+      device: { api: string };
+      ops: { op: string; verdict: string }[];
+    };
     expect(rep.adapterArgs).toEqual(['--browser', 'examples/webgpu/wgsl-softmax.mjs']);
     expect(rep.device.api).toBe('webgpu');
     expect(rep.ops).toEqual([expect.objectContaining({ op: 'logsumexp', verdict: 'stable' })]);
@@ -220,24 +254,40 @@ describe.skipIf(noBrowser)('browser adapter failures', () => {
         softplus: ({ x }) => { device.createBuffer({ size: 4, usage: 0xffffffff }); return x; },
         log_sigmoid: () => ({ some: 'object' }),
       } };`);
-    expect(a.info).toEqual({ name: 'probe', dtype: 'float32', ops: ['softmax', 'logsumexp', 'sigmoid', 'softplus', 'log_sigmoid'], unknownOps: [] });
+    expect(a.info).toEqual({
+      name: 'probe',
+      dtype: 'float32',
+      ops: ['softmax', 'logsumexp', 'sigmoid', 'softplus', 'log_sigmoid'],
+      unknownOps: [],
+    });
     expect(a.device?.api).toBe('webgpu');
     expect(await a.call('softmax', { logits: [[1, 2, 3, 4]] })).toMatchObject({ kind: 'result', value: [[0.25, 0.25, 0.25, 0.25]] });
     expect(await a.call('logsumexp', { logits: [[1]] })).toEqual({ kind: 'error', message: 'RangeError: no such kernel' });
-    expect(await a.call('sigmoid', { x: [1] })).toEqual({ kind: 'error', message: 'the page reported errors during the call: console.error: kernel scratch overflow' });
+    expect(await a.call('sigmoid', { x: [1] })).toEqual({
+      kind: 'error',
+      message: 'the page reported errors during the call: console.error: kernel scratch overflow',
+    });
     const v = await a.call('softplus', { x: [1] });
     expect(v.kind).toBe('error');
-    expect((v as { message: string }).message).toMatch(/^WebGPU error during the call \(the kernel's output is not valid\): GPUValidationError: /);
+    expect((v as { message: string }).message).toMatch(
+      /^WebGPU error during the call \(the kernel's output is not valid\): GPUValidationError: /,
+    );
     expect(await a.call('log_sigmoid', { x: [1] })).toMatchObject({ kind: 'protocol', message: expect.stringMatching(/got an object/) });
     // non-finite numbers travel both ways
     const nf = await open(`export default { dtype: 'float64', ops: { softmax: ({ logits }) => logits.map((r) => r.map((v) => -v)) } };`);
-    expect(await nf.call('softmax', { logits: [['NaN', 'Infinity', '-Infinity', 0]] })).toMatchObject({ kind: 'result', value: [[NaN, -Infinity, Infinity, -0]] });
+    expect(await nf.call('softmax', { logits: [['NaN', 'Infinity', '-Infinity', 0]] })).toMatchObject({
+      kind: 'result',
+      value: [[NaN, -Infinity, Infinity, -0]],
+    });
     expect(a.ended).toBeNull();
   });
 
   it('a hung call times out, closes the browser (no process left), later calls report the end', async () => {
     const flag = marker();
-    const a = await open(`export default { dtype: 'float64', ops: { softmax: () => { for (;;) {} } } };`, { timeoutMs: 1500, browserArgs: [...WEBGPU_FLAGS, flag] });
+    const a = await open(`export default { dtype: 'float64', ops: { softmax: () => { for (;;) {} } } };`, {
+      timeoutMs: 1500,
+      browserArgs: [...WEBGPU_FLAGS, flag],
+    });
     expect(processesWith(flag).length).toBeGreaterThan(0);
     expect(await a.call('softmax', { logits: [[1]] })).toEqual({ kind: 'timeout', ms: 1500 });
     expect(a.ended).toMatch(/did not return within 1500 ms and the browser was closed/);
@@ -250,7 +300,9 @@ describe.skipIf(noBrowser)('browser adapter failures', () => {
   it('no WebGPU adapter (here: Chromium started with --disable-gpu) is exit 2 saying how to get one', () => {
     const r = run(['verify', '--browser', 'examples/webgpu/wgsl-softmax.mjs', '--quick'], { XENT_ORACLE_BROWSER_ARGS: '--disable-gpu' });
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^xent-oracle: no WebGPU in .*: navigator\.gpu\.requestAdapter\(\) returned null .*Flags used: --disable-gpu\. .*apt-get install chromium/);
+    expect(r.err).toMatch(
+      /^xent-oracle: no WebGPU in .*: navigator\.gpu\.requestAdapter\(\) returned null .*Flags used: --disable-gpu\. .*apt-get install chromium/,
+    );
     expect(r.out).toBe('');
   });
 

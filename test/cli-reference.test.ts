@@ -55,7 +55,15 @@ function fails(...args: string[]): string {
 /** The in-process reference, written the way the CLI writes JSON (non-finite as strings). */
 function asJson(op: string, args: unknown, digits?: number): unknown {
   const r = reference(op, args, digits === undefined ? {} : { digits });
-  const v = { op: r.op, digits: r.digits, decimal: r.decimal, float64: r.float64, float32: r.float32, float16: r.float16, bfloat16: r.bfloat16 };
+  const v = {
+    op: r.op,
+    digits: r.digits,
+    decimal: r.decimal,
+    float64: r.float64,
+    float32: r.float32,
+    float16: r.float16,
+    bfloat16: r.bfloat16,
+  };
   return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)));
 }
 
@@ -137,7 +145,9 @@ describe('xent-oracle reference: output', () => {
 
 describe('xent-oracle reference: errors exit 2 with a message naming the argument and value', () => {
   it('bad JSON in --args', () => {
-    expect(fails('reference', 'softmax', '--args', '{"logits": [[1,2]')).toMatch(/^xent-oracle: --args: not valid JSON \(.+\): \{"logits": \[\[1,2\]\n$/);
+    expect(fails('reference', 'softmax', '--args', '{"logits": [[1,2]')).toMatch(
+      /^xent-oracle: --args: not valid JSON \(.+\): \{"logits": \[\[1,2\]\n$/,
+    );
     expect(fails('reference', 'softmax', '--args', '')).toMatch(/^xent-oracle: --args: not valid JSON/);
     expect(fails('reference', 'softmax', '--args', '{"logits":[[1,2]]} trailing')).toContain('--args: not valid JSON');
     const file = join(tmp, 'bad.json');
@@ -152,7 +162,9 @@ describe('xent-oracle reference: errors exit 2 with a message naming the argumen
 
   it('missing @file', () => {
     const missing = join(tmp, 'does-not-exist.json');
-    expect(fails('reference', 'softmax', '--args', `@${missing}`)).toBe(`xent-oracle: --args @${missing}: cannot read ${missing}: ENOENT\n`);
+    expect(fails('reference', 'softmax', '--args', `@${missing}`)).toBe(
+      `xent-oracle: --args @${missing}: cannot read ${missing}: ENOENT\n`,
+    );
   });
 
   it('bad --digits', () => {
@@ -164,11 +176,19 @@ describe('xent-oracle reference: errors exit 2 with a message naming the argumen
   });
 
   it('invalid op arguments (the validation message, verbatim)', () => {
-    expect(fails('reference', 'cross_entropy', '--args', '{"logits":[[1,2,3],[1,2,3]],"target":[0,7]}')).toBe('xent-oracle: target[1] = 7 is out of range for 3 classes\n');
-    expect(fails('reference', 'binary_cross_entropy', '--args', '{"probs":[0.5,0.5,1.5],"target":[1,1,1]}')).toBe('xent-oracle: probs[2] = 1.5 is outside [0, 1]\n');
+    expect(fails('reference', 'cross_entropy', '--args', '{"logits":[[1,2,3],[1,2,3]],"target":[0,7]}')).toBe(
+      'xent-oracle: target[1] = 7 is out of range for 3 classes\n',
+    );
+    expect(fails('reference', 'binary_cross_entropy', '--args', '{"probs":[0.5,0.5,1.5],"target":[1,1,1]}')).toBe(
+      'xent-oracle: probs[2] = 1.5 is outside [0, 1]\n',
+    );
     expect(fails('reference', 'softmax', '--args', '[1,2]')).toBe('xent-oracle: args must be a JSON object, got [1,2]\n');
-    expect(fails('reference', 'softmax', '--args', '{"logits":[[1,2]],"x":[1]}')).toBe('xent-oracle: softmax: unknown argument "x" (expected logits)\n');
-    expect(fails('reference', 'softmax', '--args', '{"logits":[[1,2],[3]]}')).toBe('xent-oracle: logits is ragged: logits[1] has 1 entries but logits[0] has 2\n');
+    expect(fails('reference', 'softmax', '--args', '{"logits":[[1,2]],"x":[1]}')).toBe(
+      'xent-oracle: softmax: unknown argument "x" (expected logits)\n',
+    );
+    expect(fails('reference', 'softmax', '--args', '{"logits":[[1,2],[3]]}')).toBe(
+      'xent-oracle: logits is ragged: logits[1] has 1 entries but logits[0] has 2\n',
+    );
   });
 
   it('missing --args, missing op, unknown option (commander usage errors)', () => {
@@ -180,7 +200,10 @@ describe('xent-oracle reference: errors exit 2 with a message naming the argumen
 
 describe('docs/ops.md', () => {
   const md = readFileSync(join(ROOT, 'docs/ops.md'), 'utf8');
-  const examples = [...md.matchAll(/```sh\n(xent-oracle reference [^\n]*)\n```\n\n```json\n([^\n]*)\n```/g)].map((m) => ({ cmd: m[1], out: m[2] }));
+  const examples = [...md.matchAll(/```sh\n(xent-oracle reference [^\n]*)\n```\n\n```json\n([^\n]*)\n```/g)].map((m) => ({
+    cmd: m[1],
+    out: m[2],
+  }));
 
   /** split "xent-oracle reference op --args '{...}' --digits 20" into argv (single quotes only) */
   const argv = (cmd: string): string[] => [...cmd.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]).slice(1);

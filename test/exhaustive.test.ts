@@ -75,10 +75,14 @@ describe('exhaustive: the walk', () => {
 
   it('NaN mismatches are counted apart; ±0 are alike', async () => {
     // log_sigmoid at x > 120 is −0: an implementation answering +0 is correct
-    const r = await exhaustive('log_sigmoid', (x) => Array.from(x, (v) => (v === 1 ? NaN : v > 120 ? 0 : correctFloat32('log_sigmoid', v))), {
-      from: 0x3f800000 - 10,
-      to: 0x3f800000 + 10,
-    });
+    const r = await exhaustive(
+      'log_sigmoid',
+      (x) => Array.from(x, (v) => (v === 1 ? NaN : v > 120 ? 0 : correctFloat32('log_sigmoid', v))),
+      {
+        from: 0x3f800000 - 10,
+        to: 0x3f800000 + 10,
+      },
+    );
     expect(r.nanMismatches).toBe(1);
     expect(r.correctlyRounded).toBe(19);
     const z = await exhaustive('log_sigmoid', (x) => Array.from(x, () => 0), { from: 0x43000000, to: 0x43000000 + 100 }); // 128 ≤ x

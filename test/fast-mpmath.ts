@@ -28,13 +28,18 @@ export function mpmathStatus(): { ok: boolean; reason: string } {
 export function mpBatch(jobs: Job[]): MpResult[] {
   const field: Record<Dtype, MpField> = { float64: 'f64', float32: 'f32' };
   const out = runOracle(
-    jobs.map(({ op, dtype, ...args }) => ({ op, args: Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)), formats: [field[dtype]], engine: 'mpf' })),
+    jobs.map(({ op, dtype, ...args }) => ({
+      op,
+      args: Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)),
+      formats: [field[dtype]],
+      engine: 'mpf',
+    })),
   );
   return out.map((leaves, i) =>
     leaves.map((l, k) => {
       if (l.undecided) throw new Error(`the oracle could not decide ${jobs[i].op} output ${k} (≈ ${l.approx})`);
       return fromPy(l[field[jobs[i].dtype]]);
-    }),
+    })
   );
 }
 

@@ -22,8 +22,18 @@ function run<N extends OpName>(op: N, raw: Record<string, unknown>, dt: 'float64
 
 /** exact equality with NaN = NaN and +0 distinct from -0 where `signed` */
 function same(got: Res, want: Res, signed = true): void {
-  const g = JSON.stringify(got, (_, v) => (typeof v === 'number' ? (Object.is(v, -0) && signed ? '-0' : Number.isNaN(v) ? 'NaN' : v === I ? 'Inf' : v === -I ? '-Inf' : v) : v));
-  const w = JSON.stringify(want, (_, v) => (typeof v === 'number' ? (Object.is(v, -0) && signed ? '-0' : Number.isNaN(v) ? 'NaN' : v === I ? 'Inf' : v === -I ? '-Inf' : v) : v));
+  const g = JSON.stringify(
+    got,
+    (_, v) => (typeof v === 'number'
+      ? (Object.is(v, -0) && signed ? '-0' : Number.isNaN(v) ? 'NaN' : v === I ? 'Inf' : v === -I ? '-Inf' : v)
+      : v),
+  );
+  const w = JSON.stringify(
+    want,
+    (_, v) => (typeof v === 'number'
+      ? (Object.is(v, -0) && signed ? '-0' : Number.isNaN(v) ? 'NaN' : v === I ? 'Inf' : v === -I ? '-Inf' : v)
+      : v),
+  );
   expect(g).toBe(w);
 }
 
@@ -43,7 +53,9 @@ describe.each(DTYPES)('special values (%s)', (dt) => {
     same(run('logsumexp', { logits }, dt), [NaN, R(LN3)]);
     same(run('softmax_backward', { logits, grad_output: [[1, 2, 3], [1, 1, 1]] }, dt), [[NaN, NaN, NaN], [0, 0, 0]], false);
     same((run('log_softmax_backward', { logits, grad_output: [[1, 2, 3], [1, 1, 1]] }, dt) as number[][])[0], [NaN, NaN, NaN], false);
-    for (const op of ['sigmoid', 'log_sigmoid', 'softplus'] as const) same(run(op, { x: [NaN, 0] }, dt), [NaN, op === 'sigmoid' ? 0.5 : op === 'softplus' ? R(LN2) : R(-LN2)]);
+    for (const op of ['sigmoid', 'log_sigmoid', 'softplus'] as const) {
+      same(run(op, { x: [NaN, 0] }, dt), [NaN, op === 'sigmoid' ? 0.5 : op === 'softplus' ? R(LN2) : R(-LN2)]);
+    }
     same(run('sigmoid_backward', { x: [NaN, 0], grad_output: [1, 1] }, dt), [NaN, 0.25], false);
     same(run('cross_entropy', { logits, target: [0, 1], reduction: 'none' }, dt), [NaN, R(LN3)]);
     same(run('cross_entropy', { logits, target: [0, 1], reduction: 'sum' }, dt), NaN);
@@ -70,7 +82,9 @@ describe.each(DTYPES)('special values (%s)', (dt) => {
     // probability target with 0 on the masked class is finite (zero-coefficient rule)
     same(run('cross_entropy', { logits, target: [[0, 0.5, 0.5]], reduction: 'none' }, dt), [R(LN2)]);
     // weight 0 on the masked class: never contributes, even with smoothing
-    same(run('cross_entropy', { logits, target: [1], weight: [0, 1, 1], label_smoothing: 0.5, reduction: 'none' }, dt), [R(0.5776226504666211)]); // (5/6) ln 2
+    same(run('cross_entropy', { logits, target: [1], weight: [0, 1, 1], label_smoothing: 0.5, reduction: 'none' }, dt), [
+      R(0.5776226504666211),
+    ]); // (5/6) ln 2
     // gradient at the masked target class: the limit (p_c A - a_c) g / D = -1
     same(run('cross_entropy_backward', { logits, target: [0], reduction: 'sum' }, dt), [[-1, 0.5, 0.5]], false);
   });
@@ -143,18 +157,31 @@ describe.each(DTYPES)('special values (%s)', (dt) => {
   it('binary_cross_entropy at the ends: zero-coefficient rule and +Infinity (no clamp)', () => {
     same(run('binary_cross_entropy', { probs: [0, 1, 0, 1], target: [0, 1, 1, 0], reduction: 'none' }, dt), [0, 0, I, I]);
     same(run('binary_cross_entropy', { probs: [0, 1], target: [0, 1] }, dt), 0);
-    same(run('binary_cross_entropy', { probs: [0.5], target: [1], weight: [0] , reduction: 'none' }, dt), [0]);
+    same(run('binary_cross_entropy', { probs: [0.5], target: [1], weight: [0], reduction: 'none' }, dt), [0]);
     same(run('binary_cross_entropy', { probs: [0], target: [1], weight: [0], reduction: 'none' }, dt), [0]);
     // backward: p = 0, t = 0 -> w / D; p = 0, t > 0 -> -Infinity; p = 1, t < 1 -> +Infinity
-    same(run('binary_cross_entropy_backward', { probs: [0, 1, 0, 1], target: [0, 1, 0.5, 0.5], weight: [2, 3, 1, 1], reduction: 'sum' }, dt), [2, -3, -I, I], false);
+    same(
+      run('binary_cross_entropy_backward', { probs: [0, 1, 0, 1], target: [0, 1, 0.5, 0.5], weight: [2, 3, 1, 1], reduction: 'sum' }, dt),
+      [2, -3, -I, I],
+      false,
+    );
     same(run('binary_cross_entropy_backward', { probs: [0, 0.5], target: [0, 0.5], weight: [2, 1] }, dt), [1, 0], false);
   });
 
   it('binary_cross_entropy_with_logits at +-Infinity', () => {
-    same(run('binary_cross_entropy_with_logits', { logits: [I, I, -I, -I], target: [1, 0.5, 0, 0.5], reduction: 'none' }, dt), [0, I, 0, I]);
+    same(run('binary_cross_entropy_with_logits', { logits: [I, I, -I, -I], target: [1, 0.5, 0, 0.5], reduction: 'none' }, dt), [
+      0,
+      I,
+      0,
+      I,
+    ]);
     same(run('binary_cross_entropy_with_logits', { logits: [-I], target: [1], pos_weight: 0, reduction: 'none' }, dt), [0]);
     // backward: the limits w (1 - t) g / D and -w pw t g / D
-    same(run('binary_cross_entropy_with_logits_backward', { logits: [I, -I, I], target: [0.5, 0.5, 1], pos_weight: 2, reduction: 'sum' }, dt), [0.5, -1, 0], false);
+    same(
+      run('binary_cross_entropy_with_logits_backward', { logits: [I, -I, I], target: [0.5, 0.5, 1], pos_weight: 2, reduction: 'sum' }, dt),
+      [0.5, -1, 0],
+      false,
+    );
   });
 
   it('outputs that are exactly zero are +0', () => {
@@ -184,17 +211,21 @@ const finiteRow = (min: number, max: number, maxLen = 12) =>
 describe('properties (fast-check, seed 42)', () => {
   it('shift invariance: softmax(x + c) = softmax(x) within 2 ulp (x + c exact)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: -(2 ** 20), max: 2 ** 20 }), { minLength: 1, maxLength: 20 }), fc.integer({ min: -(2 ** 20), max: 2 ** 20 }), (ints, shift) => {
-        const x = Float64Array.from(ints, (v) => v / 1024);
-        const y = Float64Array.from(ints, (v) => (v + shift) / 1024); // exact
-        const p = softmax(x, 1, x.length);
-        const q = softmax(y, 1, y.length);
-        for (let i = 0; i < p.length; i++) if (ulp64(p[i], q[i]) > 2) return false;
-        const a = logSoftmax(x, 1, x.length);
-        const b = logSoftmax(y, 1, y.length);
-        for (let i = 0; i < a.length; i++) if (ulp64(a[i], b[i]) > 2) return false;
-        return true;
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: -(2 ** 20), max: 2 ** 20 }), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: -(2 ** 20), max: 2 ** 20 }),
+        (ints, shift) => {
+          const x = Float64Array.from(ints, (v) => v / 1024);
+          const y = Float64Array.from(ints, (v) => (v + shift) / 1024); // exact
+          const p = softmax(x, 1, x.length);
+          const q = softmax(y, 1, y.length);
+          for (let i = 0; i < p.length; i++) if (ulp64(p[i], q[i]) > 2) return false;
+          const a = logSoftmax(x, 1, x.length);
+          const b = logSoftmax(y, 1, y.length);
+          for (let i = 0; i < a.length; i++) if (ulp64(a[i], b[i]) > 2) return false;
+          return true;
+        },
+      ),
       { seed: 42, numRuns: 300 },
     );
   });

@@ -95,8 +95,24 @@ function buildRowCases(): void {
         const regime = `scale ${scale} C=${c}`;
         const logits = rows(x, n, c);
         const plain = (op: 'softmax' | 'log_softmax') => (dt === 'float64' ? plainRows(op, x, n, c) : undefined);
-        cases.push({ op: 'softmax', dtype: dt, regime, args: { logits }, got: Array.from(softmax(x, n, c)), bound: 2, plain: plain('softmax') });
-        cases.push({ op: 'log_softmax', dtype: dt, regime, args: { logits }, got: Array.from(logSoftmax(x, n, c)), bound: 2, plain: plain('log_softmax') });
+        cases.push({
+          op: 'softmax',
+          dtype: dt,
+          regime,
+          args: { logits },
+          got: Array.from(softmax(x, n, c)),
+          bound: 2,
+          plain: plain('softmax'),
+        });
+        cases.push({
+          op: 'log_softmax',
+          dtype: dt,
+          regime,
+          args: { logits },
+          got: Array.from(logSoftmax(x, n, c)),
+          bound: 2,
+          plain: plain('log_softmax'),
+        });
         cases.push({ op: 'logsumexp', dtype: dt, regime, args: { logits }, got: Array.from(logsumexp(x, n, c)), bound: 2 });
         // backward: the terms that can cancel, for the cancellation-aware check
         const p = softmax(Float64Array.from(x), n, c);
@@ -115,8 +131,24 @@ function buildRowCases(): void {
           }
         }
         const grad_output = rows(g, n, c);
-        cases.push({ op: 'softmax_backward', dtype: dt, regime, args: { logits, grad_output }, got: Array.from(softmaxBackward(x, g, n, c)), bound: 2, scale: sb });
-        cases.push({ op: 'log_softmax_backward', dtype: dt, regime, args: { logits, grad_output }, got: Array.from(logSoftmaxBackward(x, g, n, c)), bound: 2, scale: lb });
+        cases.push({
+          op: 'softmax_backward',
+          dtype: dt,
+          regime,
+          args: { logits, grad_output },
+          got: Array.from(softmaxBackward(x, g, n, c)),
+          bound: 2,
+          scale: sb,
+        });
+        cases.push({
+          op: 'log_softmax_backward',
+          dtype: dt,
+          regime,
+          args: { logits, grad_output },
+          got: Array.from(logSoftmaxBackward(x, g, n, c)),
+          bound: 2,
+          scale: lb,
+        });
       }
     }
   }
@@ -152,14 +184,22 @@ function buildElementCases(): void {
       const n = 400;
       const x = new (ARR(dt))(n);
       for (let i = 0; i < n; i++) x[i] = scale >= 1e38 ? (r() * 2 - 1) * scale : normal(r) * scale;
-      if (scale === 720 || scale === 90) for (let i = 0; i < n; i++) x[i] = (r() < 0.5 ? -1 : 1) * (scale - 15 + 30 * r()); // subnormal results
+      if (scale === 720 || scale === 90) { for (let i = 0; i < n; i++) x[i] = (r() < 0.5 ? -1 : 1) * (scale - 15 + 30 * r()); // subnormal results
+       }
       const g = gData(dt, n);
       const regime = `scale ${scale}`;
       const xs = Array.from(x);
       cases.push({ op: 'sigmoid', dtype: dt, regime, args: { x: xs }, got: Array.from(sigmoid(x)), bound: 2 });
       cases.push({ op: 'log_sigmoid', dtype: dt, regime, args: { x: xs }, got: Array.from(logSigmoid(x)), bound: 2 });
       cases.push({ op: 'softplus', dtype: dt, regime, args: { x: xs }, got: Array.from(softplus(x)), bound: 2 });
-      cases.push({ op: 'sigmoid_backward', dtype: dt, regime, args: { x: xs, grad_output: Array.from(g) }, got: Array.from(sigmoidBackward(x, g)), bound: 2 });
+      cases.push({
+        op: 'sigmoid_backward',
+        dtype: dt,
+        regime,
+        args: { x: xs, grad_output: Array.from(g) },
+        got: Array.from(sigmoidBackward(x, g)),
+        bound: 2,
+      });
     }
   }
 }
@@ -181,21 +221,45 @@ function buildLossCases(): void {
           { name: 'index+weight+ignore', target: yIgn, weight: w, eps: 0 },
           { name: 'index+smoothing', target: yIgn, weight: w, eps: dt === 'float64' ? 0.1 : Math.fround(0.1) },
           { name: 'probs', target: rows(probs, n, c), eps: 0, probT: probs },
-          { name: 'probs+weight+smoothing', target: rows(probs, n, c), weight: w, eps: dt === 'float64' ? 0.2 : Math.fround(0.2), probT: probs },
+          {
+            name: 'probs+weight+smoothing',
+            target: rows(probs, n, c),
+            weight: w,
+            eps: dt === 'float64' ? 0.2 : Math.fround(0.2),
+            probT: probs,
+          },
         ];
         for (const v of variants) {
           for (const red of ['none', 'sum', 'mean'] as const) {
             const tgt = v.probT ? { probs: v.probT } : { index: v.target as number[] };
             const opts = { weight: v.weight, reduction: red, labelSmoothing: v.eps };
-            const base = { logits, target: v.target, weight: v.weight ? Array.from(v.weight) : undefined, label_smoothing: v.eps, reduction: red, ignore_index: -100 };
+            const base = {
+              logits,
+              target: v.target,
+              weight: v.weight ? Array.from(v.weight) : undefined,
+              label_smoothing: v.eps,
+              reduction: red,
+              ignore_index: -100,
+            };
             const got = crossEntropy(x, n, c, tgt, opts);
-            cases.push({ op: 'cross_entropy', dtype: dt, regime: `${regime} ${v.name} ${red}`, args: base, got: typeof got === 'number' ? got : Array.from(got), bound: 2 });
+            cases.push({
+              op: 'cross_entropy',
+              dtype: dt,
+              regime: `${regime} ${v.name} ${red}`,
+              args: base,
+              got: typeof got === 'number' ? got : Array.from(got),
+              bound: 2,
+            });
             const go = red === 'none' ? new (ARR(dt))(n).map(() => normal(r)) : dt === 'float64' ? 0.75 : Math.fround(0.75);
             const gb = crossEntropyBackward(x, n, c, tgt, { ...opts, gradOutput: go });
             // cancellation scale: |p_c A| + |a_c| times |g| / D, approximated
             cases.push({
-              op: 'cross_entropy_backward', dtype: dt, regime: `${regime} ${v.name} ${red}`,
-              args: { ...base, grad_output: typeof go === 'number' ? go : Array.from(go) }, got: Array.from(gb), bound: 2,
+              op: 'cross_entropy_backward',
+              dtype: dt,
+              regime: `${regime} ${v.name} ${red}`,
+              args: { ...base, grad_output: typeof go === 'number' ? go : Array.from(go) },
+              got: Array.from(gb),
+              bound: 2,
               scale: ceScale(x, n, c, v, go, red),
             });
           }
@@ -204,7 +268,14 @@ function buildLossCases(): void {
         const lp = logSoftmax(x, n, c);
         for (const red of ['none', 'sum', 'mean'] as const) {
           const got = nllLoss(lp, n, c, yIgn, { weight: w, reduction: red });
-          cases.push({ op: 'nll_loss', dtype: dt, regime: `${regime} ${red}`, args: { log_probs: rows(lp, n, c), target: yIgn, weight: Array.from(w), reduction: red, ignore_index: -100 }, got: typeof got === 'number' ? got : Array.from(got), bound: 2 });
+          cases.push({
+            op: 'nll_loss',
+            dtype: dt,
+            regime: `${regime} ${red}`,
+            args: { log_probs: rows(lp, n, c), target: yIgn, weight: Array.from(w), reduction: red, ignore_index: -100 },
+            got: typeof got === 'number' ? got : Array.from(got),
+            bound: 2,
+          });
         }
       }
     }
@@ -229,31 +300,71 @@ function buildLossCases(): void {
         const go = red === 'none' ? new (ARR(dt))(n).map(() => normal(r)) : dt === 'float64' ? 1.25 : Math.fround(1.25);
         const goA = typeof go === 'number' ? go : Array.from(go);
         const b = binaryCrossEntropy(p, t, { weight: w, reduction: red });
-        cases.push({ op: 'binary_cross_entropy', dtype: dt, regime, args: { probs: Array.from(p), target: Array.from(t), weight: Array.from(w), reduction: red }, got: typeof b === 'number' ? b : Array.from(b), bound: 2 });
-        cases.push({ op: 'binary_cross_entropy_backward', dtype: dt, regime, args: { probs: Array.from(p), target: Array.from(t), weight: Array.from(w), reduction: red, grad_output: goA }, got: Array.from(binaryCrossEntropyBackward(p, t, { weight: w, reduction: red, gradOutput: go })), bound: 2 });
+        cases.push({
+          op: 'binary_cross_entropy',
+          dtype: dt,
+          regime,
+          args: { probs: Array.from(p), target: Array.from(t), weight: Array.from(w), reduction: red },
+          got: typeof b === 'number' ? b : Array.from(b),
+          bound: 2,
+        });
+        cases.push({
+          op: 'binary_cross_entropy_backward',
+          dtype: dt,
+          regime,
+          args: { probs: Array.from(p), target: Array.from(t), weight: Array.from(w), reduction: red, grad_output: goA },
+          got: Array.from(binaryCrossEntropyBackward(p, t, { weight: w, reduction: red, gradOutput: go })),
+          bound: 2,
+        });
         for (const pw of [1, 2.5]) {
           const bl = bceWithLogits(xl, t, { weight: w, reduction: red, posWeight: pw });
           const a = { logits: Array.from(xl), target: Array.from(t), weight: Array.from(w), reduction: red, pos_weight: pw };
-          cases.push({ op: 'binary_cross_entropy_with_logits', dtype: dt, regime: `${regime} pw=${pw}`, args: a, got: typeof bl === 'number' ? bl : Array.from(bl), bound: 2 });
+          cases.push({
+            op: 'binary_cross_entropy_with_logits',
+            dtype: dt,
+            regime: `${regime} pw=${pw}`,
+            args: a,
+            got: typeof bl === 'number' ? bl : Array.from(bl),
+            bound: 2,
+          });
           const gb = bceWithLogitsBackward(xl, t, { weight: w, reduction: red, posWeight: pw, gradOutput: go });
           const sc = Array.from(xl, (xv, i) => {
             const s = 1 / (1 + Math.exp(-xv));
             const gi = typeof go === 'number' ? go : go[i];
             return (Math.abs(gi) * w[i] * ((1 - t[i]) * s + pw * t[i] * (1 - s))) / (red === 'mean' ? n : 1);
           });
-          cases.push({ op: 'binary_cross_entropy_with_logits_backward', dtype: dt, regime: `${regime} pw=${pw}`, args: { ...a, grad_output: goA }, got: Array.from(gb), bound: 2, scale: sc });
+          cases.push({
+            op: 'binary_cross_entropy_with_logits_backward',
+            dtype: dt,
+            regime: `${regime} pw=${pw}`,
+            args: { ...a, grad_output: goA },
+            got: Array.from(gb),
+            bound: 2,
+            scale: sc,
+          });
         }
       }
     }
   }
 }
 
-function ceScale(x: FloatArray, n: number, c: number, v: { target: number[] | number[][]; weight?: FloatArray; eps: number; probT?: FloatArray }, go: number | FloatArray, red: string): number[] {
+function ceScale(
+  x: FloatArray,
+  n: number,
+  c: number,
+  v: { target: number[] | number[][]; weight?: FloatArray; eps: number; probT?: FloatArray },
+  go: number | FloatArray,
+  red: string,
+): number[] {
   const p = softmax(Float64Array.from(x), n, c);
   const out: number[] = [];
   let D = 0;
-  if (!v.probT) for (const y of v.target as number[]) if (y !== -100) D += v.weight ? v.weight[y] : 1;
-  else D = n;
+  if (!v.probT) {
+    for (const y of v.target as number[]) {
+      if (y !== -100) D += v.weight ? v.weight[y] : 1;
+      else D = n;
+    }
+  }
   if (v.probT) D = n;
   for (let i = 0; i < n; i++) {
     const a: number[] = [];
@@ -326,11 +437,14 @@ maybe(MP.ok ? 'fast path vs mpmath (correctly rounded)' : `fast path vs mpmath (
         const e = errOf(k, i, g[i], w[i]);
         if (e.cancelling) {
           row.cancelUlps = Math.max(row.cancelUlps, e.ulps);
-          if (process.env.XENT_FAST_DEBUG && e.ulps > 1000) console.log(`cancelling: ${k.op} ${k.dtype} ${k.regime} [${i}] got ${g[i]} want ${w[i]} scale ${k.scale?.[i]}`);
-        }
-        else {
+          if (process.env.XENT_FAST_DEBUG && e.ulps > 1000) {
+            console.log(`cancelling: ${k.op} ${k.dtype} ${k.regime} [${i}] got ${g[i]} want ${w[i]} scale ${k.scale?.[i]}`);
+          }
+        } else {
           row.ulps = Math.max(row.ulps, e.ulps);
-          if (e.ulps > k.bound && failures.length < 20) failures.push(`${k.op} ${k.dtype} ${k.regime} [${i}]: got ${g[i]}, want ${w[i]} (${e.ulps} ulp)`);
+          if (e.ulps > k.bound && failures.length < 20) {
+            failures.push(`${k.op} ${k.dtype} ${k.regime} [${i}]: got ${g[i]}, want ${w[i]} (${e.ulps} ulp)`);
+          }
         }
       }
       if (k.plain) {
@@ -341,23 +455,37 @@ maybe(MP.ok ? 'fast path vs mpmath (correctly rounded)' : `fast path vs mpmath (
       }
       table.set(key, row);
     });
-    const lines = [...table.entries()].map(([k, v]) => `${k.padEnd(70)} max ${v.ulps} ulp${v.plainUlps !== undefined ? ` (plain shifted: ${v.plainUlps})` : ''}${v.cancelUlps ? `  (cancelling entries: ${v.cancelUlps} ulp, within 4u of the terms)` : ''}`);
+    const lines = [...table.entries()].map(([k, v]) =>
+      `${k.padEnd(70)} max ${v.ulps} ulp${v.plainUlps !== undefined ? ` (plain shifted: ${v.plainUlps})` : ''}${
+        v.cancelUlps ? `  (cancelling entries: ${v.cancelUlps} ulp, within 4u of the terms)` : ''
+      }`
+    );
     console.log(`fast path max ULP error vs mpmath:\n${lines.join('\n')}`);
     expect(failures, failures.join('\n')).toEqual([]);
   });
 
-  it('each record\'s fast entry agrees with the typed kernels', () => {
+  it("each record's fast entry agrees with the typed kernels", () => {
     for (const k of cases.filter((_, i) => i % 17 === 0)) {
       const f = (a: unknown, d: Dtype) => fastEvaluate(k.op, a, d);
-      const args = { ignore_index: -100, label_smoothing: 0, pos_weight: 1, reduction: 'mean', ...k.args } as unknown as ArgsByOp[typeof k.op];
-      if ((k.op === 'cross_entropy' || k.op === 'cross_entropy_backward' || k.op.startsWith('binary')) && !('grad_output' in (args as object))) {
+      const args = {
+        ignore_index: -100,
+        label_smoothing: 0,
+        pos_weight: 1,
+        reduction: 'mean',
+        ...k.args,
+      } as unknown as ArgsByOp[typeof k.op];
+      if (
+        (k.op === 'cross_entropy' || k.op === 'cross_entropy_backward' || k.op.startsWith('binary')) && !('grad_output' in (args as object))
+      ) {
         (args as { grad_output?: unknown }).grad_output = (args as { reduction: string }).reduction === 'none' ? undefined : 1;
       }
       const viaFast = flat(f(args, k.dtype));
       const direct = flat(k.got);
       if ((args as { grad_output?: unknown }).grad_output === undefined) continue;
       expect(viaFast.length).toBe(direct.length);
-      for (let i = 0; i < direct.length; i++) expect(Object.is(viaFast[i], direct[i]) || viaFast[i] === direct[i], `${k.op} ${k.regime} [${i}]`).toBe(true);
+      for (let i = 0; i < direct.length; i++) {
+        expect(Object.is(viaFast[i], direct[i]) || viaFast[i] === direct[i], `${k.op} ${k.regime} [${i}]`).toBe(true);
+      }
     }
   });
 });

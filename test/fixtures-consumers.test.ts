@@ -19,7 +19,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 const cacheDir = mkdtempSync(join(tmpdir(), 'xent-consumer-vite-')); // not examples/fixtures/node_modules
-const v = await startVitest('test', [], { root: ${JSON.stringify(EXAMPLES)}, config: false, run: true, watch: false, include: ['consumer.test.mjs'], reporters: ['default'] }, { cacheDir });
+const v = await startVitest('test', [], { root: ${
+  JSON.stringify(EXAMPLES)
+}, config: false, run: true, watch: false, include: ['consumer.test.mjs'], reporters: ['default'] }, { cacheDir });
 const files = v?.state.getFiles() ?? [];
 const failed = files.some((f) => f.result?.state === 'fail');
 await v?.close();

@@ -20,7 +20,15 @@ const BIN = join(ROOT, 'dist/cli/bin.js');
 let tmp = '';
 let JSON_DIR = '';
 let NPY_DIR = '';
-const RUN = ['--cases', '12', '--seed', '9', '--curated', '--ops', OP_NAMES.filter((op) => op !== 'logsumexp' && op !== 'cross_entropy').join(',')];
+const RUN = [
+  '--cases',
+  '12',
+  '--seed',
+  '9',
+  '--curated',
+  '--ops',
+  OP_NAMES.filter((op) => op !== 'logsumexp' && op !== 'cross_entropy').join(','),
+];
 
 function gen(dir: string, ...args: string[]): void {
   const r = spawnSync(process.execPath, [BIN, 'fixtures', '--out', dir, ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -51,7 +59,13 @@ interface Ref {
 interface Manifest {
   schema: string;
   generator: Record<string, unknown>;
-  cases: { id: string; op: string; args: Record<string, unknown>; expected: { offset: number; shape: number[]; decimal: unknown }; tags: string[] }[];
+  cases: {
+    id: string;
+    op: string;
+    args: Record<string, unknown>;
+    expected: { offset: number; shape: number[]; decimal: unknown };
+    tags: string[];
+  }[];
   arrays: Record<string, { file: string; dtype: string; length: number }>;
 }
 
@@ -113,7 +127,10 @@ describe('fixtures --format npy', () => {
   it('writes a manifest and pools per op; arguments and float64 expectations read back exactly', () => {
     for (const op of OP_NAMES) {
       const m = JSON.parse(readFileSync(join(NPY_DIR, `${op}.manifest.json`), 'utf8')) as Manifest;
-      const j = parseJson(readFileSync(join(JSON_DIR, `${op}.json`), 'utf8')) as { generator: unknown; cases: { id: string; args: Record<string, unknown>; expected: Record<string, unknown>; tags: string[] }[] };
+      const j = parseJson(readFileSync(join(JSON_DIR, `${op}.json`), 'utf8')) as {
+        generator: unknown;
+        cases: { id: string; args: Record<string, unknown>; expected: Record<string, unknown>; tags: string[] }[];
+      };
       expect(m.schema).toBe('xent-oracle/fixture-npy@1');
       expect(m.generator).toEqual(j.generator);
       expect(m.cases.map((c) => c.id)).toEqual(j.cases.map((c) => c.id));
@@ -140,7 +157,11 @@ describe('fixtures --format npy', () => {
       m.cases.forEach((c, i) => {
         const want = j.cases[i];
         const args: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(c.args)) args[k] = v && typeof v === 'object' && 'array' in v ? slice((v as Ref).array, (v as Ref).offset, (v as Ref).shape) : parseJson(JSON.stringify(v));
+        for (const [k, v] of Object.entries(c.args)) {
+          args[k] = v && typeof v === 'object' && 'array' in v
+            ? slice((v as Ref).array, (v as Ref).offset, (v as Ref).shape)
+            : parseJson(JSON.stringify(v));
+        }
         expect(args, c.id).toEqual(want.args);
         expect(slice('expected.float64', c.expected.offset, c.expected.shape), c.id).toEqual(want.expected.float64);
         expect(parseJson(JSON.stringify(c.expected.decimal))).toEqual(want.expected.decimal);

@@ -78,7 +78,11 @@ describe('fixtures --cases 10 --seed 5 (every op)', () => {
     for (const op of OP_NAMES) {
       const d = doc(A, `${op}.json`);
       d.cases.forEach((c, k) => {
-        expect(c.tags.slice(0, 3)).toEqual(['random', expect.stringMatching(/^regime:/), k % 2 === 0 ? 'sampled:float64' : 'sampled:float32']);
+        expect(c.tags.slice(0, 3)).toEqual([
+          'random',
+          expect.stringMatching(/^regime:/),
+          k % 2 === 0 ? 'sampled:float64' : 'sampled:float32',
+        ]);
         expect(c.tags.includes('float32-inputs'), c.id).toBe(hasFloat32Inputs(reviveNonFinite(c.args) as Record<string, unknown>));
       });
       // what the library plans is what was written

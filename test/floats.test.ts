@@ -435,7 +435,16 @@ describe('exactDecimalString', () => {
 
   itPy("matches python's format(Decimal(x), 'f') (exact) for random and special doubles", () => {
     const xs = [
-      5e-324, 2 ** -1074, 0.1, 1e23, Number.MAX_VALUE, 1e300, -0, 0, 2.2250738585072014e-308, 1 / 3,
+      5e-324,
+      2 ** -1074,
+      0.1,
+      1e23,
+      Number.MAX_VALUE,
+      1e300,
+      -0,
+      0,
+      2.2250738585072014e-308,
+      1 / 3,
       ...fc.sample(fc.double({ noNaN: true, noDefaultInfinity: true }), { seed: 13, numRuns: 1500 }),
       ...fc.sample(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { seed: 14, numRuns: 500 }),
     ];
@@ -490,7 +499,14 @@ describe('toHexFloat', () => {
 
   itPy('matches python float.hex (normalised) and glibc printf("%a") for random doubles', () => {
     const xs = [
-      0, -0, 5e-324, 1, 3, Number.MAX_VALUE, 2.2250738585072014e-308, 2.225073858507201e-308,
+      0,
+      -0,
+      5e-324,
+      1,
+      3,
+      Number.MAX_VALUE,
+      2.2250738585072014e-308,
+      2.225073858507201e-308,
       ...fc.sample(fc.double({ noNaN: true, noDefaultInfinity: true }), { seed: 15, numRuns: 3000 }),
     ];
     const out = py<{ pyhex: string[]; glibc: string[] | null }>(
@@ -575,7 +591,25 @@ describe('parseHexFloat', () => {
   });
 
   it('throws ArgumentError quoting the string on bad syntax', () => {
-    for (const bad of ['', '0x', '0x.p0', '1.5', '0x1.8', '0xg1p0', '0x1p', '0x1p+', ' 0x1p0', '0x1p0 ', '0x1.8e3', '0x1p1.5', 'infinit', '--0x1p0', '0x-1p0']) {
+    for (
+      const bad of [
+        '',
+        '0x',
+        '0x.p0',
+        '1.5',
+        '0x1.8',
+        '0xg1p0',
+        '0x1p',
+        '0x1p+',
+        ' 0x1p0',
+        '0x1p0 ',
+        '0x1.8e3',
+        '0x1p1.5',
+        'infinit',
+        '--0x1p0',
+        '0x-1p0',
+      ]
+    ) {
       expect(() => parseHexFloat(bad)).toThrow(ArgumentError);
       expect(() => parseHexFloat(bad)).toThrow(JSON.stringify(bad));
     }

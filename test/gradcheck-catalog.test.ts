@@ -135,7 +135,7 @@ function planted(op: BackwardOp, q: number, delta: number): BackwardFn {
   return (a) => {
     const r = fast(a) as number | number[] | number[][];
     if (Array.isArray(r) && Array.isArray(r[0])) {
-      const cols = (r[0]).length;
+      const cols = r[0].length;
       const m = (r as number[][]).map((row) => row.slice());
       m[Math.floor(q / cols)][q % cols] *= 1 + delta;
       return m;
@@ -207,7 +207,11 @@ function riddersMask(op: BackwardOp, x: ArrayLike<number>, mask: number[]): numb
  *  - cross_entropy_backward: a subnormal grad_output that puts the gradient at a subnormal
  *    midpoint, off it by e^−1e308 (below decimal.js's range).
  */
-const PRECISION_LIMITED: readonly BackwardOp[] = ['log_softmax_backward', 'binary_cross_entropy_with_logits_backward', 'cross_entropy_backward'];
+const PRECISION_LIMITED: readonly BackwardOp[] = [
+  'log_softmax_backward',
+  'binary_cross_entropy_with_logits_backward',
+  'cross_entropy_backward',
+];
 
 interface Tally {
   worst: Record<string, number>;
@@ -239,7 +243,13 @@ const summaries: string[] = [];
 
 describe.each(BACKWARD_OPS.map((op) => [op]))('%s', (op: BackwardOp) => {
   const { cases, skipped } = casesFor(op);
-  const tally: Tally = { worst: {}, checks: 0, refSkipped: [], tags: new Set(), planted: { ridders: 0, decimal: 0, cases: 0, minRatio: {} } };
+  const tally: Tally = {
+    worst: {},
+    checks: 0,
+    refSkipped: [],
+    tags: new Set(),
+    planted: { ridders: 0, decimal: 0, cases: 0, minRatio: {} },
+  };
 
   it('reference and fast backward agree with Ridders (float64) and the decimal mode across regimes', () => {
     expect(cases.length).toBeGreaterThanOrEqual(5);
@@ -267,7 +277,9 @@ describe.each(BACKWARD_OPS.map((op) => [op]))('%s', (op: BackwardOp) => {
           let rid: GradcheckReport | undefined;
           let dec: GradcheckReport;
           try {
-            if (rMask.length && (cot === 'basis' || givenFinite)) rid = gradcheckOp(op, c.args, { backward: impl, cotangent: cot, mask: rMask });
+            if (rMask.length && (cot === 'basis' || givenFinite)) {
+              rid = gradcheckOp(op, c.args, { backward: impl, cotangent: cot, mask: rMask });
+            }
             dec = checkDecimal(num, opAnalytic(op, c.args, impl, cot), { cotangent: cot === 'given' ? p.cotangent : undefined });
           } catch (e) {
             if (name === 'reference' && e instanceof PrecisionError) {
@@ -286,9 +298,9 @@ describe.each(BACKWARD_OPS.map((op) => [op]))('%s', (op: BackwardOp) => {
       .map(([k, v]) => `${k} ${v.toPrecision(2)}`)
       .join(', ');
     summaries.push(
-      `${op}: ${cases.length} cases, ${tally.checks} checks; worst error/tolerance: ${w}` +
-        (skipped.length ? `; regimes without a checkable case: ${skipped.map((s) => `${s.regime} (${s.reason})`).join('; ')}` : '') +
-        (tally.refSkipped.length ? `; reference PrecisionError (skipped): ${tally.refSkipped.length}` : ''),
+      `${op}: ${cases.length} cases, ${tally.checks} checks; worst error/tolerance: ${w}`
+        + (skipped.length ? `; regimes without a checkable case: ${skipped.map((s) => `${s.regime} (${s.reason})`).join('; ')}` : '')
+        + (tally.refSkipped.length ? `; reference PrecisionError (skipped): ${tally.refSkipped.length}` : ''),
     );
   });
 
@@ -297,7 +309,15 @@ describe.each(BACKWARD_OPS.map((op) => [op]))('%s', (op: BackwardOp) => {
       softmax_backward: [],
       log_softmax_backward: [],
       sigmoid_backward: [],
-      cross_entropy_backward: ['label smoothing', 'weight', 'probability targets', 'ignore_index', 'reduction mean', 'reduction sum', 'reduction none'],
+      cross_entropy_backward: [
+        'label smoothing',
+        'weight',
+        'probability targets',
+        'ignore_index',
+        'reduction mean',
+        'reduction sum',
+        'reduction none',
+      ],
       binary_cross_entropy_backward: ['weight', 'reduction mean', 'reduction sum', 'reduction none'],
       binary_cross_entropy_with_logits_backward: ['weight', 'pos_weight', 'reduction mean', 'reduction sum', 'reduction none'],
       kl_div_backward: ['log_target', 'reduction mean', 'reduction sum', 'reduction none', 'reduction batchmean'],
@@ -339,8 +359,8 @@ describe.each(BACKWARD_OPS.map((op) => [op]))('%s', (op: BackwardOp) => {
     expect(tally.planted.cases).toBeGreaterThanOrEqual(2);
     const mr = tally.planted.minRatio;
     summaries.push(
-      `${op}: planted ${PLANT} caught in ${tally.planted.cases} cases, basis and given cotangents (ridders ${tally.planted.ridders}, decimal ${tally.planted.decimal}); ` +
-        `smallest worst error/tolerance of a planted check: ridders ${mr.ridders?.toPrecision(3)}, decimal ${mr.decimal?.toPrecision(3)}`,
+      `${op}: planted ${PLANT} caught in ${tally.planted.cases} cases, basis and given cotangents (ridders ${tally.planted.ridders}, decimal ${tally.planted.decimal}); `
+        + `smallest worst error/tolerance of a planted check: ridders ${mr.ridders?.toPrecision(3)}, decimal ${mr.decimal?.toPrecision(3)}`,
     );
   });
 });

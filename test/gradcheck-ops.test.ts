@@ -250,11 +250,16 @@ describe('float64 reference ops pass gradcheck (Ridders) across regimes', () => 
         const y = Array.from({ length: N }, () => rng.int(C));
         // softmax and log_softmax: the full Jacobian (N·C outputs) through the VJP
         const rowwise = (fn: (r: number[]) => number[]) => (z: Vec) => flat(rowsOf(z, N, C).map(fn));
-        const rowVjp = (fn: (r: Vec, g: Vec) => number[]) => (z: Vec, v: number[]) => flat(rowsOf(z, N, C).map((r, n) => fn(r, v.slice(n * C, (n + 1) * C))));
+        const rowVjp = (fn: (r: Vec, g: Vec) => number[]) => (z: Vec, v: number[]) =>
+          flat(rowsOf(z, N, C).map((r, n) => fn(r, v.slice(n * C, (n + 1) * C))));
         expectPass(gradcheck(rowwise(F64.softmax), x, { vjp: rowVjp(softmaxVjp) }));
         expectPass(gradcheck(rowwise(F64.logSoftmax), x, { vjp: rowVjp(logSoftmaxVjp) }));
         // logsumexp of each row: N outputs
-        expectPass(gradcheck((z) => rowsOf(z, N, C).map(F64.logsumexp), x, { vjp: (z, v) => flat(rowsOf(z, N, C).map((r, n) => F64.softmax(r).map((p) => p * v[n]))) }));
+        expectPass(
+          gradcheck((z) => rowsOf(z, N, C).map(F64.logsumexp), x, {
+            vjp: (z, v) => flat(rowsOf(z, N, C).map((r, n) => F64.softmax(r).map((p) => p * v[n]))),
+          }),
+        );
         // softmax followed by a fixed linear read-out: a scalar loss through softmax_backward
         expectPass(gradcheck((z) => dot(rowwise(F64.softmax)(z), g), x, { gradient: (z) => rowVjp(softmaxVjp)(z, g) }));
         // cross_entropy: plain, weighted + label smoothing (mean), sum, with an ignored row
@@ -262,9 +267,17 @@ describe('float64 reference ops pass gradcheck (Ridders) across regimes', () => 
         const variants: CeOptions[] = [{}, { weight: w, label_smoothing: 0.1 }, { reduction: 'sum', label_smoothing: 0.3 }];
         const yIgn = N > 1 ? [y[0], -100] : y;
         for (const o of variants) {
-          expectPass(gradcheck((z) => F64.crossEntropy(rowsOf(z, N, C), y, o), x, { gradient: (z) => flat(crossEntropyGrad(rowsOf(z, N, C), y, o)) }));
+          expectPass(
+            gradcheck((z) => F64.crossEntropy(rowsOf(z, N, C), y, o), x, {
+              gradient: (z) => flat(crossEntropyGrad(rowsOf(z, N, C), y, o)),
+            }),
+          );
         }
-        expectPass(gradcheck((z) => F64.crossEntropy(rowsOf(z, N, C), yIgn, { weight: w }), x, { gradient: (z) => flat(crossEntropyGrad(rowsOf(z, N, C), yIgn, { weight: w })) }));
+        expectPass(
+          gradcheck((z) => F64.crossEntropy(rowsOf(z, N, C), yIgn, { weight: w }), x, {
+            gradient: (z) => flat(crossEntropyGrad(rowsOf(z, N, C), yIgn, { weight: w })),
+          }),
+        );
         // element-wise ops on the same numbers
         expectPass(gradcheck((z) => Array.from(z, F64.sigmoid), x, { vjp: sigmoidVjp }));
         expectPass(gradcheck((z) => Array.from(z, F64.softplus), x, { jvp: (z, u) => softplusVjp(z, u) }));
@@ -292,9 +305,15 @@ describe('fast mode (projections uᵀJv) on the same ops', () => {
       expectPass(ok);
       expect(ok.mode).toBe('fast');
       expect(ok.checked).toBe(2);
-      expectPass(gradcheck((z) => F64.crossEntropy(rowsOf(z, N, C), y, { label_smoothing: 0.2 }), x, { gradient: (z) => flat(crossEntropyGrad(rowsOf(z, N, C), y, { label_smoothing: 0.2 })) }, { fastMode: true }));
+      expectPass(
+        gradcheck((z) => F64.crossEntropy(rowsOf(z, N, C), y, { label_smoothing: 0.2 }), x, {
+          gradient: (z) => flat(crossEntropyGrad(rowsOf(z, N, C), y, { label_smoothing: 0.2 })),
+        }, { fastMode: true }),
+      );
       // a classic bug: forgetting the ⟨g, p⟩ term (the VJP of exp, not of softmax)
-      const bad = gradcheck(rowwise(F64.softmax), x, { vjp: (z, v) => flat(rowsOf(z, N, C).map((r, n) => F64.softmax(r).map((p, j) => p * v[n * C + j]))) }, { fastMode: true, seed: 7 });
+      const bad = gradcheck(rowwise(F64.softmax), x, {
+        vjp: (z, v) => flat(rowsOf(z, N, C).map((r, n) => F64.softmax(r).map((p, j) => p * v[n * C + j]))),
+      }, { fastMode: true, seed: 7 });
       if (scale > 1e-2 || Number.isNaN(scale)) {
         expect(bad.ok).toBe(false);
         expect(bad.mode).toBe('fast+full');
@@ -318,9 +337,15 @@ describe('float32 implementations use float32 steps and tolerances', () => {
         expect(r1.settings.u).toBe(2 ** -24);
         expectPass(gradcheck((z) => F32.softmax(z), x, { vjp: (z, v) => round(softmaxVjp(z, v)) }));
         expectPass(gradcheck((z) => F32.logSoftmax(z), x, { vjp: (z, v) => round(logSoftmaxVjp(z, v)) }));
-        expectPass(gradcheck((z) => F32.crossEntropy([Array.from(z)], y, { label_smoothing: 0.1 }), x, { gradient: (z) => round(crossEntropyGrad([Array.from(z)], y, { label_smoothing: 0.1 })[0]) }));
+        expectPass(
+          gradcheck((z) => F32.crossEntropy([Array.from(z)], y, { label_smoothing: 0.1 }), x, {
+            gradient: (z) => round(crossEntropyGrad([Array.from(z)], y, { label_smoothing: 0.1 })[0]),
+          }),
+        );
         const t = Array.from(x, () => rng.int(2));
-        expectPass(gradcheck((z) => F32.bceWithLogits(z, t), x, { gradient: (z) => round(bceWithLogitsGrad(z, t)) }, { method: 'central' }));
+        expectPass(
+          gradcheck((z) => F32.bceWithLogits(z, t), x, { gradient: (z) => round(bceWithLogitsGrad(z, t)) }, { method: 'central' }),
+        );
         expectPass(gradcheck((z) => Array.from(z, F32.sigmoid), x, { vjp: (z, v) => round(sigmoidVjp(z, v)) }, { fastMode: true }));
         // dtype: 'float32' on a number[] input works the same
         expectPass(gradcheck((z) => F32.logsumexp(z), Array.from(x), { gradient: (z) => round(F64.softmax(z)) }, { dtype: 'float32' }));
@@ -331,7 +356,9 @@ describe('float32 implementations use float32 steps and tolerances', () => {
   it('a float32 function checked as if it were float64 is rejected or flagged, not silently passed', () => {
     // the classic mistake: float64 steps on a float32 function. The Float32Array itself cannot hold them:
     const x = Float32Array.from([0.3, -1.2, 2.5]);
-    expect(() => gradcheck((z) => F32.logsumexp(z), x, { gradient: F64.softmax }, { dtype: 'float64' })).toThrow(/Float32Array cannot hold float64 steps/);
+    expect(() => gradcheck((z) => F32.logsumexp(z), x, { gradient: F64.softmax }, { dtype: 'float64' })).toThrow(
+      /Float32Array cannot hold float64 steps/,
+    );
   });
 });
 
@@ -341,7 +368,9 @@ describe('central differences (method: "central") on float64 ops', () => {
       const C = 12;
       const x = logitsFor(scale, 1, C);
       const y = [4];
-      const r = gradcheck((z) => F64.crossEntropy([Array.from(z)], y, { weight: x.map((_, c) => 1 + c / C) }), x, { gradient: (z) => crossEntropyGrad([Array.from(z)], y, { weight: x.map((_, c) => 1 + c / C) })[0] }, { method: 'central' });
+      const r = gradcheck((z) => F64.crossEntropy([Array.from(z)], y, { weight: x.map((_, c) => 1 + c / C) }), x, {
+        gradient: (z) => crossEntropyGrad([Array.from(z)], y, { weight: x.map((_, c) => 1 + c / C) })[0],
+      }, { method: 'central' });
       expectPass(r);
       expect(r.method).toBe('central');
       expectPass(gradcheck((z) => F64.softmax(z), x, { vjp: softmaxVjp }, { method: 'central' }));
@@ -362,7 +391,9 @@ describe('decimal mode: the float64 backward checked essentially exactly', () =>
       expect(r.settings.digits).toBe(40);
       expectPass(gradcheckDecimal(decSoftmax, x, { vjp: softmaxVjp }));
       const ce = { weight: [1, 2, 0.5, 1, 1, 3], label_smoothing: 0.05 };
-      expectPass(gradcheckDecimal((z) => decCrossEntropy(z, 1, C, y, ce), x, { gradient: (z) => crossEntropyGrad([Array.from(z)], y, ce)[0] }));
+      expectPass(
+        gradcheckDecimal((z) => decCrossEntropy(z, 1, C, y, ce), x, { gradient: (z) => crossEntropyGrad([Array.from(z)], y, ce)[0] }),
+      );
       expectPass(gradcheckDecimal((z) => z.map(decSigmoid), x, { vjp: sigmoidVjp }));
       expectPass(gradcheckDecimal((z) => z.map(decSoftplus), x, { vjp: softplusVjp }, { Decimal: D }));
       // the decimal numeric is accurate to ~1e-26: the tolerance is the analytic's few float64 ulps
@@ -419,7 +450,9 @@ describe('property: correct backward passes, a perturbed one fails', () => {
 
 describe('the zero-log corner cases of docs/semantics.md behave', () => {
   it('C = 1: cross-entropy is identically 0 and its gradient is exactly 0', () => {
-    const r = gradcheck((z) => F64.crossEntropy([[z[0]]], [0], { label_smoothing: 0.2 }), [3.7], { gradient: (z) => crossEntropyGrad([[z[0]]], [0], { label_smoothing: 0.2 })[0] });
+    const r = gradcheck((z) => F64.crossEntropy([[z[0]]], [0], { label_smoothing: 0.2 }), [3.7], {
+      gradient: (z) => crossEntropyGrad([[z[0]]], [0], { label_smoothing: 0.2 })[0],
+    });
     expectPass(r);
     expect(r.worst!.numeric).toBe(0);
     expect(r.worst!.analytic).toBe(0);
@@ -444,4 +477,3 @@ describe('margin', () => {
     expect(margin.worst, margin.where).toBeLessThan(0.5);
   });
 });
-

@@ -100,14 +100,18 @@ describe('gradgradcheck: the CE Hessian diag(p) − ppᵀ against numeric deriva
 
   it('an analytic Hessian with one wrong off-diagonal entry (a broken symmetry) fails at that entry only', () => {
     const x = [0.4, -1.1, 2.0, 0.3];
-    const r = gradgradcheck(ceGrad(0), x, { hessian: (z) => ceHessian(z).map((row, i) => row.map((h, j) => (i === 1 && j === 3 ? h * (1 + 1e-7) : h))) });
+    const r = gradgradcheck(ceGrad(0), x, {
+      hessian: (z) => ceHessian(z).map((row, i) => row.map((h, j) => (i === 1 && j === 3 ? h * (1 + 1e-7) : h))),
+    });
     expect(r.ok).toBe(false);
     expect(r.failures.map((e) => [e.output, e.input])).toEqual([[1, 3]]);
   });
 
   it('gradgradcheck validates its analytic argument', () => {
     expect(() => gradgradcheck(ceGrad(0), [1, 2], {} as { hvp: typeof ceHvp })).toThrow(GradcheckError);
-    expect(() => gradgradcheck(ceGrad(0), [1, 2], { hvp: () => [1] })).toThrow(/shape mismatch: analytic hvp returned 1 entries, expected 2/);
+    expect(() => gradgradcheck(ceGrad(0), [1, 2], { hvp: () => [1] })).toThrow(
+      /shape mismatch: analytic hvp returned 1 entries, expected 2/,
+    );
   });
 
   it('float32: the Hessian of a float32 gradient, with float32 tolerances', () => {

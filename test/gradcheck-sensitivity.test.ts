@@ -136,7 +136,9 @@ const FUNCTIONS: Fn[] = [
       for (let n = 0; n < N; n++) {
         const row = x.slice(n * C, (n + 1) * C);
         const l = decLse(row);
-        for (let c = 0; c < C; c++) total = total.plus(new Dd(W[c]).times(new Dd(c === Y[n] ? 1 - EPS : 0).plus(EPS / C)).times(l.minus(row[c])));
+        for (let c = 0; c < C; c++) {
+          total = total.plus(new Dd(W[c]).times(new Dd(c === Y[n] ? 1 - EPS : 0).plus(EPS / C)).times(l.minus(row[c])));
+        }
       }
       return total.div(W[Y[0]] + W[Y[1]]);
     },
@@ -205,7 +207,8 @@ for (const fn of FUNCTIONS) {
   }
 }
 
-const plantOne = (J: Mat, [o, i]: [number, number], d: number) => J.map((row, r) => row.map((v, c) => (r === o && c === i ? v * (1 + d) : v)));
+const plantOne = (J: Mat, [o, i]: [number, number], d: number) =>
+  J.map((row, r) => row.map((v, c) => (r === o && c === i ? v * (1 + d) : v)));
 const plantAll = (J: Mat, d: number) => J.map((row) => row.map((v) => v * (1 + d)));
 const f32 = (J: Mat) => J.map((row) => row.map(Math.fround));
 
@@ -321,7 +324,9 @@ describe('sensitivity of every mode to planted relative errors', () => {
           const J = (z: Vec) => (all ? plantAll(c.fn.J(z), d) : plantOne(c.fn.J(z), c.star, d));
           const real = gradcheck((z) => c.fn.f(z, (v) => v), c.x, { jacobian: J });
           expect(!real.ok).toBe(caughtOffline(runs.get(`ridders float64|${c.fn.name}|${c.regime}`)!.entries!, c.star, d, all));
-          const real32 = gradcheck((z) => c.fn.f(z, Math.fround), Float32Array.from(c.x), { jacobian: (z) => (all ? plantAll(f32(c.fn.J(z)), d) : plantOne(f32(c.fn.J(z)), c.star, d)) });
+          const real32 = gradcheck((z) => c.fn.f(z, Math.fround), Float32Array.from(c.x), {
+            jacobian: (z) => (all ? plantAll(f32(c.fn.J(z)), d) : plantOne(f32(c.fn.J(z)), c.star, d)),
+          });
           expect(!real32.ok).toBe(caughtOffline(runs.get(`ridders float32|${c.fn.name}|${c.regime}`)!.entries!, c.star, d, all));
         }
       }
@@ -351,7 +356,13 @@ describe('sensitivity of every mode to planted relative errors', () => {
           if (projFails((z) => plantAll(Jc(z), d))) all[k]++;
         });
       }
-      rows.push({ mode: `fast (1 projection) ${dtype}`, falsePositives: fp, perCase, one: one.map((v) => v / CASES.length), all: all.map((v) => v / CASES.length) });
+      rows.push({
+        mode: `fast (1 projection) ${dtype}`,
+        falsePositives: fp,
+        perCase,
+        one: one.map((v) => v / CASES.length),
+        all: all.map((v) => v / CASES.length),
+      });
     });
   }
 
@@ -370,7 +381,13 @@ describe('sensitivity of every mode to planted relative errors', () => {
         if (torchCaught(c, d, true)) all[k]++;
       });
     }
-    rows.push({ mode: 'torch defaults float64 (baseline)', falsePositives: fp, perCase, one: one.map((v) => v / CASES.length), all: all.map((v) => v / CASES.length) });
+    rows.push({
+      mode: 'torch defaults float64 (baseline)',
+      falsePositives: fp,
+      perCase,
+      one: one.map((v) => v / CASES.length),
+      all: all.map((v) => v / CASES.length),
+    });
   });
 
   it('the table, and the claims docs/gradcheck.md makes from it', () => {
@@ -384,16 +401,24 @@ describe('sensitivity of every mode to planted relative errors', () => {
     ];
     for (const r of rows) {
       lines.push(
-        `${r.mode.padEnd(36)} ${String(r.falsePositives).padStart(2)}/${CASES.length}    ` +
-          `${pct(at(r, 1e-4, false))} ${pct(at(r, 1e-6, false))} ${pct(at(r, 1e-8, false))}   ${pct(at(r, 1e-4, true))} ${pct(at(r, 1e-6, true))} ${pct(at(r, 1e-8, true))}      ` +
-          `${smallest(r.one, 1).padEnd(11)} ${smallest(r.all, 1).padEnd(21)} ${smallest(r.one, 0.5).padEnd(11)} ${smallest(r.all, 0.5)}`,
+        `${r.mode.padEnd(36)} ${String(r.falsePositives).padStart(2)}/${CASES.length}    `
+          + `${pct(at(r, 1e-4, false))} ${pct(at(r, 1e-6, false))} ${pct(at(r, 1e-8, false))}   ${pct(at(r, 1e-4, true))} ${
+            pct(at(r, 1e-6, true))
+          } ${pct(at(r, 1e-8, true))}      `
+          + `${smallest(r.one, 1).padEnd(11)} ${smallest(r.all, 1).padEnd(21)} ${smallest(r.one, 0.5).padEnd(11)} ${smallest(r.all, 0.5)}`,
       );
     }
     lines.push('', 'smallest δ caught, one-entry plant (largest |J| entry), per case:');
     const short = (m: string) =>
-      m.startsWith('torch') ? 'torch' : m.startsWith('decimal') ? 'decimal' : m.replace(' (1 projection)', '').replace('float', 'f').replace('ridders', 'ridders').replace('central', 'central');
+      m.startsWith('torch')
+        ? 'torch'
+        : m.startsWith('decimal')
+        ? 'decimal'
+        : m.replace(' (1 projection)', '').replace('float', 'f').replace('ridders', 'ridders').replace('central', 'central');
     lines.push(`${'function'.padEnd(53)} ${'scale'.padEnd(7)} ${rows.map((r) => short(r.mode).padEnd(11)).join(' ')}`);
-    CASES.forEach((c, i) => lines.push(`${c.fn.name.padEnd(53)} ${c.regime.padEnd(7)} ${rows.map((r) => r.perCase[i].padEnd(11)).join(' ')}`));
+    CASES.forEach((c, i) =>
+      lines.push(`${c.fn.name.padEnd(53)} ${c.regime.padEnd(7)} ${rows.map((r) => r.perCase[i].padEnd(11)).join(' ')}`)
+    );
     console.log(lines.join('\n'));
 
     // zero false positives, every mode (the baseline included at these points)

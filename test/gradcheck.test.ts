@@ -91,9 +91,26 @@ describe('report', () => {
   it('has the documented fields', () => {
     const r = gradcheck(f, x0, { vjp });
     expect(Object.keys(r)).toEqual(
-      expect.arrayContaining(['ok', 'worst', 'checked', 'failed', 'failures', 'seed', 'mode', 'method', 'dtype', 'order', 'shape', 'settings', 'fNoise', 'message']),
+      expect.arrayContaining([
+        'ok',
+        'worst',
+        'checked',
+        'failed',
+        'failures',
+        'seed',
+        'mode',
+        'method',
+        'dtype',
+        'order',
+        'shape',
+        'settings',
+        'fNoise',
+        'message',
+      ]),
     );
-    expect(Object.keys(r.worst!)).toEqual(expect.arrayContaining(['output', 'input', 'analytic', 'numeric', 'error', 'errorEstimate', 'noise', 'tolerance', 'ratio']));
+    expect(Object.keys(r.worst!)).toEqual(
+      expect.arrayContaining(['output', 'input', 'analytic', 'numeric', 'error', 'errorEstimate', 'noise', 'tolerance', 'ratio']),
+    );
     expect(r).toMatchObject({ mode: 'full', method: 'ridders', dtype: 'float64', order: 1, seed: GRADCHECK_DEFAULTS.seed, failures: [] });
     expect(r.settings).toEqual({ k: 4, rtol: 32 * 2 ** -53 * Math.max(1, 2.1), atol: 'derived', u: 2 ** -53 });
     expect(r.fNoise).toHaveLength(2);
@@ -207,7 +224,9 @@ describe('options', () => {
       if (x[0] !== 0.5) throw new Error('only defined at 0.5');
       return 1;
     };
-    expect(() => gradcheck(picky, [0.5], { gradient: () => [0] })).toThrow(/f threw at x\[0\] \+ h \(x\[0\] = [0-9.e-]+, h = [0-9.e-]+\): only defined at 0.5/);
+    expect(() => gradcheck(picky, [0.5], { gradient: () => [0] })).toThrow(
+      /f threw at x\[0\] \+ h \(x\[0\] = [0-9.e-]+, h = [0-9.e-]+\): only defined at 0.5/,
+    );
   });
 
   it('a domain boundary near x: larger steps leave the domain, the tableau restarts smaller', () => {
@@ -308,10 +327,14 @@ describe('float32', () => {
 
 describe('errors name the problem', () => {
   it('shape mismatch between analytic and numeric', () => {
-    expect(() => gradcheck(f, x0, { vjp: () => [1, 2] })).toThrow(/shape mismatch: analytic vjp returned 2 entries, expected 3 \(the numeric Jacobian is 2 outputs × 3 inputs\)/);
+    expect(() => gradcheck(f, x0, { vjp: () => [1, 2] })).toThrow(
+      /shape mismatch: analytic vjp returned 2 entries, expected 3 \(the numeric Jacobian is 2 outputs × 3 inputs\)/,
+    );
     expect(() => gradcheck(f, x0, { jvp: () => [1, 2, 3] })).toThrow(/shape mismatch: analytic jvp returned 3 entries, expected 2/);
     expect(() => gradcheck(f, x0, { jacobian: [[1, 2, 3]] })).toThrow(/shape mismatch: analytic jacobian has 1 rows, expected 2/);
-    expect(() => gradcheck(f, x0, { jacobian: [[1, 2, 3], [1, 2]] })).toThrow(/shape mismatch: analytic jacobian\[1\] returned 2 entries, expected 3/);
+    expect(() => gradcheck(f, x0, { jacobian: [[1, 2, 3], [1, 2]] })).toThrow(
+      /shape mismatch: analytic jacobian\[1\] returned 2 entries, expected 3/,
+    );
     expect(() => gradcheck(f, x0, { gradient: () => [1, 2, 3] })).toThrow(/\{ gradient \} needs a scalar f, but f returns 2 outputs/);
     expect(() => gradcheck(f, x0, {} as { vjp: typeof vjp })).toThrow(/exactly one of jacobian, vjp, jvp, gradient/);
   });
@@ -319,7 +342,9 @@ describe('errors name the problem', () => {
   it('non-finite f at the point, and at every step down to the smallest (input and step named)', () => {
     expect(() => gradcheck(() => [1, NaN], x0, { vjp })).toThrow(/f\(x\) is not finite: output 1 = NaN/);
     const spike = (x: ArrayLike<number>) => (x[0] === 0.7 ? 0 : Infinity);
-    expect(() => gradcheck(spike, x0, { gradient: () => [0, 0, 0] })).toThrow(/f is not finite at x\[0\] \+ h \(x\[0\] = [0-9.e-]+, h = [0-9.e-]+\): output 0 = Infinity/);
+    expect(() => gradcheck(spike, x0, { gradient: () => [0, 0, 0] })).toThrow(
+      /f is not finite at x\[0\] \+ h \(x\[0\] = [0-9.e-]+, h = [0-9.e-]+\): output 0 = Infinity/,
+    );
     const leftWall = (x: ArrayLike<number>) => (x[0] < 0.7 ? NaN : x[0]);
     expect(() => gradcheck(leftWall, [0.7], { gradient: () => [1] })).toThrow(/f is not finite at x\[0\] - h/);
   });
@@ -331,18 +356,23 @@ describe('errors name the problem', () => {
     expect(() => gradcheck((x) => x[0] * x[0], [1], { gradient: (x) => [2 * x[0]] }, { step: 1e-20 })).toThrow(
       /x\[0\] = 1: the step h = 1e-20 vanishes in float64 \(x \+ h == x\)/,
     );
-    expect(() => gradcheck((x) => x[0] * x[0], Float32Array.from([1]), { gradient: (x) => [2 * x[0]] }, { step: 1e-9, method: 'central' })).toThrow(
-      /vanishes in float32/,
-    );
+    expect(() => gradcheck((x) => x[0] * x[0], Float32Array.from([1]), { gradient: (x) => [2 * x[0]] }, { step: 1e-9, method: 'central' }))
+      .toThrow(
+        /vanishes in float32/,
+      );
     expect(() => gradcheck(() => 0, [1, NaN], { gradient: () => [0, 0] })).toThrow(/x\[1\] = NaN is not finite/);
     expect(() => gradcheck(() => 0, [] as number[], { gradient: () => [] })).toThrow(/x is empty/);
-    expect(() => gradcheck(() => 0, 'abc' as unknown as number[], { gradient: () => [] })).toThrow(/x must be a number\[\], a Float64Array or a Float32Array/);
+    expect(() => gradcheck(() => 0, 'abc' as unknown as number[], { gradient: () => [] })).toThrow(
+      /x must be a number\[\], a Float64Array or a Float32Array/,
+    );
   });
 
   it('f that changes its output length, or returns something else', () => {
     let calls = 0;
     expect(() => gradcheck(() => (calls++ === 0 ? [1, 2] : [1]), [1], { vjp: () => [0] })).toThrow(/f returned 1 outputs at .* but 2 at x/);
-    expect(() => gradcheck(() => 'x' as unknown as number, [1], { gradient: () => [0] })).toThrow(/f must return a number or an array of numbers/);
+    expect(() => gradcheck(() => 'x' as unknown as number, [1], { gradient: () => [0] })).toThrow(
+      /f must return a number or an array of numbers/,
+    );
     expect(() => gradcheck(() => [], [1], { gradient: () => [0] })).toThrow(/f\(x\) returned an empty array/);
   });
 });
@@ -395,23 +425,33 @@ describe('decimal helpers and catalog hooks', () => {
   it('opDecimalFunction uses the registered reference (and says when none is)', () => {
     const args = { x: [0.5, -1] };
     expect(getReferenceDecimal()).toBeUndefined();
-    expect(() => opDecimalFunction('sigmoid', args, 'x', 40)([new Decimal(1), new Decimal(2)])).toThrow(/no reference decimal evaluator is registered/);
+    expect(() => opDecimalFunction('sigmoid', args, 'x', 40)([new Decimal(1), new Decimal(2)])).toThrow(
+      /no reference decimal evaluator is registered/,
+    );
     // a stand-in for referenceDecimal('sigmoid', args, digits) that accepts Decimal inputs
     setReferenceDecimal((op, a) => {
       expect(op).toBe('sigmoid');
       return (a.x as Decimal[]).map((v) => v.neg().exp().plus(1).pow(-1));
     });
     const s = (v: number) => 1 / (1 + Math.exp(-v));
-    const r = gradcheckDecimal(opDecimalFunction('sigmoid', args, 'x', 40), args.x, { vjp: (x, g) => Array.from(x, (v, i) => g[i] * s(v) * s(-v)) });
+    const r = gradcheckDecimal(opDecimalFunction('sigmoid', args, 'x', 40), args.x, {
+      vjp: (x, g) => Array.from(x, (v, i) => g[i] * s(v) * s(-v)),
+    });
     expect(r.ok, r.message).toBe(true);
   });
 
   it('gradcheckDecimal validates digits and its Decimal class', () => {
     const fd = (x: Decimal[]) => x[0].times(x[0]);
-    expect(() => gradcheckDecimal(fd, [1], { gradient: (x) => [2 * x[0]] }, { digits: 10 })).toThrow(/digits = 10 must be an integer in \[20, 1000\]/);
-    expect(() => gradcheckDecimal(fd, [1], { gradient: (x) => [2 * x[0]] }, { digits: 50, Decimal: decimalClass(30) })).toThrow(/precision 30 but digits = 50/);
+    expect(() => gradcheckDecimal(fd, [1], { gradient: (x) => [2 * x[0]] }, { digits: 10 })).toThrow(
+      /digits = 10 must be an integer in \[20, 1000\]/,
+    );
+    expect(() => gradcheckDecimal(fd, [1], { gradient: (x) => [2 * x[0]] }, { digits: 50, Decimal: decimalClass(30) })).toThrow(
+      /precision 30 but digits = 50/,
+    );
     expect(() => gradcheckDecimal(() => new Decimal(NaN), [1], { gradient: () => [0] })).toThrow(/fDec\(x\) is not finite: output 0 = NaN/);
-    expect(() => gradcheckDecimal(() => 3 as unknown as Decimal, [1], { gradient: () => [0] })).toThrow(/fDec must return a Decimal or an array of Decimals/);
+    expect(() => gradcheckDecimal(() => 3 as unknown as Decimal, [1], { gradient: () => [0] })).toThrow(
+      /fDec must return a Decimal or an array of Decimals/,
+    );
     const r = gradcheckDecimal(fd, [1.5], { gradient: (x) => [2 * x[0]] }, { digits: 60 });
     expect(r).toMatchObject({ ok: true, mode: 'decimal', method: 'decimal' });
     expect(r.settings.digits).toBe(60);

@@ -63,8 +63,8 @@ async function runMain(args: string[], mark: string): Promise<{ code: number; ou
   const prevCode = process.exitCode;
   process.exitCode = undefined;
   process.env.HOSTILE_MARK = mark;
-  process.stdout.write = ((c: string | Uint8Array) => ((out += String(c)), true));
-  process.stderr.write = ((c: string | Uint8Array) => ((err += String(c)), true));
+  process.stdout.write = (c: string | Uint8Array) => ((out += String(c)), true);
+  process.stderr.write = (c: string | Uint8Array) => ((err += String(c)), true);
   try {
     const code = await main(args);
     return { code, out, err };
@@ -81,7 +81,20 @@ async function verifyWith(adapterArgs: string[], dir: string, behaviour: string)
   const mark = randomUUID();
   const timeout = HANGS.has(behaviour) ? HANG_TIMEOUT_MS : TIMEOUT_MS;
   const r = await runMain(
-    ['verify', ...adapterArgs, '--quick', '--ops', 'softmax', '--no-oracles', '--timeout', timeout, '--json', join(dir, 'r.json'), '--junit', join(dir, 'r.xml')],
+    [
+      'verify',
+      ...adapterArgs,
+      '--quick',
+      '--ops',
+      'softmax',
+      '--no-oracles',
+      '--timeout',
+      timeout,
+      '--json',
+      join(dir, 'r.json'),
+      '--junit',
+      join(dir, 'r.xml'),
+    ],
     mark,
   );
   return { ...r, dir, mark };
@@ -250,7 +263,7 @@ describe('hostile command adapters', () => {
       checkCommon(o, code, re);
       if (code === 2 && k > 0 && k < 30) {
         // a session that ended early says how much it judged
-        if (behaviour in DEATHS) expect((o.out)).toMatch(/judged fewer cases than planned: \d+ of 30|the implementation ended/);
+        if (behaviour in DEATHS) expect(o.out).toMatch(/judged fewer cases than planned: \d+ of 30|the implementation ended/);
       }
     });
   }
@@ -293,7 +306,10 @@ const IMPORT_CASES: Record<string, [source: string, message: RegExp]> = {
   'kill in import': ['process.kill(process.pid);', /SIGTERM/],
   'hang in import': ['for (;;) {}', /did not finish loading within 1500 ms/],
   'no ops': ["export default { dtype: 'float64', ops: {} };", /nothing to verify/],
-  'name forgery': ["export default { name: 'm\\nPASS: 999 cases', dtype: 'float64', ops: { sigmoid: (a) => a.x } };", /nothing to verify: --ops softmax names none/],
+  'name forgery': [
+    "export default { name: 'm\\nPASS: 999 cases', dtype: 'float64', ops: { sigmoid: (a) => a.x } };",
+    /nothing to verify: --ops softmax names none/,
+  ],
 };
 
 describe('hostile module adapters', () => {
@@ -326,12 +342,15 @@ const CLI = join(HERE, '..', 'dist', 'cli', 'bin.js');
 const hasCli = existsSync(CLI);
 
 describe.skipIf(!hasCli)('the CLI process', () => {
-  const cli = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
 
   it('an adapter that answers 17 requests then exits at the 18th: FAIL, exit 2, never PASS', () => {
     const dir = freshDir();
     const mark = randomUUID();
-    const r = cli(['verify', '--cmd', `node ${ADAPTER} exit0 18 ${dir}`, '--ops', 'softmax', '--quick', '--no-oracles'], { HOSTILE_MARK: mark });
+    const r = cli(['verify', '--cmd', `node ${ADAPTER} exit0 18 ${dir}`, '--ops', 'softmax', '--quick', '--no-oracles'], {
+      HOSTILE_MARK: mark,
+    });
     expect(r.status, r.stdout + r.stderr).toBe(2);
     expect(r.stdout).not.toMatch(/^PASS/m);
     expect(r.stdout).toMatch(/judged fewer cases than planned: 18 of 30/);
@@ -351,7 +370,18 @@ describe.skipIf(!hasCli)('the CLI process', () => {
     it(`${signal} to the verifier ${k ? 'mid-run' : 'during describe'} stops the adapter and its setsid'd child, writes no report`, async () => {
       const dir = freshDir();
       const mark = randomUUID();
-      const child = spawn(process.execPath, [CLI, 'verify', '--cmd', `node ${ADAPTER} daemon-then-hang ${k} ${dir}`, '--ops', 'softmax', '--quick', '--no-oracles', '--json', join(dir, 'r.json')], {
+      const child = spawn(process.execPath, [
+        CLI,
+        'verify',
+        '--cmd',
+        `node ${ADAPTER} daemon-then-hang ${k} ${dir}`,
+        '--ops',
+        'softmax',
+        '--quick',
+        '--no-oracles',
+        '--json',
+        join(dir, 'r.json'),
+      ], {
         env: { ...process.env, HOSTILE_MARK: mark },
         stdio: 'ignore',
       });

@@ -19,7 +19,6 @@ import { KL_MATRIX_ENTRIES } from '../src/ops/kl/bugs.js';
 import { GRADIENT, cotangent, forwardOutputs } from '../src/ops/kl/gradient.js';
 import { fromPy, itPy, runOracle } from './helpers/mpmath.js';
 
-
 const OPS: KlOpName[] = ['kl_div', 'kl_div_backward', 'kl_div_target_backward'];
 type Dtype = 'float64' | 'float32';
 
@@ -52,8 +51,7 @@ function seededCases(seed: number, count: number): { op: KlOpName; args: Record<
       Array.from({ length: C }, () => {
         if (special && r() < 0.25) return pick([-Infinity, Infinity, NaN, -1e300, 1e-310, 0]);
         return -r() * 6 + (r() < 0.1 ? 2 : 0);
-      }),
-    );
+      }));
     const target = Array.from({ length: N }, () =>
       Array.from({ length: C }, () => {
         const zero = r() < 0.25;
@@ -65,8 +63,7 @@ function seededCases(seed: number, count: number): { op: KlOpName; args: Record<
         if (zero) return 0;
         if (special && r() < 0.2) return pick([Infinity, 5e-324, 1e300, 3.5]);
         return Math.floor(r() * 1000) / 1000 || 0.5;
-      }),
-    );
+      }));
     const args: Record<string, unknown> = { input, target, reduction };
     if (logTarget) args.log_target = true;
     if (op !== 'kl_div' && r() < 0.7) {
@@ -106,7 +103,7 @@ function claimM(op: KlOpName, a: KlDivArgs): number[] {
       if (op === 'kl_div_backward') return a.log_target ? 2 ** -62 * fin((E * g(n, c)) / D) : 0;
       if (a.log_target) return 2 ** -62 * fin((g(n, c) * E * Math.abs(t + 1 - x)) / D);
       return t === 0 ? 0 : 2 ** -62 * fin((g(n, c) * Math.abs(Math.log(t))) / D);
-    }),
+    })
   );
   if (op === 'kl_div' && a.reduction !== 'none') return [per.reduce((s, v) => s + v, 0) / D];
   return per;
@@ -140,7 +137,9 @@ function checkFast(op: KlOpName, raw: Record<string, unknown>, dtype: Dtype): st
     const e = exact[i];
     const where = `${op} ${dtype} ${JSON.stringify(raw)} [${i}]`;
     if (e === 'NaN' || e === 'Infinity' || e === '-Infinity' || !Number.isFinite(rounded[i])) {
-      if (!Object.is(v, rounded[i]) && !(Number.isNaN(v) && Number.isNaN(rounded[i]))) fails.push(`${where}: got ${v}, expected ${rounded[i]}`);
+      if (!Object.is(v, rounded[i]) && !(Number.isNaN(v) && Number.isNaN(rounded[i]))) {
+        fails.push(`${where}: got ${v}, expected ${rounded[i]}`);
+      }
       return;
     }
     if (!Number.isFinite(v)) return void fails.push(`${where}: got ${v}, expected ${e}`);
@@ -173,8 +172,12 @@ describe('kl_div validation', () => {
   }
   it('checks grad_output against the reduction', () => {
     expect(() => validate.kl_div_backward({ ...base, reduction: 'none', grad_output: 2 })).toThrow(/grad_output must be an array of rows/);
-    expect(() => validate.kl_div_backward({ ...base, reduction: 'none', grad_output: [[1]] })).toThrow(/grad_output is \[1\]\[1\] but input is \[1\]\[2\]/);
-    expect(() => validate.kl_div_backward({ ...base, reduction: 'batchmean', grad_output: [[1, 1]] })).toThrow(/grad_output = \[\[1,1\]\] must be a number for reduction "batchmean"/);
+    expect(() => validate.kl_div_backward({ ...base, reduction: 'none', grad_output: [[1]] })).toThrow(
+      /grad_output is \[1\]\[1\] but input is \[1\]\[2\]/,
+    );
+    expect(() => validate.kl_div_backward({ ...base, reduction: 'batchmean', grad_output: [[1, 1]] })).toThrow(
+      /grad_output = \[\[1,1\]\] must be a number for reduction "batchmean"/,
+    );
   });
   it('fills in the defaults and accepts non-finite inputs', () => {
     const a = validateKlDiv('kl_div_backward', { input: [['-Infinity', 'NaN']], target: [[0, 'Infinity']] });
@@ -196,13 +199,18 @@ describe('kl_div reference: values that follow from the definitions alone', () =
   it('the zero-target convention: 0 at t = 0 whatever x is; +∞ at t > 0, x = −∞', () => {
     const r = referenceKl('kl_div', { input: [[-Infinity, 'NaN', 5, -Infinity]], target: [[0, 0, 0, 0.5]], reduction: 'none' });
     expect(r.float64).toEqual([[0, 0, 0, Infinity]]);
-    expect(referenceKl('kl_div_target_backward', { input: [[-1, -Infinity]], target: [[0, 0]], reduction: 'sum' }).float64).toEqual([[0, 0]]);
-    expect(referenceKl('kl_div_backward', { input: [[-Infinity]], target: [[0]], reduction: 'sum', grad_output: Infinity }).float64).toEqual([[0]]);
+    expect(referenceKl('kl_div_target_backward', { input: [[-1, -Infinity]], target: [[0, 0]], reduction: 'sum' }).float64).toEqual([[
+      0,
+      0,
+    ]]);
+    expect(referenceKl('kl_div_backward', { input: [[-Infinity]], target: [[0]], reduction: 'sum', grad_output: Infinity }).float64)
+      .toEqual([[0]]);
   });
   it('exact results are exact: t = 1, x = 0; log_target with t = x; −t·g/D', () => {
     expect(referenceKl('kl_div', { input: [[0]], target: [[1]], reduction: 'sum' }).decimal).toBe('0');
     expect(referenceKl('kl_div', { input: [[-0.5, 2]], target: [[-0.5, 2]], log_target: true, reduction: 'mean' }).decimal).toBe('0');
-    expect(referenceKl('kl_div_backward', { input: [[-1, -1]], target: [[0.25, 0.75]], reduction: 'batchmean', grad_output: 3 }).decimal).toEqual([['-0.75', '-2.25']]);
+    expect(referenceKl('kl_div_backward', { input: [[-1, -1]], target: [[0.25, 0.75]], reduction: 'batchmean', grad_output: 3 }).decimal)
+      .toEqual([['-0.75', '-2.25']]);
   });
   it('exact zeros of a reduced loss are decided (powers of two; log_target groups), never a PrecisionError', () => {
     // 0.25·log 0.25 + 3·(0.5·log 0.5) + 2·log 2 = (−0.5 − 1.5 + 2)·ln 2 = 0
@@ -279,7 +287,12 @@ describe('kl_div fast kernels within their accuracy claim', () => {
 describe('kl_div gradient problems', () => {
   it('name the forward, the argument and the cotangent in output order', () => {
     expect(GRADIENT.kl_div_target_backward).toEqual({ forward: 'kl_div', wrt: 'target' });
-    const none = validate.kl_div_backward({ input: [[-1, -2], [-3, -4]], target: [[0.5, 0.5], [1, 0]], reduction: 'none', grad_output: [[1, 2], [3, 4]] });
+    const none = validate.kl_div_backward({
+      input: [[-1, -2], [-3, -4]],
+      target: [[0.5, 0.5], [1, 0]],
+      reduction: 'none',
+      grad_output: [[1, 2], [3, 4]],
+    });
     expect([forwardOutputs(none), cotangent(none)]).toEqual([4, [1, 2, 3, 4]]);
     const bm = validate.kl_div_backward({ input: [[-1, -2]], target: [[0.5, 0.5]], reduction: 'batchmean', grad_output: 3 });
     expect([forwardOutputs(bm), cotangent(bm)]).toEqual([1, [3]]);
@@ -300,7 +313,8 @@ describe('kl_div backward formulas against central differences of the forward', 
         const reduction = (['mean', 'sum', 'batchmean'] as const)[k % 3];
         const g = Math.round((r() * 4 - 2) * 16) / 16 || 1;
         const raw = { input, target, reduction, log_target: logTarget, grad_output: g };
-        const loss = (inp: number[][], tgt: number[][]) => g * (FAST_KL.kl_div(validate.kl_div({ input: inp, target: tgt, reduction, log_target: logTarget }), 'float64') as number);
+        const loss = (inp: number[][], tgt: number[][]) =>
+          g * (FAST_KL.kl_div(validate.kl_div({ input: inp, target: tgt, reduction, log_target: logTarget }), 'float64') as number);
         const dx = FAST_KL.kl_div_backward(validate.kl_div_backward(raw), 'float64') as number[][];
         const dt = FAST_KL.kl_div_target_backward(validate.kl_div_target_backward(raw), 'float64') as number[][];
         for (let n = 0; n < N; n++) {
@@ -315,7 +329,9 @@ describe('kl_div backward formulas against central differences of the forward', 
                 return which === 'input' ? loss(copy, target) : loss(input, copy);
               };
               const fd = (at(v + h) - at(v - h)) / (2 * h);
-              expect(Math.abs(fd - grad[n][c]), `${which} ${JSON.stringify(raw)} [${n}][${c}]`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(fd)));
+              expect(Math.abs(fd - grad[n][c]), `${which} ${JSON.stringify(raw)} [${n}][${c}]`).toBeLessThanOrEqual(
+                1e-6 * Math.max(1, Math.abs(fd)),
+              );
             }
           }
         }
@@ -339,12 +355,16 @@ function tolerance(op: KlOpName, a: KlDivArgs, ref: KlReferenceResult): number[]
       const g = gAt(n, c);
       const E = a.log_target ? Math.exp(t) : 1;
       if (op === 'kl_div') {
-        return a.log_target ? fin(x * E) / D + fin(t * E * (t + 1 - x)) / D : t === 0 ? 0 : fin(x * t) / D + fin(t * (Math.log(t) + 1 - x)) / D;
+        return a.log_target
+          ? fin(x * E) / D + fin(t * E * (t + 1 - x)) / D
+          : t === 0
+          ? 0
+          : fin(x * t) / D + fin(t * (Math.log(t) + 1 - x)) / D;
       }
       if (op === 'kl_div_backward') return a.log_target ? fin(t * E * g) / D + fin(E * g) / D : (2 * fin(t * g)) / D;
       if (a.log_target) return fin(x * g * E) / D + fin(t * g * E * (t + 2 - x)) / D + fin(g * E * (t + 1 - x)) / D;
       return t === 0 ? 0 : fin(x * g) / D + fin(g) / D + fin(g * (Math.log(t) + 1 - x)) / D;
-    }),
+    })
   );
   const y = flat(ref.float64) as number[];
   const kappa = op === 'kl_div' && a.reduction !== 'none' ? [kap.reduce((s, v) => s + v, 0)] : kap;
@@ -386,7 +406,7 @@ function agrees(op: KlOpName, raw: Record<string, unknown>, got: unknown): boole
   if (g.length !== exact.length) return false;
   return g.every((v, i) => {
     if (Object.is(v, r64[i]) || (Number.isNaN(v) && Number.isNaN(r64[i]))) return true;
-    if (!Number.isFinite(r64[i]) && ! Number.isFinite(Number(exact[i]) || NaN) && exact[i] !== r64[i].toString()) {
+    if (!Number.isFinite(r64[i]) && !Number.isFinite(Number(exact[i]) || NaN) && exact[i] !== r64[i].toString()) {
       // the exact value overflows float64: the implementation must give the same ±∞
       if (exact[i] === 'NaN' || exact[i] === 'Infinity' || exact[i] === '-Infinity') return false;
     }
@@ -401,13 +421,17 @@ function agrees(op: KlOpName, raw: Record<string, unknown>, got: unknown): boole
 describe('kl_div kill matrix', () => {
   // what verify plays: samples of the regimes (float64), not only the curated cases
   const regimeCases = OPS.flatMap((op) =>
-    regimes(op, 'float64').flatMap((reg) => fc.sample(reg.arb, { seed: 3, numRuns: 3 }).map((args) => ({ op, args, regime: reg.name }))),
+    regimes(op, 'float64').flatMap((reg) => fc.sample(reg.arb, { seed: 3, numRuns: 3 }).map((args) => ({ op, args, regime: reg.name })))
   );
   for (const e of KL_MATRIX_ENTRIES) {
     it(`${e.bugClass} ${e.id}: ${e.bugClass === 'bug' ? 'caught on some regime sample' : 'agrees on every regime sample'}`, () => {
       const verdicts = regimeCases
         .filter((c) => e.ops.includes(c.op))
-        .map((c) => ({ regime: c.regime, args: JSON.stringify(c.args), ok: agrees(c.op, c.args, e.impl[c.op]!(structuredClone(c.args) as never)) }));
+        .map((c) => ({
+          regime: c.regime,
+          args: JSON.stringify(c.args),
+          ok: agrees(c.op, c.args, e.impl[c.op]!(structuredClone(c.args) as never)),
+        }));
       expect(verdicts.length).toBeGreaterThan(0);
       if (e.bugClass === 'bug') expect(verdicts.some((v) => !v.ok)).toBe(true);
       else expect(verdicts.filter((v) => !v.ok)).toEqual([]);
@@ -416,7 +440,11 @@ describe('kl_div kill matrix', () => {
   for (const e of KL_MATRIX_ENTRIES) {
     const cases = [...CURATED_CASES, ...(e.bugClass === 'correct' ? SEEDED : [])].filter((c) => e.ops.includes(c.op));
     it(`${e.bugClass} ${e.id}: ${e.bugClass === 'bug' ? 'caught on some curated case' : 'agrees on every case'}`, () => {
-      const verdicts = cases.map((c) => ({ id: JSON.stringify(c.args), op: c.op, ok: agrees(c.op, c.args, e.impl[c.op]!(structuredClone(c.args) as never)) }));
+      const verdicts = cases.map((c) => ({
+        id: JSON.stringify(c.args),
+        op: c.op,
+        ok: agrees(c.op, c.args, e.impl[c.op]!(structuredClone(c.args) as never)),
+      }));
       expect(verdicts.length).toBeGreaterThan(0);
       if (e.bugClass === 'bug') expect(verdicts.some((v) => !v.ok)).toBe(true);
       else expect(verdicts.filter((v) => !v.ok)).toEqual([]);

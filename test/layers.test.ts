@@ -32,12 +32,16 @@ const RANK: Record<string, number> = {
 const SIDEWAYS = new Set(['verify→oracles']);
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((
+    e,
+  ) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [join(dir, e.name)] : []));
 }
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'/gms), ...text.matchAll(/import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]);
+  return [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'/gms), ...text.matchAll(/import\(\s*'([^']+)'\s*\)/g)].map((m) =>
+    m[1]
+  );
 }
 
 const layerOf = (file: string): string => {
@@ -81,7 +85,7 @@ describe('layers', () => {
     expect(reg.some((s) => s.includes('../core/'))).toBe(true);
   });
 
-  it("xent-oracle/vitest loads neither commander nor cli-progress", () => {
+  it('xent-oracle/vitest loads neither commander nor cli-progress', () => {
     const seen = new Set<string>();
     const packages = new Set<string>();
     const visit = (file: string) => {

@@ -39,7 +39,8 @@ describe('minimiseArgs', () => {
   });
 
   it('keeps an argument the failure needs, and never returns a passing case', async () => {
-    const fails = async (a: RawArgs) => Array.isArray(a.weight) && (a.weight as number[]).some((w) => w === 0) && (a.logits as unknown[]).length > 0;
+    const fails = async (a: RawArgs) =>
+      Array.isArray(a.weight) && (a.weight as number[]).some((w) => w === 0) && (a.logits as unknown[]).length > 0;
     const m = await minimiseArgs({ shrunk: { logits: [[1, 2], [3, 4]], target: [0, 1], weight: [0, 2] } }, fails);
     expect(m.args.weight).toBeDefined();
     expect(await fails(m.args)).toBe(true);
@@ -74,7 +75,11 @@ async function play(impl: Parameters<typeof inProcessAdapter>[0], ops: OpName[],
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- planted ops type their own args
-const withOps = (name: string, ops: Record<string, (a: any) => unknown>) => ({ ...baseImplementation, name, ops: { ...baseImplementation.ops, ...ops } });
+const withOps = (name: string, ops: Record<string, (a: any) => unknown>) => ({
+  ...baseImplementation,
+  name,
+  ops: { ...baseImplementation.ops, ...ops },
+});
 
 describe('planted bugs: the printed counterexample is the known minimal one', () => {
   it('a bug that triggers on any label smoothing: {"logits":[[0]],"target":[0],"label_smoothing":1}', async () => {
@@ -88,7 +93,11 @@ describe('planted bugs: the printed counterexample is the known minimal one', ()
     const f = rep.ops[0].failures;
     expect(f.length).toBeGreaterThan(0);
     // class-index and probability targets are different regimes: both reduce to one sample of one class
-    for (const x of f) expect([{ logits: [[0]], target: [0], label_smoothing: 1 }, { logits: [[0]], target: [[0]], label_smoothing: 1 }]).toContainEqual(x.args);
+    for (const x of f) {
+      expect([{ logits: [[0]], target: [0], label_smoothing: 1 }, { logits: [[0]], target: [[0]], label_smoothing: 1 }]).toContainEqual(
+        x.args,
+      );
+    }
     const text = formatTerminal(rep, { adapterArgs: ['impl.mjs'] }, { maxFailures: 50 });
     expect(text).toContain(`input:    {"logits":[[0]],"target":[0],"label_smoothing":1}  (logits [1][1], target [1])`);
     expect(text).toContain(`--case '{"op":"cross_entropy","args":{"logits":[[0]],"target":[0],"label_smoothing":1}}'`);

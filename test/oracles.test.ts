@@ -22,7 +22,6 @@ import { formatFixtureFile, hasFloat32Inputs, type FixtureCase, type Generator }
 import { loadOracleCases, ORACLES_DIR } from '../src/oracles/load.js';
 import { fixtureProblems } from '../src/oracles/schema.js';
 
-
 interface Doc {
   schema: string;
   generator: Generator;
@@ -171,7 +170,9 @@ describe('expectations', () => {
     // -log of the doubles 0.9, 0.5, 0.1 (not of 9/10 and 1/10), by decimal.js at 60 digits
     const D = Decimal.clone({ precision: 60 });
     expect(find('binary_cross_entropy/article-table').expected.decimal).toEqual(
-      [0.9, 0.5, 0.1].map((p) => padDecimal(new D(exactDecimalString(p)).ln().neg().toSignificantDigits(40, Decimal.ROUND_HALF_EVEN).toString(), 40)),
+      [0.9, 0.5, 0.1].map((p) =>
+        padDecimal(new D(exactDecimalString(p)).ln().neg().toSignificantDigits(40, Decimal.ROUND_HALF_EVEN).toString(), 40)
+      ),
     );
   });
 
@@ -219,7 +220,14 @@ describe('coverage of the stress regimes', () => {
     'binary_cross_entropy_backward',
     'binary_cross_entropy_with_logits_backward',
   ];
-  const BACKWARD: OpName[] = ['softmax_backward', 'log_softmax_backward', 'sigmoid_backward', 'cross_entropy_backward', 'binary_cross_entropy_backward', 'binary_cross_entropy_with_logits_backward'];
+  const BACKWARD: OpName[] = [
+    'softmax_backward',
+    'log_softmax_backward',
+    'sigmoid_backward',
+    'cross_entropy_backward',
+    'binary_cross_entropy_backward',
+    'binary_cross_entropy_with_logits_backward',
+  ];
 
   it('every op has curated cases, including subnormal outputs', () => {
     for (const op of OP_NAMES) expect(docs.get(op)!.cases.length).toBeGreaterThanOrEqual(10);
@@ -227,7 +235,9 @@ describe('coverage of the stress regimes', () => {
   });
 
   it('logit regimes', () => {
-    for (const tag of ['exp-limit-float64', 'exp-limit-float32', 'huge', 'masked', 'nan']) has(tag, [...ROW_OPS, 'cross_entropy', 'cross_entropy_backward']);
+    for (const tag of ['exp-limit-float64', 'exp-limit-float32', 'huge', 'masked', 'nan']) {
+      has(tag, [...ROW_OPS, 'cross_entropy', 'cross_entropy_backward']);
+    }
     for (const tag of ['ties', 'one-class', 'all-masked', 'plus-infinity', 'large-gap', 'article']) has(tag, [...ROW_OPS, 'cross_entropy']);
     has('wide-row', ['softmax', 'logsumexp', 'cross_entropy', 'softmax_backward', 'log_softmax_backward']);
     has('cancellation', ['logsumexp']);
@@ -242,16 +252,29 @@ describe('coverage of the stress regimes', () => {
   it('loss options: every reduction, weights, ignore_index, smoothing, probability targets, pos_weight, zero-log', () => {
     for (const r of ['mean', 'sum', 'none']) has(`reduction:${r}`, LOSSES);
     has('class-weights', ['cross_entropy', 'nll_loss', 'cross_entropy_backward']);
-    has('weights', ['binary_cross_entropy', 'binary_cross_entropy_with_logits', 'binary_cross_entropy_backward', 'binary_cross_entropy_with_logits_backward']);
+    has('weights', [
+      'binary_cross_entropy',
+      'binary_cross_entropy_with_logits',
+      'binary_cross_entropy_backward',
+      'binary_cross_entropy_with_logits_backward',
+    ]);
     has('ignore-index', ['cross_entropy', 'nll_loss', 'cross_entropy_backward']);
     has('all-ignored', ['cross_entropy', 'nll_loss', 'cross_entropy_backward']);
     has('label-smoothing', ['cross_entropy', 'cross_entropy_backward']);
     has('probability-targets', ['cross_entropy', 'cross_entropy_backward']);
     has('pos-weight', ['binary_cross_entropy_with_logits', 'binary_cross_entropy_with_logits_backward']);
-    has('zero-log', ['binary_cross_entropy', 'binary_cross_entropy_backward', 'binary_cross_entropy_with_logits', 'nll_loss', 'cross_entropy']);
+    has('zero-log', [
+      'binary_cross_entropy',
+      'binary_cross_entropy_backward',
+      'binary_cross_entropy_with_logits',
+      'nll_loss',
+      'cross_entropy',
+    ]);
     // all-ignored under each reduction
     for (const r of ['mean', 'sum', 'none']) {
-      expect(allCases().some((c) => c.op === 'cross_entropy' && c.tags.includes('all-ignored') && c.tags.includes(`reduction:${r}`))).toBe(true);
+      expect(allCases().some((c) => c.op === 'cross_entropy' && c.tags.includes('all-ignored') && c.tags.includes(`reduction:${r}`))).toBe(
+        true,
+      );
     }
   });
 
@@ -261,6 +284,8 @@ describe('coverage of the stress regimes', () => {
   });
 
   it('float32-input cases for float32 implementations', () => {
-    for (const op of OP_NAMES) expect(docs.get(op)!.cases.filter((c) => c.tags.includes('float32-inputs')).length, op).toBeGreaterThanOrEqual(3);
+    for (const op of OP_NAMES) {
+      expect(docs.get(op)!.cases.filter((c) => c.tags.includes('float32-inputs')).length, op).toBeGreaterThanOrEqual(3);
+    }
   });
 });

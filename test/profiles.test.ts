@@ -42,7 +42,10 @@ function reduce(losses: number[], a: Raw, D: number): number | number[] {
   const t = sum(losses);
   return red(a) === 'sum' ? t : t / D;
 }
-const gradOf = (a: Raw, n: number) => (red(a) === 'none' ? (a.grad_output as number[] | undefined)?.[n] ?? 1 : (a.grad_output as number | undefined) ?? 1);
+const gradOf = (
+  a: Raw,
+  n: number,
+) => (red(a) === 'none' ? (a.grad_output as number[] | undefined)?.[n] ?? 1 : (a.grad_output as number | undefined) ?? 1);
 
 /** PyTorch / ONNX index-target cross-entropy: −w_y·log_softmax_y (ignored rows skipped) */
 function nllStyle(rows: number[][], a: Raw, lsm: (x: number[]) => number[]) {
@@ -96,7 +99,11 @@ const softmaxes: Record<string, Fn> = {
 const PYTORCH_STYLE: Record<string, Fn> = {
   ...base,
   ...softmaxes,
-  cross_entropy: (a) => (Array.isArray((a.target as unknown[])[0]) || ((a.label_smoothing as number) ?? 0) > 0 ? denseCe(a) : nllStyle(a.logits as number[][], a, lsmRow)),
+  cross_entropy: (
+    a,
+  ) => (Array.isArray((a.target as unknown[])[0]) || ((a.label_smoothing as number) ?? 0) > 0
+    ? denseCe(a)
+    : nllStyle(a.logits as number[][], a, lsmRow)),
   nll_loss: (a) => nllStyle(a.log_probs as number[][], a, (x) => x),
   // index targets: nll backward (−w_y·g/D at the target, ignored rows 0) through log_softmax_backward
   cross_entropy_backward: (a) => {
@@ -114,7 +121,11 @@ const PYTORCH_STYLE: Record<string, Fn> = {
     const p = a.probs as number[];
     const t = a.target as number[];
     const w = (n: number) => (a.weight ? (a.weight as number[])[n] : 1);
-    return reduce(p.map((v, n) => -w(n) * (t[n] * Math.max(Math.log(v), -100) + (1 - t[n]) * Math.max(Math.log(1 - v), -100))), a, p.length);
+    return reduce(
+      p.map((v, n) => -w(n) * (t[n] * Math.max(Math.log(v), -100) + (1 - t[n]) * Math.max(Math.log(1 - v), -100))),
+      a,
+      p.length,
+    );
   },
   binary_cross_entropy_backward: (a) => {
     const p = a.probs as number[];
@@ -127,10 +138,14 @@ const PYTORCH_STYLE: Record<string, Fn> = {
     const x = a.logits as number[];
     const t = a.target as number[];
     const w = (n: number) => (a.weight ? (a.weight as number[])[n] : 1);
-    return reduce(x.map((v, n) => {
-      const mv = Math.max(-v, 0);
-      return w(n) * ((1 - t[n]) * v + mv + Math.log(Math.exp(-mv) + Math.exp(-v - mv)));
-    }), a, x.length);
+    return reduce(
+      x.map((v, n) => {
+        const mv = Math.max(-v, 0);
+        return w(n) * ((1 - t[n]) * v + mv + Math.log(Math.exp(-mv) + Math.exp(-v - mv)));
+      }),
+      a,
+      x.length,
+    );
   },
 };
 
@@ -145,10 +160,11 @@ const ONNX_STYLE: Record<string, Fn> = {
 const TFJS_STYLE: Record<string, Fn> = {
   ...base,
   ...softmaxes,
-  logsumexp: (a) => (a.logits as number[][]).map((x) => {
-    const m = Math.max(...x);
-    return m + Math.log(sum(x.map((v) => Math.exp(v - m))));
-  }),
+  logsumexp: (a) =>
+    (a.logits as number[][]).map((x) => {
+      const m = Math.max(...x);
+      return m + Math.log(sum(x.map((v) => Math.exp(v - m))));
+    }),
   cross_entropy: denseCe,
   binary_cross_entropy_with_logits: (a) => {
     const x = a.logits as number[];
@@ -157,7 +173,11 @@ const TFJS_STYLE: Record<string, Fn> = {
   },
 };
 
-const STYLE: Record<Exclude<ConventionProfile, 'exact'>, Record<string, Fn>> = { pytorch: PYTORCH_STYLE, onnx: ONNX_STYLE, tfjs: TFJS_STYLE };
+const STYLE: Record<Exclude<ConventionProfile, 'exact'>, Record<string, Fn>> = {
+  pytorch: PYTORCH_STYLE,
+  onnx: ONNX_STYLE,
+  tfjs: TFJS_STYLE,
+};
 
 /** [profile, row id, op, args]: a case where the framework's formula departs from the exact value */
 const ACCEPTED: [Exclude<ConventionProfile, 'exact'>, string, OpName, Raw][] = [
@@ -165,21 +185,49 @@ const ACCEPTED: [Exclude<ConventionProfile, 'exact'>, string, OpName, Raw][] = [
   ['pytorch', 'pytorch/softmax-infinite-max', 'log_softmax', { logits: [[1, I], [0, 1]] }],
   ['pytorch', 'pytorch/softmax-infinite-max', 'log_softmax', { logits: [[-I]] }],
   ['pytorch', 'pytorch/softmax-infinite-max', 'softmax_backward', { logits: [[I, 0]], grad_output: [[1, 2]] }],
-  ['pytorch', 'pytorch/softmax-infinite-max', 'log_softmax_backward', { logits: [[I, I, 0], [1, 2, 3]], grad_output: [[1, -4, 3], [1, 1, 1]] }],
+  ['pytorch', 'pytorch/softmax-infinite-max', 'log_softmax_backward', {
+    logits: [[I, I, 0], [1, 2, 3]],
+    grad_output: [[1, -4, 3], [1, 1, 1]],
+  }],
   ['pytorch', 'pytorch/softmax-infinite-max', 'cross_entropy', { logits: [[I, I, 0]], target: [2], weight: [1, 1, 0], reduction: 'sum' }],
-  ['pytorch', 'pytorch/zero-times-masked', 'cross_entropy', { logits: [[-I, 0, 1], [1, 2, 3]], target: [0, 2], weight: [0, 1, 1], reduction: 'sum' }],
+  ['pytorch', 'pytorch/zero-times-masked', 'cross_entropy', {
+    logits: [[-I, 0, 1], [1, 2, 3]],
+    target: [0, 2],
+    weight: [0, 1, 1],
+    reduction: 'sum',
+  }],
   ['pytorch', 'pytorch/zero-times-masked', 'cross_entropy', { logits: [[-I, 0, 1]], target: [[0, 0.5, 0.5]], reduction: 'none' }],
-  ['pytorch', 'pytorch/zero-times-masked', 'nll_loss', { log_probs: [[-I, -1], [-0.5, -2]], target: [0, 1], weight: [0, 1], reduction: 'none' }],
+  ['pytorch', 'pytorch/zero-times-masked', 'nll_loss', {
+    log_probs: [[-I, -1], [-0.5, -2]],
+    target: [0, 1],
+    weight: [0, 1],
+    reduction: 'none',
+  }],
   ['pytorch', 'pytorch/bce-log-clamp', 'binary_cross_entropy', { probs: [0, 0.5], target: [1, 0.25], reduction: 'none' }],
   ['pytorch', 'pytorch/bce-log-clamp', 'binary_cross_entropy', { probs: [1e-300, 0.5], target: [1, 0.25], reduction: 'sum' }],
   ['pytorch', 'pytorch/bce-grad-eps', 'binary_cross_entropy_backward', { probs: [0, 1, 0.5], target: [0, 1, 0.2], reduction: 'none' }],
-  ['pytorch', 'pytorch/mean-zero-denominator-backward', 'cross_entropy_backward', { logits: [[1, 2, 3], [0.5, -1, 2], [0, 1, 2]], target: [2, 2, -100], weight: [1, 1, 0], reduction: 'mean' }],
+  ['pytorch', 'pytorch/mean-zero-denominator-backward', 'cross_entropy_backward', {
+    logits: [[1, 2, 3], [0.5, -1, 2], [0, 1, 2]],
+    target: [2, 2, -100],
+    weight: [1, 1, 0],
+    reduction: 'mean',
+  }],
   ['pytorch', 'pytorch/bce-logits-infinite', 'binary_cross_entropy_with_logits', { logits: [-I, 1], target: [0, 0.5], reduction: 'none' }],
   ['pytorch', 'pytorch/bce-logits-infinite', 'binary_cross_entropy_with_logits', { logits: [I, 1], target: [1, 0.5], reduction: 'mean' }],
   ['onnx', 'onnx/softmax-infinite-max', 'log_softmax', { logits: [[I, 0], [0, 0]] }],
   ['onnx', 'onnx/softmax-infinite-max', 'cross_entropy', { logits: [[0, I], [1, 2]], target: [1, 0], reduction: 'none' }],
-  ['onnx', 'onnx/nll-zero-weight-masked', 'nll_loss', { log_probs: [[-I, -1], [-0.5, -2]], target: [0, 1], weight: [0, 1], reduction: 'sum' }],
-  ['onnx', 'onnx/nll-zero-weight-masked', 'cross_entropy', { logits: [[-I, 0], [1, 2]], target: [0, 1], weight: [0, 1], reduction: 'none' }],
+  ['onnx', 'onnx/nll-zero-weight-masked', 'nll_loss', {
+    log_probs: [[-I, -1], [-0.5, -2]],
+    target: [0, 1],
+    weight: [0, 1],
+    reduction: 'sum',
+  }],
+  ['onnx', 'onnx/nll-zero-weight-masked', 'cross_entropy', {
+    logits: [[-I, 0], [1, 2]],
+    target: [0, 1],
+    weight: [0, 1],
+    reduction: 'none',
+  }],
   ['tfjs', 'tfjs/logsumexp-infinite-max', 'logsumexp', { logits: [[-I, -I], [0, 1], [I, 0]] }],
   ['tfjs', 'tfjs/softmax-infinite-max', 'softmax', { logits: [[I, 0]] }],
   ['tfjs', 'tfjs/softmax-ce-zero-label-masked', 'cross_entropy', { logits: [[-I, 0, 1], [1, 2, 3]], target: [1, 2], reduction: 'mean' }],
@@ -188,16 +236,37 @@ const ACCEPTED: [Exclude<ConventionProfile, 'exact'>, string, OpName, Raw][] = [
 
 /** bugs no row describes: [name, op, implementation of the op, a case where it is wrong] */
 const BUGS: [string, OpName, Fn, Raw][] = [
-  ['NaN for any row with a masked entry', 'softmax', (a) => (a.logits as number[][]).map((x) => (x.includes(-I) ? x.map(() => NaN) : smRow(x))), { logits: [[0, -I, 1]] }],
-  ['log_softmax as log(softmax)', 'log_softmax', (a) => (a.logits as number[][]).map((x) => smRow(x).map(Math.log)), { logits: [[0, -800]] }],
-  ['zeros instead of NaN or one-hot at a +∞ logit', 'softmax', (a) => (a.logits as number[][]).map((x) => (x.includes(I) ? x.map(() => 0) : smRow(x))), { logits: [[I, 0]] }],
+  [
+    'NaN for any row with a masked entry',
+    'softmax',
+    (a) => (a.logits as number[][]).map((x) => (x.includes(-I) ? x.map(() => NaN) : smRow(x))),
+    { logits: [[0, -I, 1]] },
+  ],
+  ['log_softmax as log(softmax)', 'log_softmax', (a) => (a.logits as number[][]).map((x) => smRow(x).map(Math.log)), {
+    logits: [[0, -800]],
+  }],
+  [
+    'zeros instead of NaN or one-hot at a +∞ logit',
+    'softmax',
+    (a) => (a.logits as number[][]).map((x) => (x.includes(I) ? x.map(() => 0) : smRow(x))),
+    { logits: [[I, 0]] },
+  ],
   ['BCE log clamped at −50, not −100', 'binary_cross_entropy', (a) => {
     const p = a.probs as number[];
     const t = a.target as number[];
     return reduce(p.map((v, n) => -(t[n] * Math.max(Math.log(v), -50) + (1 - t[n]) * Math.max(Math.log(1 - v), -50))), a, p.length);
   }, { probs: [0, 0.5], target: [1, 0.25], reduction: 'none' }],
-  ['0 instead of +∞ for BCE-with-logits at x = +∞, t < 1', 'binary_cross_entropy_with_logits', (a) => (a.logits as number[]).map(() => 0), { logits: [I], target: [0.5], reduction: 'none' }],
-  ['NaN from 0·(−∞) on a masked class with a positive coefficient (the loss is +∞)', 'cross_entropy', (a) => ((a.logits as number[][])[0].includes(-I) ? NaN : 0), { logits: [[-I, 0, 1]], target: [0], reduction: 'sum' }],
+  ['0 instead of +∞ for BCE-with-logits at x = +∞, t < 1', 'binary_cross_entropy_with_logits', (a) => (a.logits as number[]).map(() => 0), {
+    logits: [I],
+    target: [0.5],
+    reduction: 'none',
+  }],
+  [
+    'NaN from 0·(−∞) on a masked class with a positive coefficient (the loss is +∞)',
+    'cross_entropy',
+    (a) => ((a.logits as number[][])[0].includes(-I) ? NaN : 0),
+    { logits: [[-I, 0, 1]], target: [0], reduction: 'sum' },
+  ],
 ];
 
 const opts = (profile: ConventionProfile) => ({ strict: false, evaluator: fastEvaluator, dtype: 'float64' as const, profile });
@@ -256,7 +325,16 @@ describe('the report names the row per accepted case', () => {
       { id: 'p3', op: 'nll_loss' as OpName, args: { log_probs: [[-I, -1]], target: [0], weight: [0, 1], reduction: 'none' } },
     ];
     const run = (profile: ConventionProfile) =>
-      runVerify(adapterOf(PYTORCH_STYLE), { ops: ['softmax', 'nll_loss'], seed: 1, runs: 0, quick: true, strict: false, profile, evaluator: fastEvaluator, fixedCases });
+      runVerify(adapterOf(PYTORCH_STYLE), {
+        ops: ['softmax', 'nll_loss'],
+        seed: 1,
+        runs: 0,
+        quick: true,
+        strict: false,
+        profile,
+        evaluator: fastEvaluator,
+        fixedCases,
+      });
     const rep = await run('pytorch');
     expect(rep.status).toBe('pass');
     const sm = rep.ops.find((o) => o.op === 'softmax')!;

@@ -65,7 +65,10 @@ describe.each(IMPLS)('properties of %s', (_name, f, n) => {
   });
 
   it('no NaN for finite logits up to ±1e308, and underflow to exactly 0', () => {
-    const huge = fc.array(fc.oneof(fc.constantFrom(1e308, -1e308, 1.7976931348623157e308, -1.7976931348623157e308), numAt(1e300, 'float64')), { minLength: 1, maxLength: 6 });
+    const huge = fc.array(
+      fc.oneof(fc.constantFrom(1e308, -1e308, 1.7976931348623157e308, -1.7976931348623157e308), numAt(1e300, 'float64')),
+      { minLength: 1, maxLength: 6 },
+    );
     fc.assert(
       fc.property(huge, (x) => {
         for (const op of ['softmax', 'log_softmax', 'logsumexp'] as const) {

@@ -66,8 +66,14 @@ describe('protocol limits', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(checkResult(deep).ok).toBe(false);
-    expect(checkResult(new Float64Array(MAX_RESULT_ELEMENTS + 1))).toMatchObject({ ok: false, message: expect.stringMatching(/more than the 4194304 accepted/) });
-    expect(checkResult(Array.from({ length: 3000 }, () => new Float64Array(3000)))).toMatchObject({ ok: false, message: expect.stringMatching(/9000000 numbers/) });
+    expect(checkResult(new Float64Array(MAX_RESULT_ELEMENTS + 1))).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/more than the 4194304 accepted/),
+    });
+    expect(checkResult(Array.from({ length: 3000 }, () => new Float64Array(3000)))).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/9000000 numbers/),
+    });
     expect(checkResult([['NaN', 1], [2, '-Infinity']])).toEqual({ ok: true, value: [[NaN, 1], [2, -Infinity]] });
   });
 });

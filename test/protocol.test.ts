@@ -28,8 +28,16 @@ describe('encodeRequest', () => {
 
 describe('parseResponseLine', () => {
   it('accepts a result, with non-finite strings and bare tokens', () => {
-    expect(parseResponseLine('{"id": 2, "result": [1, "NaN", "-Infinity"]}', 2)).toEqual({ ok: true, kind: 'result', value: [1, NaN, -Infinity] });
-    expect(parseResponseLine('{"id": 2, "result": [NaN, Infinity, -Infinity]}', 2)).toEqual({ ok: true, kind: 'result', value: [NaN, Infinity, -Infinity] });
+    expect(parseResponseLine('{"id": 2, "result": [1, "NaN", "-Infinity"]}', 2)).toEqual({
+      ok: true,
+      kind: 'result',
+      value: [1, NaN, -Infinity],
+    });
+    expect(parseResponseLine('{"id": 2, "result": [NaN, Infinity, -Infinity]}', 2)).toEqual({
+      ok: true,
+      kind: 'result',
+      value: [NaN, Infinity, -Infinity],
+    });
   });
 
   it('accepts an error reply (string or other JSON) and ignores extra members', () => {
@@ -94,7 +102,13 @@ describe('parseResponseLine', () => {
 
 describe('parseJsonLine', () => {
   it('matches core parseJson on standard JSON and on bare tokens', () => {
-    for (const text of ['{"a": [1, "NaN", "-Infinity", "x"]}', '[NaN, -Infinity, Infinity, "NaN"]', '{"s": "Infinity and NaN", "v": -Infinity}']) {
+    for (
+      const text of [
+        '{"a": [1, "NaN", "-Infinity", "x"]}',
+        '[NaN, -Infinity, Infinity, "NaN"]',
+        '{"s": "Infinity and NaN", "v": -Infinity}',
+      ]
+    ) {
       expect(parseJsonLine(text)).toEqual(parseJson(text));
     }
     expect(() => parseJsonLine('{oops')).toThrow(SyntaxError);

@@ -104,7 +104,9 @@ describe('certified: operations on plain doubles', () => {
       [0.1, 0.2],
     ];
     // magnitudes whose products stay finite (the evaluators' domain is far inside this)
-    for (let i = 0; i < 300; i++) cases.push([(r() * 2 - 1) * 2 ** (Math.floor(r() * 1000) - 500), (r() * 2 - 1) * 2 ** (Math.floor(r() * 1000) - 500)]);
+    for (let i = 0; i < 300; i++) {
+      cases.push([(r() * 2 - 1) * 2 ** (Math.floor(r() * 1000) - 500), (r() * 2 - 1) * 2 ** (Math.floor(r() * 1000) - 500)]);
+    }
     for (const [a, b] of cases) {
       mul(a, 0, 0, b, 0, 0);
       const got = ddVal(O[0], O[1]);
@@ -205,7 +207,11 @@ function agree(op: OpName, raw: unknown): { units: number; fallback: number } {
       const g = [got[i]].flat() as number[];
       for (let k = 0; k < w.length; k++) {
         if (!Object.is(g[k], w[k])) {
-          throw new Error(`${op} ${f} unit ${i} entry ${k}: certified ${g[k]} but decimal ${w[k]} for ${JSON.stringify(raw, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}`);
+          throw new Error(
+            `${op} ${f} unit ${i} entry ${k}: certified ${g[k]} but decimal ${w[k]} for ${
+              JSON.stringify(raw, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))
+            }`,
+          );
         }
       }
     }
@@ -292,15 +298,48 @@ describe('certified path agrees with the decimal path', () => {
     let fallback = 0;
     rows.forEach((row, k) => {
       for (const g of grads(row.length, k)) {
-        for (const op of ['softmax_backward', 'log_softmax_backward'] as OpName[]) fallback += agree(op, { logits: [row], grad_output: [g] }).fallback;
+        for (const op of ['softmax_backward', 'log_softmax_backward'] as OpName[]) {
+          fallback += agree(op, { logits: [row], grad_output: [g] }).fallback;
+        }
       }
     });
     expect(fallback).toBeLessThan(rows.length * 6);
   });
 
   it('adversarial elements: midpoints, ±0, the exp range edges, subnormals, huge, ±∞, NaN', () => {
-    const xs: number[] = [0, -0, 5e-324, -5e-324, 1e-300, 2 ** -1022, 1, -1, 36.7, -36.7, 37.5, 708, -708, 709.8, -709.8, 744, -744,
-      745.2, -745.2, 761, -761, 5000, -5000, 1e15, -1e15, 1e300, -1e300, 1.7976931348623157e308, Infinity, -Infinity, NaN];
+    const xs: number[] = [
+      0,
+      -0,
+      5e-324,
+      -5e-324,
+      1e-300,
+      2 ** -1022,
+      1,
+      -1,
+      36.7,
+      -36.7,
+      37.5,
+      708,
+      -708,
+      709.8,
+      -709.8,
+      744,
+      -744,
+      745.2,
+      -745.2,
+      761,
+      -761,
+      5000,
+      -5000,
+      1e15,
+      -1e15,
+      1e300,
+      -1e300,
+      1.7976931348623157e308,
+      Infinity,
+      -Infinity,
+      NaN,
+    ];
     for (const e of [-30, -3, 0, 3, 6, 9]) for (const m of midpoints(e)) xs.push(m, -m);
     for (const op of ELEM_OPS) agree(op, { x: xs });
     for (const g of [1, -1, 0.5, 1e300, -1e-300, 3]) agree('sigmoid_backward', { x: xs, grad_output: xs.map(() => g) });
@@ -309,8 +348,7 @@ describe('certified path agrees with the decimal path', () => {
   it('2,000 seeded random units over all nine ops, and no fallback on ordinary inputs', () => {
     const r = rng(2026);
     const pick = <T>(a: T[]): T => a[Math.floor(r() * a.length)];
-    const scalar = () =>
-      r() < 0.7 ? (r() * 2 - 1) * pick([1, 5, 20, 100, 750]) : (r() * 2 - 1) * 2 ** (Math.floor(r() * 120) - 80);
+    const scalar = () => r() < 0.7 ? (r() * 2 - 1) * pick([1, 5, 20, 100, 750]) : (r() * 2 - 1) * 2 ** (Math.floor(r() * 120) - 80);
     let ordinaryFallback = 0;
     for (let t = 0; t < 100; t++) {
       // ordinary: 6-wide rows of logits in [−30, 30], elements in [−40, 40]
@@ -319,7 +357,9 @@ describe('certified path agrees with the decimal path', () => {
       const x = Array.from({ length: 3 }, () => (r() * 2 - 1) * 40);
       for (const op of ELEM_OPS) ordinaryFallback += agree(op, { x }).fallback;
       const g = rows.map((row) => row.map(() => (r() * 2 - 1) * 3));
-      for (const op of ['softmax_backward', 'log_softmax_backward'] as OpName[]) ordinaryFallback += agree(op, { logits: rows, grad_output: g }).fallback;
+      for (const op of ['softmax_backward', 'log_softmax_backward'] as OpName[]) {
+        ordinaryFallback += agree(op, { logits: rows, grad_output: g }).fallback;
+      }
       const uniform = [[1, 1, 1, 1, 1, 1]];
       ordinaryFallback += agree('softmax_backward', { logits: uniform, grad_output: [[1, 2, 3, 4, 5, 6]] }).fallback;
       ordinaryFallback += agree('sigmoid_backward', { x, grad_output: x.map(() => (r() * 2 - 1) * 10) }).fallback;
@@ -337,12 +377,14 @@ describe('certified path agrees with the decimal path', () => {
     let fallback = 0;
     for (let i = 0; i < 60; i++) {
       const gap = 700 + r() * 46; // softmax entries e^−gap/S from 2^-1010 down to below 2^-1075
-      for (const [op, raw] of [
-        ['softmax', { logits: [[0, -gap, r()]] }],
-        ['sigmoid', { x: [-gap] }],
-        ['log_sigmoid', { x: [gap] }],
-        ['sigmoid_backward', { x: [(r() * 2 - 1) * 40], grad_output: [-r() * 1e-300] }],
-      ] as [OpName, unknown][]) {
+      for (
+        const [op, raw] of [
+          ['softmax', { logits: [[0, -gap, r()]] }],
+          ['sigmoid', { x: [-gap] }],
+          ['log_sigmoid', { x: [gap] }],
+          ['sigmoid_backward', { x: [(r() * 2 - 1) * 40], grad_output: [-r() * 1e-300] }],
+        ] as [OpName, unknown][]
+      ) {
         const a = agree(op, raw);
         units += a.units;
         fallback += a.fallback;
@@ -369,9 +411,9 @@ describe('certified path agrees with the decimal path', () => {
 
 /** the Ziv loop alone (what reference() did before the fixed-point path) */
 function zivDecimals(row: number[], digits: number): string[] {
-  for (let w = digits + 8; ; w *= 2) {
+  for (let w = digits + 8;; w *= 2) {
     const d = (referenceEnclosure('softmax', { logits: [row] }, w) as unknown as { lo: Decimal }[][])[0].map((iv) =>
-      decide(iv as never, digits),
+      decide(iv as never, digits)
     );
     if (d.every(Boolean)) return d.map((x) => x!.decimal);
   }
@@ -392,8 +434,19 @@ describe('fixed-point softmax decimals agree with the Ziv loop', () => {
 
   it('equals the Ziv loop at 17, 34, 40 and 45 digits on 120 seeded and adversarial rows', () => {
     const r = rng(4242);
-    const rows: number[][] = [[0, 0], [1, 1, 1, 1], [7], [3, -Infinity], [0, -200], [0, -800, 1], [0, -1e5, 2], [1e-300, 0, -5e-324],
-      [48 + 2 ** -19, 48 + 2 ** -19 - 60], [0.5, -799.5, 0.5], [100, -100, 3.14159]];
+    const rows: number[][] = [
+      [0, 0],
+      [1, 1, 1, 1],
+      [7],
+      [3, -Infinity],
+      [0, -200],
+      [0, -800, 1],
+      [0, -1e5, 2],
+      [1e-300, 0, -5e-324],
+      [48 + 2 ** -19, 48 + 2 ** -19 - 60],
+      [0.5, -799.5, 0.5],
+      [100, -100, 3.14159],
+    ];
     for (let t = 0; t < 110; t++) {
       const n = 2 + Math.floor(r() * 7);
       const spread = [1, 6, 30, 200, 1000][t % 5];

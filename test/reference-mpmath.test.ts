@@ -96,7 +96,12 @@ function buildCases(): Record<string, MpCase[]> {
     for (const s of SCALES) add(op, { x: Array.from({ length: 8 }, () => s * r.normal()) });
     add(op, { x: EXTREMES });
   }
-  for (const s of SCALES) add('sigmoid_backward', { x: Array.from({ length: 8 }, () => s * r.normal()), grad_output: Array.from({ length: 8 }, () => r.normal()) });
+  for (const s of SCALES) {
+    add('sigmoid_backward', {
+      x: Array.from({ length: 8 }, () => s * r.normal()),
+      grad_output: Array.from({ length: 8 }, () => r.normal()),
+    });
+  }
   add('sigmoid_backward', { x: EXTREMES, grad_output: EXTREMES.map(() => r.normal()) });
 
   // cross_entropy (+ backward): index targets with weights / ignore_index / smoothing, and
@@ -181,7 +186,9 @@ function buildCases(): Record<string, MpCase[]> {
   // one 5) or a float midpoint; the tail (e^-|x|, log1p(s)) decides the side
   const ties = Array.from({ length: 6 }, () => 2 ** r.pick([16, 17]) * (1 + (2 * r.int(2 ** 51) + 1) * 2 ** -52));
   const mids = [1 + 2 ** -24, 3 + 2 ** -22, 1024 + 2 ** -1, 7 + 2 ** -6, 65536 + 2 ** -8, 20 + 3 * 2 ** -20];
-  for (const op of ['softplus', 'log_sigmoid'] as const) add(op, { x: op === 'softplus' ? [...ties, ...mids] : [...ties, ...mids].map((v) => -v) });
+  for (const op of ['softplus', 'log_sigmoid'] as const) {
+    add(op, { x: op === 'softplus' ? [...ties, ...mids] : [...ties, ...mids].map((v) => -v) });
+  }
   add('logsumexp', { logits: [...ties, ...mids].map((v) => [v, v - 40, -Infinity]) });
   add('log_softmax', { logits: ties.map((v) => [0, v, -1]) });
   add('log_softmax', { logits: mids.map((v) => [0, -v, -Infinity]) });
@@ -191,9 +198,18 @@ function buildCases(): Record<string, MpCase[]> {
   add('softmax', { logits: [[1, 5, 6, 4, 2, 2.6, 6]] });
   cases.softmax.push({ op: 'softmax', args: { logits: [[1, 5, 6, 4, 2, 2.6, 6]] }, digits: 1 });
   cases.log_softmax.push({ op: 'log_softmax', args: { logits: [[0.5, -3, 2.25], [700, 0, -700]] }, digits: 17 });
-  cases.cross_entropy.push({ op: 'cross_entropy', args: { logits: [[0.5, -3, 2.25], [1e5, 0, -3]], target: [1, 2], label_smoothing: 0.2 }, digits: 100 });
+  cases.cross_entropy.push({
+    op: 'cross_entropy',
+    args: { logits: [[0.5, -3, 2.25], [1e5, 0, -3]], target: [1, 2], label_smoothing: 0.2 },
+    digits: 100,
+  });
   cases.sigmoid_backward.push({ op: 'sigmoid_backward', args: { x: [-3, 0.001, 50], grad_output: [1e-300, -7, 1e300] }, digits: 60 });
-  add('nll_loss', { log_probs: [[-1.7976931348623157e308, -1], [-1e308, -1], [-3.4e38, -1], [-65519.99, 0]], target: [0, 0, 0, 0], weight: [1.0000000000000002, 1], reduction: 'none' });
+  add('nll_loss', {
+    log_probs: [[-1.7976931348623157e308, -1], [-1e308, -1], [-3.4e38, -1], [-65519.99, 0]],
+    target: [0, 0, 0, 0],
+    weight: [1.0000000000000002, 1],
+    reduction: 'none',
+  });
   add('cross_entropy_backward', { logits: [[0.5, -3, 2.25]], target: [0], reduction: 'sum', grad_output: 1e308 });
   add('binary_cross_entropy', { probs: [1e-300, 0.5, 1 - 2 ** -53], target: [1, 1, 0], weight: [1e300, 3e38, 1e5], reduction: 'none' });
 
@@ -206,8 +222,9 @@ function buildCases(): Record<string, MpCase[]> {
           const N = 2;
           const C = r.pick([1, 3, 7]);
           const input = Array.from({ length: N }, () => Array.from({ length: C }, () => -Math.abs(s * r.normal())));
-          const target = Array.from({ length: N }, () =>
-            Array.from({ length: C }, () => (log_target ? -Math.abs(s * r.normal()) : r.bool(0.2) ? 0 : r.next())),
+          const target = Array.from(
+            { length: N },
+            () => Array.from({ length: C }, () => (log_target ? -Math.abs(s * r.normal()) : r.bool(0.2) ? 0 : r.next())),
           );
           const a: Record<string, unknown> = { input, target, reduction, log_target };
           if (op !== 'kl_div') a.grad_output = reduction === 'none' ? grad(r, N, C) : r.normal();
@@ -217,7 +234,13 @@ function buildCases(): Record<string, MpCase[]> {
     }
     const special = { input: [[-Infinity, NaN, -1, Infinity, -2]], target: [[0, 0.5, Infinity, 0.25, 0]] };
     add(op, { ...special, reduction: 'none', ...(op === 'kl_div' ? {} : { grad_output: [[2, -3, 0.5, 1, -1]] }) });
-    add(op, { input: [[-0.5, -1.5, 2]], target: [[-1, -Infinity, 2]], log_target: true, reduction: 'none', ...(op === 'kl_div' ? {} : { grad_output: [[1, 1, -2]] }) });
+    add(op, {
+      input: [[-0.5, -1.5, 2]],
+      target: [[-1, -Infinity, 2]],
+      log_target: true,
+      reduction: 'none',
+      ...(op === 'kl_div' ? {} : { grad_output: [[1, 1, -2]] }),
+    });
     add(op, { input: [[0, 0, 0, 0, 0]], target: [[0.25, 0.5, 2, 0.5, 0.5]], reduction: 'sum' }); // 0 by powers of two
     add(op, { input: [[1e300, -1e300]], target: [[2, 2]], reduction: 'batchmean' }); // huge cancelling terms
     add(op, { input: [[-0.5, -1.5, 2]], target: [[-1, -1, 2]], log_target: true, reduction: 'mean' }); // groups cancel

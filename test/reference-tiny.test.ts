@@ -44,14 +44,21 @@ describe('exact decimals below decimal.js range', () => {
     expect(d('logsumexp', { logits: [[0, -1e20]] })).toEqual([e1]);
     expect(d('cross_entropy', { logits: [[0, -1e20]], target: [0], weight: [3, 1], reduction: 'none' })).toEqual([e3]);
     expect(d('cross_entropy', { logits: [[0, -1e20]], target: [0], weight: [3, 1] })).toEqual(e1);
-    expect(d('binary_cross_entropy_with_logits', { logits: [1e20], target: [1], weight: [3], pos_weight: 2, reduction: 'none' })).toEqual([e6]);
+    expect(d('binary_cross_entropy_with_logits', { logits: [1e20], target: [1], weight: [3], pos_weight: 2, reduction: 'none' })).toEqual([
+      e6,
+    ]);
     expect(d('binary_cross_entropy_with_logits', { logits: [-1e20], target: [0] })).toEqual(e1);
-    expect(d('binary_cross_entropy_with_logits_backward', { logits: [-1e20, 1e20], target: [0, 1], reduction: 'none', grad_output: [2, 2] })).toEqual([e2, `-${e2}`]);
+    expect(
+      d('binary_cross_entropy_with_logits_backward', { logits: [-1e20, 1e20], target: [0, 1], reduction: 'none', grad_output: [2, 2] }),
+    ).toEqual([e2, `-${e2}`]);
     expect(d('cross_entropy_backward', { logits: [[0, -1e20]], target: [0] })).toEqual([[`-${e1}`, e1]]);
     // p_1·(g_1 − ⟨g, p⟩) with ⟨g, p⟩ ≈ g_0 = 1: 2·e^(−1e20) and −4·e^(−1e20) (= e2, −2·e2); the
     // first entry, −2·p_0·p_1, cancels below the range: "0"
     expect(d('softmax_backward', { logits: [[0, -1e20]], grad_output: [[1, 3]] })).toEqual([['0', e2]]);
-    expect(d('softmax_backward', { logits: [[0, -1e20]], grad_output: [[1, -3]] })).toEqual([['0', '-3.084381571646687860663070818418956339292e-43429448190325182765']]);
+    expect(d('softmax_backward', { logits: [[0, -1e20]], grad_output: [[1, -3]] })).toEqual([[
+      '0',
+      '-3.084381571646687860663070818418956339292e-43429448190325182765',
+    ]]);
     expect(d('log_softmax_backward', { logits: [[0, -1e20]], grad_output: [[1, 0]] })).toEqual([['0', `-${e1}`]]);
   });
   it('values inside the range are unchanged; exact zeros stay "0"', () => {

@@ -106,10 +106,13 @@ const negE = (e: E): E => ({
 const anyZero = (e: E): E => ({ ...e, anyZeroSign: true });
 
 // OEIS A002162: decimal expansion of the natural logarithm of 2
-const LN2_DIGITS = '0.69314718055994530941723212145817656807550013436025525412068000949339362196969471560586332699641868754200148102057068573368552023575813055703267075163507596193072757082837143519030703862389167347112335';
+const LN2_DIGITS =
+  '0.69314718055994530941723212145817656807550013436025525412068000949339362196969471560586332699641868754200148102057068573368552023575813055703267075163507596193072757082837143519030703862389167347112335';
 const LN2 = cst(LN2_DIGITS);
 // OEIS A002391: decimal expansion of the natural logarithm of 3
-const LN3 = cst('1.09861228866810969139524523692252570464749055782274945173469433363749429321860896687361575481373208878797002906595786574236800422593051982105280187076727741060316276918338136717937369884436095990374257');
+const LN3 = cst(
+  '1.09861228866810969139524523692252570464749055782274945173469433363749429321860896687361575481373208878797002906595786574236800422593051982105280187076727741060316276918338136717937369884436095990374257',
+);
 
 type Nest<T> = T | T[] | T[][];
 
@@ -171,7 +174,12 @@ describe("the articles' worked examples", () => {
 
 describe('closed forms and identities at 40 digits', () => {
   it('uniform logits give exactly 1/C: "0.25" for C = 4, forty 3s and float64 1/3 for C = 3', () => {
-    expectRef('softmax', { logits: [[0, 0, 0, 0], [-7.5, -7.5, -7.5, -7.5]] }, [[ex(0.25), ex(0.25), ex(0.25), ex(0.25)], [ex(0.25), ex(0.25), ex(0.25), ex(0.25)]]);
+    expectRef('softmax', { logits: [[0, 0, 0, 0], [-7.5, -7.5, -7.5, -7.5]] }, [[ex(0.25), ex(0.25), ex(0.25), ex(0.25)], [
+      ex(0.25),
+      ex(0.25),
+      ex(0.25),
+      ex(0.25),
+    ]]);
     const third = rat(1n, 3n);
     expect(third.d).toBe(`0.${'3'.repeat(40)}`);
     expect(third.f.float64).toBe(1 / 3); // IEEE division is correctly rounded
@@ -226,7 +234,7 @@ describe('closed forms and identities at 40 digits', () => {
         const want = new D(exactDecimal(x)).minus(lse[n]);
         const got = new D(lsm[n][j]);
         expect(got.minus(want).abs().lte(want.abs().times('1e-38')), `[${n}][${j}] ${got.toString()} vs ${want.toString()}`).toBe(true);
-      }),
+      })
     );
   });
 
@@ -325,7 +333,10 @@ describe('backward = Jᵀ·grad_output, against Richardson-extrapolated central 
       const richardson = d2.times(4).minus(d1).div(3);
       const b = new D(back[k]);
       const tol = Decimal.max(b.abs(), new D('1e-6')).times('1e-15');
-      expect(b.minus(richardson).abs().lte(tol), `${backOp} ∂/∂${wrt}${JSON.stringify(path)}: backward ${b.toString()} vs FD ${richardson.toSignificantDigits(20).toString()}`).toBe(true);
+      expect(
+        b.minus(richardson).abs().lte(tol),
+        `${backOp} ∂/∂${wrt}${JSON.stringify(path)}: backward ${b.toString()} vs FD ${richardson.toSignificantDigits(20).toString()}`,
+      ).toBe(true);
     });
   }
 
@@ -348,7 +359,13 @@ describe('backward = Jᵀ·grad_output, against Richardson-extrapolated central 
   });
 
   it('cross_entropy_backward: index targets, weights, ignore_index, label smoothing, mean', () => {
-    const a = { logits: [[0.5, -1.25, 2], [3, 1, -0.75], [0, 0, 1]], target: [2, 0, -100], weight: [0.5, 2, 1.25], label_smoothing: 0.125, reduction: 'mean' };
+    const a = {
+      logits: [[0.5, -1.25, 2], [3, 1, -0.75], [0, 0, 1]],
+      target: [2, 0, -100],
+      weight: [0.5, 2, 1.25],
+      label_smoothing: 0.125,
+      reduction: 'mean',
+    };
     fdCheck('cross_entropy_backward', 'cross_entropy', { ...a, grad_output: 1.5 }, 'logits', 1.5, a);
   });
 
@@ -370,7 +387,10 @@ describe('backward = Jᵀ·grad_output, against Richardson-extrapolated central 
     const a = { logits: [0.5, -2.25, 4, 0], target: [1, 0, 0.25, 0.5], weight: [1, 2, 0.5, 3], pos_weight: 2.5, reduction: 'sum' };
     fdCheck('binary_cross_entropy_with_logits_backward', 'binary_cross_entropy_with_logits', { ...a, grad_output: 0.5 }, 'logits', 0.5, a);
     const b = { logits: [0.5, -2.25], target: [1, 0.25], reduction: 'none' };
-    fdCheck('binary_cross_entropy_with_logits_backward', 'binary_cross_entropy_with_logits', { ...b, grad_output: [2, -1] }, 'logits', [2, -1], b);
+    fdCheck('binary_cross_entropy_with_logits_backward', 'binary_cross_entropy_with_logits', { ...b, grad_output: [2, -1] }, 'logits', [
+      2,
+      -1,
+    ], b);
   });
 });
 
@@ -525,26 +545,54 @@ describe('special inputs (docs/semantics.md)', () => {
     expectRef('nll_loss', { log_probs: [[-Infinity, -1], [-0.5, -2]], target: [0, 1], weight: [0, 1], reduction: 'sum' }, ex(2));
     expectRef('nll_loss', { log_probs: [[-Infinity, -1], [-0.5, -2]], target: [0, 1], weight: [0, 1], reduction: 'none' }, [Z, ex(2)]);
     // −2·log 0.5 = 2 ln 2 (from the OEIS digits of ln 2)
-    expectRef('binary_cross_entropy', { probs: [0, 0.5], target: [1, 1], weight: [0, 2], reduction: 'none' }, [Z, cst(new D(LN2_DIGITS).times(2).toFixed())]);
+    expectRef('binary_cross_entropy', { probs: [0, 0.5], target: [1, 1], weight: [0, 2], reduction: 'none' }, [
+      Z,
+      cst(new D(LN2_DIGITS).times(2).toFixed()),
+    ]);
     expectRef('binary_cross_entropy_with_logits', { logits: [-Infinity], target: [1], weight: [0] }, Z);
   });
 
   it('binary_cross_entropy at p ∈ {0, 1}: 0 by the zero-coefficient rule, +∞ when the log term is live (no clamp)', () => {
-    expectRef('binary_cross_entropy', { probs: [0, 1, 0, 1, 0, 1], target: [0, 1, 0.5, 0.5, 1, 0], reduction: 'none' }, [Z, Z, INF, INF, INF, INF]);
+    expectRef('binary_cross_entropy', { probs: [0, 1, 0, 1, 0, 1], target: [0, 1, 0.5, 0.5, 1, 0], reduction: 'none' }, [
+      Z,
+      Z,
+      INF,
+      INF,
+      INF,
+      INF,
+    ]);
     expectRef('binary_cross_entropy', { probs: [0, 1], target: [0, 1] }, Z);
     expectRef('binary_cross_entropy', { probs: [0, 0.5], target: [1, 1] }, INF);
     // backward: limit of the derivative where it exists (w/D at p = 0, t = 0), −∞ / +∞ otherwise
     expectRef('binary_cross_entropy_backward', { probs: [0, 1, 0.5], target: [0, 1, 0.5], weight: [2, 3, 1] }, [rat(2n, 3n), ex(-1), Z]);
-    expectRef('binary_cross_entropy_backward', { probs: [0, 1, 0, 1], target: [0.5, 0.5, 1, 0], reduction: 'none' }, [NINF, INF, NINF, INF]);
+    expectRef('binary_cross_entropy_backward', { probs: [0, 1, 0, 1], target: [0.5, 0.5, 1, 0], reduction: 'none' }, [
+      NINF,
+      INF,
+      NINF,
+      INF,
+    ]);
   });
 
   it('binary_cross_entropy_with_logits at x = ±∞', () => {
-    expectRef('binary_cross_entropy_with_logits', { logits: [Infinity, Infinity, Infinity], target: [1, 0.5, 0], reduction: 'none' }, [Z, INF, INF]);
-    expectRef('binary_cross_entropy_with_logits', { logits: [-Infinity, -Infinity, -Infinity], target: [0, 0.5, 1], reduction: 'none' }, [Z, INF, INF]);
+    expectRef('binary_cross_entropy_with_logits', { logits: [Infinity, Infinity, Infinity], target: [1, 0.5, 0], reduction: 'none' }, [
+      Z,
+      INF,
+      INF,
+    ]);
+    expectRef('binary_cross_entropy_with_logits', { logits: [-Infinity, -Infinity, -Infinity], target: [0, 0.5, 1], reduction: 'none' }, [
+      Z,
+      INF,
+      INF,
+    ]);
     // pos_weight = 0 makes the positive term's coefficient exactly 0
     expectRef('binary_cross_entropy_with_logits', { logits: [-Infinity], target: [1], pos_weight: 0 }, Z);
     // backward limits: σ(x)·(pw·t + 1 − t) − pw·t → 1 − t at +∞, −pw·t at −∞
-    expectRef('binary_cross_entropy_with_logits_backward', { logits: [Infinity, -Infinity, Infinity, -Infinity], target: [0.25, 0.25, 1, 0], pos_weight: 2, reduction: 'none' }, [ex(0.75), ex(-0.5), Z, Z]);
+    expectRef('binary_cross_entropy_with_logits_backward', {
+      logits: [Infinity, -Infinity, Infinity, -Infinity],
+      target: [0.25, 0.25, 1, 0],
+      pos_weight: 2,
+      reduction: 'none',
+    }, [ex(0.75), ex(-0.5), Z, Z]);
   });
 
   it('zero-coefficient rule with probability targets: 0 on a masked class is finite, label smoothing makes it +∞', () => {
@@ -553,7 +601,12 @@ describe('special inputs (docs/semantics.md)', () => {
     expectRef('cross_entropy', { logits: [[0, -Infinity, 0]], target: [2], label_smoothing: 0.25 }, INF);
     expectRef('cross_entropy_backward', { logits: [[0, -Infinity, 0]], target: [[0.5, 0, 0.5]] }, [[Z, Z, Z]]);
     // with ε = 0.5, C = 4: a = (1 − ε)·t + ε/C = [0.375, 0.125, 0.375, 0.125], A = 1, p = [½, 0, ½, 0]
-    expectRef('cross_entropy_backward', { logits: [[0, -Infinity, 0, -Infinity]], target: [[0.5, 0, 0.5, 0]], label_smoothing: 0.5 }, [[ex(0.125), ex(-0.125), ex(0.125), ex(-0.125)]]);
+    expectRef('cross_entropy_backward', { logits: [[0, -Infinity, 0, -Infinity]], target: [[0.5, 0, 0.5, 0]], label_smoothing: 0.5 }, [[
+      ex(0.125),
+      ex(-0.125),
+      ex(0.125),
+      ex(-0.125),
+    ]]);
   });
 
   it('decimal magnitudes below decimal.js range (|logits| beyond 2e16): the exact decimal (log space), floats ±0', () => {
@@ -615,7 +668,11 @@ describe('exact results come back exact', () => {
 
   it('cross_entropy_backward with label_smoothing = 1 on uniform logits is exactly 0', () => {
     expectRef('cross_entropy_backward', { logits: [[1, 1, 1], [-4, -4, -4]], target: [0, 2], label_smoothing: 1 }, [[Z, Z, Z], [Z, Z, Z]]);
-    expectRef('cross_entropy_backward', { logits: [[0.3, 0.3, 0.3]], target: [1], label_smoothing: 1, reduction: 'sum', grad_output: 5 }, [[Z, Z, Z]]);
+    expectRef('cross_entropy_backward', { logits: [[0.3, 0.3, 0.3]], target: [1], label_smoothing: 1, reduction: 'sum', grad_output: 5 }, [[
+      Z,
+      Z,
+      Z,
+    ]]);
   });
 
   it('log_softmax_backward with Σg = 0 returns g exactly', () => {
@@ -705,7 +762,13 @@ describe('known reference bugs', () => {
   const lsmBack = (delta: number, maxDigits?: number) => {
     // out = [−q, q], q = e^−Δ/(1 + e^−Δ) (the relative correction e^−Δ is invisible at 40 digits)
     const q = expDecimal40(-delta);
-    expectRef('log_softmax_backward', { logits: [[0, delta]], grad_output: [[0, 1]] }, [[{ d: `-${q}`, f: ex(-0).f }, { d: q, f: ex(0).f }]], undefined, maxDigits);
+    expectRef(
+      'log_softmax_backward',
+      { logits: [[0, delta]], grad_output: [[0, 1]] },
+      [[{ d: `-${q}`, f: ex(-0).f }, { d: q, f: ex(0).f }]],
+      undefined,
+      maxDigits,
+    );
   };
   it('control: log_softmax_backward with p_j → 1 and a one-hot grad_output, Δ = 800 (slow but right)', () => lsmBack(800));
   it('log_softmax_backward with p_j → 1 and a one-hot grad_output, Δ = 10000 (exact part apart from the tail)', () => lsmBack(10000, 400));
@@ -722,7 +785,13 @@ describe('known reference bugs', () => {
     const [p0, p1, p2] = [new Dp(1).div(S), e1.div(S), e2.div(S)];
     const d40 = (v: Decimal) => v.toSignificantDigits(40, Decimal.ROUND_HALF_EVEN).toString();
     const out = [p0.times(p2).times(2), p1.times(p2).times(2), p2.times(p0.plus(p1)).times(-2)];
-    expectRef('softmax_backward', { logits: [[0, -40, -delta]], grad_output: [[1, 1, -1]] }, [[{ d: d40(out[0]), f: ex(0).f }, { d: d40(out[1]), f: ex(0).f }, { d: d40(out[2]), f: ex(-0).f }]], undefined, maxDigits);
+    expectRef(
+      'softmax_backward',
+      { logits: [[0, -40, -delta]], grad_output: [[1, 1, -1]] },
+      [[{ d: d40(out[0]), f: ex(0).f }, { d: d40(out[1]), f: ex(0).f }, { d: d40(out[2]), f: ex(-0).f }]],
+      undefined,
+      maxDigits,
+    );
   };
   it('control: softmax_backward where g agrees on the dominant entries, Δ = 1000 (slow but right)', () => smBack(1000));
   it.fails('softmax_backward where g agrees on the dominant entries, Δ = 10000 (PrecisionError)', () => smBack(10000, 400));
@@ -734,7 +803,13 @@ describe('known reference bugs', () => {
     // out = [−E/(2(2+E)), −E/(2(2+E)), E/(2+E)] with E = e^mask: −E/4 and E/2 to 40 digits
     const quarter = expDecimal40(mask, '0.25');
     const half = expDecimal40(mask, '0.5');
-    expectRef('cross_entropy_backward', { logits: [[0, 0, mask]], target: [[0.5, 0.5, 0]] }, [[{ d: `-${quarter}`, f: ex(-0).f }, { d: `-${quarter}`, f: ex(-0).f }, { d: half, f: ex(0).f }]], undefined, maxDigits);
+    expectRef(
+      'cross_entropy_backward',
+      { logits: [[0, 0, mask]], target: [[0.5, 0.5, 0]] },
+      [[{ d: `-${quarter}`, f: ex(-0).f }, { d: `-${quarter}`, f: ex(-0).f }, { d: half, f: ex(0).f }]],
+      undefined,
+      maxDigits,
+    );
   };
   it('control: cross_entropy_backward at the optimum with a −750 "mask" logit (slow but right)', () => ceBack(-750));
   it.fails('cross_entropy_backward at the optimum with a −1e4 "mask" logit (PrecisionError)', () => ceBack(-10000, 400));
@@ -747,7 +822,10 @@ describe('known reference bugs', () => {
     const t = 0.25 + 2 ** -54;
     // 1 − t is exactly the midpoint of the doubles 0.75 − 2^-53 and 0.75
     expect(new D(1).minus(exactDecimal(t)).eq(new D(exactDecimal(0.75 - 2 ** -53)).plus(0.75).div(2))).toBe(true);
-    const e: E = { d: '0.7499999999999999444888487687421729788184', f: { float64: 0.75 - 2 ** -53, float32: 0.75, float16: 0.75, bfloat16: 0.75 } };
+    const e: E = {
+      d: '0.7499999999999999444888487687421729788184',
+      f: { float64: 0.75 - 2 ** -53, float32: 0.75, float16: 0.75, bfloat16: 0.75 },
+    };
     expectRef('binary_cross_entropy_with_logits_backward', { logits: [x], target: [t], reduction: 'sum' }, [e], undefined, maxDigits);
   };
   it('control: binary_cross_entropy_with_logits_backward just below a float64 midpoint, x = 800 (slow but right)', () => bcelBack(800));

@@ -13,7 +13,7 @@ import { fastEvaluate, reference } from '../src/ops/evaluate.js';
 import { getRecord, isOpName, OP_NAMES, RECORDS } from '../src/ops/registry.js';
 
 describe('the registry', () => {
-  it('keys are the records\' names, and names are unique', () => {
+  it("keys are the records' names, and names are unique", () => {
     expect(RECORDS.map((r) => r.name)).toEqual([...OP_NAMES]);
     expect(new Set(OP_NAMES).size).toBe(OP_NAMES.length);
     expect(isOpName('softmx')).toBe(false);
@@ -77,7 +77,9 @@ describe('the registry', () => {
       const regimes = r.regimes(dtype);
       expect(regimes.length).toBeGreaterThan(0);
       expect(regimes.some((g) => g.quick)).toBe(true);
-      for (const g of regimes) for (const raw of fc.sample(g.arb, { seed: 1, numRuns: 3 })) expect(() => r.validate(raw), `${op} / ${g.name}`).not.toThrow();
+      for (const g of regimes) {
+        for (const raw of fc.sample(g.arb, { seed: 1, numRuns: 3 })) expect(() => r.validate(raw), `${op} / ${g.name}`).not.toThrow();
+      }
       const sweeps = r.sweeps({ seed: 1, quick: true, dtype });
       expect(sweeps.length).toBeGreaterThan(0);
       for (const s of sweeps) expect(() => r.validate(s.build(s.grid[0])), `${op} / sweep ${s.id}`).not.toThrow();

@@ -47,7 +47,11 @@ const NO_SHIFT = withOps('no-shift', {
     }),
 });
 
-async function play(impl: Impl, ops: OpName[], opts: { seed?: number; declared?: DeclaredUnsupported[]; golden?: boolean } = {}): Promise<VerifyReport> {
+async function play(
+  impl: Impl,
+  ops: OpName[],
+  opts: { seed?: number; declared?: DeclaredUnsupported[]; golden?: boolean } = {},
+): Promise<VerifyReport> {
   const adapter = inProcessAdapter(impl);
   try {
     return await runVerify(adapter, {
@@ -73,7 +77,9 @@ async function xsdErrors(xml: string): Promise<string[]> {
 /** [classname, name, outcome] of every testcase */
 function testcases(xml: string): [string, string, string][] {
   const out: [string, string, string][] = [];
-  for (const m of xml.matchAll(/<testcase classname="([^"]*)" name="([^"]*)" time="([\d.]+)"(\/>|>(<(failure|error|skipped)\b)?)/g)) out.push([m[1], m[2], m[6] ?? 'pass']);
+  for (const m of xml.matchAll(/<testcase classname="([^"]*)" name="([^"]*)" time="([\d.]+)"(\/>|>(<(failure|error|skipped)\b)?)/g)) {
+    out.push([m[1], m[2], m[6] ?? 'pass']);
+  }
   return out;
 }
 
@@ -92,7 +98,9 @@ describe('JUnit (layout 2)', () => {
     );
     expect(xml.match(/<testcase /g)!.length).toBe(cases.length); // every testcase has a time attribute
     expect(cases.filter(([c]) => c === 'no-shift.sigmoid').every(([, , o]) => o === 'pass')).toBe(true);
-    const huge = xml.match(/<testcase classname="no-shift.softmax" name="oracle:softmax\/huge-1e308" time="[\d.]+"><failure type="nan_expected_finite" message="([^"]*)"/);
+    const huge = xml.match(
+      /<testcase classname="no-shift.softmax" name="oracle:softmax\/huge-1e308" time="[\d.]+"><failure type="nan_expected_finite" message="([^"]*)"/,
+    );
     expect(huge).not.toBeNull();
     expect(huge![1]).toContain('nan_expected_finite: output[0][0]: expected 1, got NaN');
     expect(huge![1]).toContain('input logits [1][3]');
@@ -113,10 +121,15 @@ describe('JUnit (layout 2)', () => {
   it('skipped: declared-unsupported groups, golden cases a float32 implementation is not sent, expected failures', async () => {
     const declared: DeclaredUnsupported[] = [{ op: 'softmax', group: 'scale 1', reason: 'no float64 path' }];
     const rep = await play(NO_SHIFT, ['softmax'], { declared });
-    const xml = formatJUnit(applyExpectations(rep, [{ op: 'softmax', group: 'oracle:softmax/huge-1e308', reason: 'no max shift yet' }]), SPEC);
+    const xml = formatJUnit(
+      applyExpectations(rep, [{ op: 'softmax', group: 'oracle:softmax/huge-1e308', reason: 'no max shift yet' }]),
+      SPEC,
+    );
     expect(await xsdErrors(xml)).toEqual([]);
     expect(xml).toMatch(/name="scale 1" time="[\d.]+"><skipped message="not supported \(declared\): no float64 path"\/>/);
-    expect(xml).toMatch(/name="oracle:softmax\/huge-1e308" time="[\d.]+"><skipped type="expected_failure" message="expected failure \(no max shift yet\): nan_expected_finite/);
+    expect(xml).toMatch(
+      /name="oracle:softmax\/huge-1e308" time="[\d.]+"><skipped type="expected_failure" message="expected failure \(no max shift yet\): nan_expected_finite/,
+    );
 
     const f32 = await play(withOps('f32', {}, 'float32'), ['softmax'], { golden: true });
     const x32 = formatJUnit(f32, SPEC);
@@ -131,7 +144,11 @@ describe('JUnit (layout 2)', () => {
     g[1] = { ...g[1], cases: 3, passed: 2, skipped: 1, skipReasons: ['reference could not decide the rounding'] };
     const xml = formatJUnit(rep, SPEC);
     expect(await xsdErrors(xml)).toEqual([]);
-    expect(xml).toContain(`name="${g[0].name}" time="${(g[0].timeMs / 1000).toFixed(3)}"><skipped message="every case skipped: reference could not decide the rounding"/>`);
+    expect(xml).toContain(
+      `name="${g[0].name}" time="${
+        (g[0].timeMs / 1000).toFixed(3)
+      }"><skipped message="every case skipped: reference could not decide the rounding"/>`,
+    );
     expect(xml).toContain('<system-out>1 of 3 cases skipped: reference could not decide the rounding</system-out>');
   });
 
@@ -143,16 +160,22 @@ describe('JUnit (layout 2)', () => {
     });
     const xml = formatJUnit(await play(impl, ['sigmoid'], { golden: false }), SPEC);
     expect(await xsdErrors(xml)).toEqual([]);
-    expect(xml).toContain('<error type="error_reply" message="error_reply: the implementation replied with an error: bad &lt;input&gt; &amp; &quot;quotes&quot;  here');
+    expect(xml).toContain(
+      '<error type="error_reply" message="error_reply: the implementation replied with an error: bad &lt;input&gt; &amp; &quot;quotes&quot;  here',
+    );
   });
 });
 
 describe('JSON report (xent-oracle/verify-report@2)', () => {
-  const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new (o: object) => {
+  const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new(o: object) => {
     compile(s: object): ((d: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
   };
-  const validate = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(`${ROOT}/schema/verify-report-2.schema.json`, 'utf8')));
-  const problems = (text: string) => (validate(JSON.parse(text)) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+  const validate = new Ajv({ allErrors: true, strict: true }).compile(
+    JSON.parse(readFileSync(`${ROOT}/schema/verify-report-2.schema.json`, 'utf8')),
+  );
+  const problems = (
+    text: string,
+  ) => (validate(JSON.parse(text)) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 
   it('a failing report, with expectations, validates against schema/verify-report-2.schema.json', async () => {
     const rep = applyExpectations(await play(NO_SHIFT, ['softmax', 'sigmoid']), [
@@ -205,22 +228,40 @@ describe('terminal report', () => {
     const stale = applyExpectations(rep, [{ op: 'softmax', reason: 'no max shift' }, { op: 'sigmoid', reason: 'fixed long ago' }]);
     expect(stale.status).toBe('fail');
     expect(stale.expectations!.map((e) => e.status)).toEqual(['expected_failure', 'unexpected_pass']);
-    expect(formatTerminal(stale, SPEC)).toContain('UNEXPECTED PASS sigmoid: listed in --expect ("fixed long ago") but no longer fails: remove the entry');
+    expect(formatTerminal(stale, SPEC)).toContain(
+      'UNEXPECTED PASS sigmoid: listed in --expect ("fixed long ago") but no longer fails: remove the entry',
+    );
     // a class that does not match leaves the failure unexpected
     expect(applyExpectations(rep, [{ op: 'softmax', class: 'wrong_shape', reason: 'x' }]).status).toBe('fail');
   });
 
   it('--expect files: clear errors for bad entries; unknown groups are named', () => {
-    const ok = parseExpectFile(JSON.stringify({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'softmax', group: 'scale 1', reason: 'r' }] }), 'f.json');
+    const ok = parseExpectFile(
+      JSON.stringify({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'softmax', group: 'scale 1', reason: 'r' }] }),
+      'f.json',
+    );
     expect(ok).toEqual([{ op: 'softmax', group: 'scale 1', reason: 'r' }]);
     const bad = (doc: unknown) => () => parseExpectFile(JSON.stringify(doc), 'f.json');
     expect(bad({ expected_failures: [] })).toThrow('f.json: schema = undefined, expected "xent-oracle/expect@1"');
-    expect(bad({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'softmx', reason: 'r' }] })).toThrow('f.json: expected_failures[0].op = "softmx" is not a catalog op');
-    expect(bad({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'softmax' }] })).toThrow('expected_failures[0].reason must be a non-empty string');
-    expect(bad({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'softmax', reason: 'r', klass: 'x' }] })).toThrow('unknown key "klass"');
+    expect(bad({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'softmx', reason: 'r' }] })).toThrow(
+      'f.json: expected_failures[0].op = "softmx" is not a catalog op',
+    );
+    expect(bad({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'softmax' }] })).toThrow(
+      'expected_failures[0].reason must be a non-empty string',
+    );
+    expect(bad({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'softmax', reason: 'r', klass: 'x' }] })).toThrow(
+      'unknown key "klass"',
+    );
     const groups = (op: OpName) => [...regimesFor(op, 'float64').map((r) => r.name), 'oracle:softmax/huge-1e308'];
-    expect(unknownGroups([{ op: 'softmax', group: 'scale 1', reason: 'r' }, { op: 'softmax', group: 'oracle:softmax/huge-1e308', reason: 'r' }], groups)).toEqual([]);
-    expect(unknownGroups([{ op: 'softmax', group: 'scale one', reason: 'r' }], groups)[0]).toMatch(/^group "scale one" of softmax is not a regime \(scale 1e-3, scale 1, .* nor a golden case id "oracle:<id>" of this op$/);
+    expect(
+      unknownGroups(
+        [{ op: 'softmax', group: 'scale 1', reason: 'r' }, { op: 'softmax', group: 'oracle:softmax/huge-1e308', reason: 'r' }],
+        groups,
+      ),
+    ).toEqual([]);
+    expect(unknownGroups([{ op: 'softmax', group: 'scale one', reason: 'r' }], groups)[0]).toMatch(
+      /^group "scale one" of softmax is not a regime \(scale 1e-3, scale 1, .* nor a golden case id "oracle:<id>" of this op$/,
+    );
   });
 });
 
@@ -231,11 +272,17 @@ describe('docs/reports.md', () => {
     const text = doc.slice(doc.indexOf('\n', i) + 1, doc.indexOf('```', i + 7));
     const entries = parseExpectFile(text, 'docs/reports.md');
     expect(entries.length).toBe(3);
-    const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new (o: object) => { compile(s: object): (d: unknown) => boolean };
-    const validate = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(`${ROOT}/schema/expect-1.schema.json`, 'utf8')));
+    const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new(
+      o: object,
+    ) => { compile(s: object): (d: unknown) => boolean };
+    const validate = new Ajv({ allErrors: true, strict: true }).compile(
+      JSON.parse(readFileSync(`${ROOT}/schema/expect-1.schema.json`, 'utf8')),
+    );
     expect(validate(JSON.parse(text))).toBe(true);
     expect(validate({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'softmax' }] })).toBe(false);
-    const groups = (op: OpName) => [...regimesFor(op, 'float64').map((r) => r.name), ...loadOracleCases().filter((c) => c.op === op).map((c) => `oracle:${c.id}`)];
+    const groups = (
+      op: OpName,
+    ) => [...regimesFor(op, 'float64').map((r) => r.name), ...loadOracleCases().filter((c) => c.op === op).map((c) => `oracle:${c.id}`)];
     expect(unknownGroups(entries, groups)).toEqual([]);
   });
 });

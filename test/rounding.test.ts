@@ -16,7 +16,17 @@ import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toDecimal } from '../src/core/exact.js';
-import { FORMATS, FORMAT_NAMES, exactDecimalString, fromOrdinal, nextDown, nextUp, ordinal, roundToFormat, type FloatFormat } from '../src/core/floats.js';
+import {
+  FORMATS,
+  FORMAT_NAMES,
+  exactDecimalString,
+  fromOrdinal,
+  nextDown,
+  nextUp,
+  ordinal,
+  roundToFormat,
+  type FloatFormat,
+} from '../src/core/floats.js';
 import { bitLength, ldexp, roundDecimal, roundRational } from '../src/core/rounding.js';
 
 // ---------------------------------------------------------------------------------------
@@ -211,7 +221,8 @@ describe('roundDecimal at midpoints (ties to even; one unit in the 60th digit ei
     for (const c of midpointCases(f)) {
       it(`${name}: ${c.label}`, () => {
         // the midpoint is really a midpoint and really not representable
-        expect(c.mid.times(2).eq(toDecimal(c.lo, D).plus(c.hi === Infinity ? toDecimal(2 ** f.emax, D).times(2) : toDecimal(c.hi, D)))).toBe(true);
+        expect(c.mid.times(2).eq(toDecimal(c.lo, D).plus(c.hi === Infinity ? toDecimal(2 ** f.emax, D).times(2) : toDecimal(c.hi, D))))
+          .toBe(true);
         const unit = new D(`1e${c.mid.e - 59}`); // one unit in the 60th significant digit
         const above = c.mid.plus(unit);
         const below = c.mid.minus(unit);
@@ -317,10 +328,20 @@ describe('roundDecimal against python (exact Fraction rounding; float(str) for f
       for (const r of fc.sample(mids, { seed: 300 + f.precision, numRuns: 500 })) {
         const lo = fromOrdinal(r.k, f);
         const hiV = fromOrdinal(r.k + 1n, f);
-        const mid = hiV === Infinity ? toDecimal(lo, D).plus(toDecimal(2 ** (f.emax - f.precision), D)) : toDecimal(lo, D).plus(toDecimal(hiV, D)).div(2);
+        const mid = hiV === Infinity
+          ? toDecimal(lo, D).plus(toDecimal(2 ** (f.emax - f.precision), D))
+          : toDecimal(lo, D).plus(toDecimal(hiV, D)).div(2);
         const m = r.neg ? mid.neg() : mid;
         const unit = new D(`1e${m.e - 59}`);
-        for (const v of [m, m.plus(unit), m.minus(unit), m.toSignificantDigits(r.sd, Decimal.ROUND_DOWN), m.toSignificantDigits(r.sd, Decimal.ROUND_UP)]) {
+        for (
+          const v of [
+            m,
+            m.plus(unit),
+            m.minus(unit),
+            m.toSignificantDigits(r.sd, Decimal.ROUND_DOWN),
+            m.toSignificantDigits(r.sd, Decimal.ROUND_UP),
+          ]
+        ) {
           cases.push({ s: v.toExponential(), fmt: name });
         }
       }
@@ -381,8 +402,10 @@ describe('toDecimal', () => {
   });
   it('roundDecimal(toDecimal(x), fmt) equals roundToFormat(x, fmt) (two independent paths)', () => {
     fc.assert(
-      fc.property(fc.double({ noNaN: true }), fc.constantFrom(...FORMAT_NAMES), (x, name) =>
-        Object.is(roundDecimal(toDecimal(x), FORMATS[name]), roundToFormat(x, FORMATS[name])),
+      fc.property(
+        fc.double({ noNaN: true }),
+        fc.constantFrom(...FORMAT_NAMES),
+        (x, name) => Object.is(roundDecimal(toDecimal(x), FORMATS[name]), roundToFormat(x, FORMATS[name])),
       ),
       { seed: 402, numRuns: 10000 },
     );

@@ -16,7 +16,8 @@ describe('xent-oracle selftest (CLI)', () => {
   const BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), 'xent-selftest-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'selftest', ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, 'selftest', ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
 
   it('prints the matrix and writes JSON; exit 0 when as expected', () => {
     const json = join(dir, 'm.json');

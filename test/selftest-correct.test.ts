@@ -12,7 +12,15 @@ import { baseOps } from '../examples/adapters/correct.mjs';
 import { torchAssertClose, torchDefaults, torchIsClose, tfjsAreClose, tfjsExpectArraysClose } from '../src/selftest/baselines.js';
 import { MATRIX_ENTRIES, findEntry } from '../src/selftest/bugs.js';
 import { explainRow as explain, formatMatrixTable } from '../src/selftest/format.js';
-import { baselinesFor, generatedCases, judgeRow, runEntry, type MatrixResult, type MatrixRow, type VerdictSummary } from '../src/selftest/matrix.js';
+import {
+  baselinesFor,
+  generatedCases,
+  judgeRow,
+  runEntry,
+  type MatrixResult,
+  type MatrixRow,
+  type VerdictSummary,
+} from '../src/selftest/matrix.js';
 import { probesForOps } from '../src/selftest/probes.js';
 import { inProcessAdapter } from '../src/verify/adapter-inprocess.js';
 import { runVerify } from '../src/verify/run.js';
@@ -29,17 +37,28 @@ const rows: MatrixRow[] = [];
 describe('kill matrix: correct variants pass', () => {
   for (const entry of MATRIX_ENTRIES.filter((e) => e.bugClass === 'correct')) {
     const known = KNOWN_VERDICT_ISSUES[entry.id];
-    (known ? it.fails : it)(`${entry.id} [${entry.ops.length === OP_NAMES.length ? 'every op' : entry.ops.join(', ')}] (${entry.impl.dtype})`, async () => {
-      const row = await runEntry(entry, { seed: 1, runs: 5, baselines: false });
-      rows.push(row);
-      expect(row.problem, explain(row)).toBeNull();
-    });
+    (known ? it.fails : it)(
+      `${entry.id} [${entry.ops.length === OP_NAMES.length ? 'every op' : entry.ops.join(', ')}] (${entry.impl.dtype})`,
+      async () => {
+        const row = await runEntry(entry, { seed: 1, runs: 5, baselines: false });
+        rows.push(row);
+        expect(row.problem, explain(row)).toBeNull();
+      },
+    );
   }
 
   afterAll(() => {
     const order = new Map(MATRIX_ENTRIES.map((e, i) => [e.id, i]));
     rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-    const res: MatrixResult = { schema: 'xent-oracle/selftest@1', seed: 1, runs: 5, probes: true, oracles: 0, rows, ok: rows.every((r) => r.asExpected) };
+    const res: MatrixResult = {
+      schema: 'xent-oracle/selftest@1',
+      seed: 1,
+      runs: 5,
+      probes: true,
+      oracles: 0,
+      rows,
+      ok: rows.every((r) => r.asExpected),
+    };
     console.log(`correct variants: verdict by default and with --strict\n${formatMatrixTable(res)}`);
   });
 });
@@ -64,7 +83,12 @@ describe('the planted-bug catalog', () => {
 
   it('the base passes every semantic probe (tiny-absolute allowed, as for any correct variant)', async () => {
     const rep = await runVerify(inProcessAdapter(baseImplementation), {
-      seed: 1, runs: 0, quick: true, strict: false, evaluator: fastEvaluator, fixedCases: probesForOps(OP_NAMES),
+      seed: 1,
+      runs: 0,
+      quick: true,
+      strict: false,
+      evaluator: fastEvaluator,
+      fixedCases: probesForOps(OP_NAMES),
     });
     const failures = rep.ops.flatMap((o) => o.failures.map((f) => `${f.op} / ${f.source}: ${f.message}`));
     expect(failures).toEqual([]);
@@ -73,7 +97,15 @@ describe('the planted-bug catalog', () => {
 });
 
 describe('judgeRow: what "as expected" means', () => {
-  const v = (status: VerdictSummary['status'], classes: string[] = []): VerdictSummary => ({ status, classes, cases: 10, failures: status === 'fail' ? 1 : 0, tiny: status === 'tiny' ? 1 : 0, sources: [], counterexample: null });
+  const v = (status: VerdictSummary['status'], classes: string[] = []): VerdictSummary => ({
+    status,
+    classes,
+    cases: 10,
+    failures: status === 'fail' ? 1 : 0,
+    tiny: status === 'tiny' ? 1 : 0,
+    sources: [],
+    counterexample: null,
+  });
   const bug = findEntry('softmax-no-max-shift')!;
   const tinyBug = findEntry('log-softmax-log-not-log1p')!;
   const good = findEntry('shifted-uncompensated')!;
@@ -131,7 +163,11 @@ describe('baseline rules', () => {
 
   it('the baselines see the cases verify played (same seeds as run.ts)', async () => {
     const played: string[] = [];
-    const impl = { name: 'recorder', dtype: 'float64' as const, ops: { logsumexp: (a: Record<string, unknown>) => (played.push(JSON.stringify(a)), baseOps.logsumexp(a as { logits: number[][] })) } };
+    const impl = {
+      name: 'recorder',
+      dtype: 'float64' as const,
+      ops: { logsumexp: (a: Record<string, unknown>) => (played.push(JSON.stringify(a)), baseOps.logsumexp(a as { logits: number[][] })) },
+    };
     await runVerify(inProcessAdapter(impl), { seed: 3, runs: 4, quick: true, strict: false, evaluator: fastEvaluator });
     const generated = generatedCases('logsumexp', 'float64', 3, 4).map((c) => JSON.stringify(parseJson(JSON.stringify(c.args))));
     expect(played.map((s) => JSON.stringify(parseJson(s)))).toEqual(generated);

@@ -21,16 +21,31 @@ const rows: MatrixRow[] = [];
 describe('kill matrix: planted bugs are caught', () => {
   for (const entry of MATRIX_ENTRIES.filter((e) => e.bugClass === 'bug')) {
     const known = KNOWN_VERDICT_ISSUES[entry.id];
-    (known ? it.fails : it)(`${entry.id} [${entry.ops.join(', ')}]${entry.expect === 'tiny' ? ' (tiny-absolute by policy)' : ''}`, async () => {
-      const row = await runEntry(entry, { seed: 1, runs: 5, baselines: false });
-      rows.push(row);
-      expect(row.problem, explain(row)).toBeNull();
-    });
+    (known ? it.fails : it)(
+      `${entry.id} [${entry.ops.join(', ')}]${entry.expect === 'tiny' ? ' (tiny-absolute by policy)' : ''}`,
+      async () => {
+        const row = await runEntry(entry, { seed: 1, runs: 5, baselines: false });
+        rows.push(row);
+        expect(row.problem, explain(row)).toBeNull();
+      },
+    );
   }
 
   afterAll(() => {
     const order = new Map(MATRIX_ENTRIES.map((e, i) => [e.id, i]));
     rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-    console.log(`planted bugs: verdict by default and with --strict\n${formatMatrixTable({ schema: 'xent-oracle/selftest@1', seed: 1, runs: 5, probes: true, oracles: 0, rows, ok: rows.every((r) => r.asExpected) })}`);
+    console.log(
+      `planted bugs: verdict by default and with --strict\n${
+        formatMatrixTable({
+          schema: 'xent-oracle/selftest@1',
+          seed: 1,
+          runs: 5,
+          probes: true,
+          oracles: 0,
+          rows,
+          ok: rows.every((r) => r.asExpected),
+        })
+      }`,
+    );
   });
 });

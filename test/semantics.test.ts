@@ -54,14 +54,29 @@ const EXTRA: Record<BackwardOp, [string, Raw][]> = {
     ['[−∞], C = 1', { logits: [[-I], [2]], target: [0, 0], reduction: 'sum' }],
     ['all masked, smoothing', { logits: [[-I, -I, -I]], target: [1], label_smoothing: 0.3, reduction: 'sum' }],
   ],
-  binary_cross_entropy_backward: [['grad_output 0 at p ∈ {0, 1}', { probs: [0, 1, 0.25], target: [0.5, 0.5, 1], reduction: 'none', grad_output: [0, 0, 2] }]],
+  binary_cross_entropy_backward: [['grad_output 0 at p ∈ {0, 1}', {
+    probs: [0, 1, 0.25],
+    target: [0.5, 0.5, 1],
+    reduction: 'none',
+    grad_output: [0, 0, 2],
+  }]],
   binary_cross_entropy_with_logits_backward: [
     ['NaN logit, weight 0', { logits: [NaN, 1, I], target: [0.5, 0.5, 0.5], weight: [0, 1, 2], reduction: 'sum' }],
     ['NaN logit, t = 1 and pos_weight 0', { logits: [NaN, -I], target: [1, 1], pos_weight: 0, reduction: 'none' }],
     ['NaN logit, grad_output 0', { logits: [NaN, 3], target: [0.5, 0.5], reduction: 'none', grad_output: [0, 1] }],
   ],
-  kl_div_backward: [['log_target: target −∞ (probability 0)', { input: [[-1, -2]], target: [[-I, 0]], log_target: true, reduction: 'sum' }]],
-  kl_div_target_backward: [['log_target: target −∞ (probability 0)', { input: [[-1, -2]], target: [[-I, 0]], log_target: true, reduction: 'sum' }]],
+  kl_div_backward: [['log_target: target −∞ (probability 0)', {
+    input: [[-1, -2]],
+    target: [[-I, 0]],
+    log_target: true,
+    reduction: 'sum',
+  }]],
+  kl_div_target_backward: [['log_target: target −∞ (probability 0)', {
+    input: [[-1, -2]],
+    target: [[-I, 0]],
+    log_target: true,
+    reduction: 'sum',
+  }]],
 };
 
 /** exact equality of float64 results; NaN equals NaN, −0 equals +0 */
@@ -80,7 +95,7 @@ interface Layout {
 function layoutOf(op: BackwardOp, raw: Raw): Layout {
   const wrt = gradientOf(op)!.wrt;
   const w = raw[wrt] as number[] | number[][];
-  return { wrt, units: w.length, width: Array.isArray(w[0]) ? (w[0]).length : 1 };
+  return { wrt, units: w.length, width: Array.isArray(w[0]) ? w[0].length : 1 };
 }
 
 /** args[wrt] as a flat list of units */
@@ -160,7 +175,9 @@ function casesFor(op: BackwardOp): [string, Raw][] {
     const r = a;
     if (rec.family !== 'rows' && op !== 'sigmoid_backward') return [`forward probe: ${n}`, r];
     const w = r[gradientOf(op)!.wrt] as unknown[];
-    const g = Array.isArray(w[0]) ? (w as number[][]).map((row) => row.map((_, j) => [1.5, -0.5, 2][j % 3])) : w.map((_, j) => [1.5, -0.5][j % 2]);
+    const g = Array.isArray(w[0])
+      ? (w as number[][]).map((row) => row.map((_, j) => [1.5, -0.5, 2][j % 3]))
+      : w.map((_, j) => [1.5, -0.5][j % 2]);
     return [`forward probe: ${n}`, { ...r, grad_output: g }];
   });
   return [...own, ...fromForward, ...EXTRA[op]];
@@ -184,7 +201,9 @@ const ulpOf = (x: number) => {
 };
 /** got is want, or both finite, nonzero, of one sign and within `ulps` ulps of want */
 const close = (got: number, want: number, ulps: number) =>
-  same(got, want) || (Number.isFinite(got) && Number.isFinite(want) && got !== 0 && want !== 0 && Math.sign(got) === Math.sign(want) && Math.abs(got - want) <= ulps * ulpOf(want));
+  same(got, want)
+  || (Number.isFinite(got) && Number.isFinite(want) && got !== 0 && want !== 0 && Math.sign(got) === Math.sign(want)
+    && Math.abs(got - want) <= ulps * ulpOf(want));
 
 describe('the two verdicts of issue 11', () => {
   it('log_softmax_backward at [∞, ∞, 0] with g = [1, −4, 3] (Σg = 0) is g itself', () => {
@@ -213,7 +232,11 @@ describe('binary_cross_entropy_backward at the ends of [0, 1]', () => {
  */
 const ROW_UNIT_OPS = BACKWARD_OPS.filter((op) => gradientOf(op)!.layout !== 'elementwise-loss');
 const skipped = BACKWARD_OPS.filter((op) => !ROW_UNIT_OPS.includes(op));
-if (skipped.length) console.warn(`semantics.test: ${skipped.join(', ')} not derived here (elementwise losses: test/kl-div.test.ts checks their special values)`);
+if (skipped.length) {
+  console.warn(
+    `semantics.test: ${skipped.join(', ')} not derived here (elementwise losses: test/kl-div.test.ts checks their special values)`,
+  );
+}
 
 describe.each(ROW_UNIT_OPS.map((op) => [op]))('%s on special-value rows', (op: BackwardOp) => {
   const cases = casesFor(op);
@@ -227,7 +250,10 @@ describe.each(ROW_UNIT_OPS.map((op) => [op]))('%s on special-value rows', (op: B
         want.forEach((w, i) => {
           if (w === undefined) return;
           special++;
-          expect(close(got[i], w, ulps), `${op} / ${name} / ${impl}: entry ${i} is ${got[i]}, the limit rule gives ${w} (args ${show(raw)})`).toBe(true);
+          expect(
+            close(got[i], w, ulps),
+            `${op} / ${name} / ${impl}: entry ${i} is ${got[i]}, the limit rule gives ${w} (args ${show(raw)})`,
+          ).toBe(true);
         });
       }
     }
@@ -244,7 +270,7 @@ describe.each(ROW_UNIT_OPS.map((op) => [op]))('%s on special-value rows', (op: B
       // |x| > 2e10: no double step is small against the function's length scale there (see
       // lengthScale in src/gradcheck/catalog.ts), so such rows are not differenced
       const keep = unitsOf(raw, wrt).flatMap((u, n) =>
-        u.every((v) => Math.abs(v) <= 2e10) && (!open || u.every((v) => v > 0 && v < 1)) && flat(fw[n]).every(Number.isFinite) ? [n] : [],
+        u.every((v) => Math.abs(v) <= 2e10) && (!open || u.every((v) => v > 0 && v < 1)) && flat(fw[n]).every(Number.isFinite) ? [n] : []
       );
       if (keep.length === 0) continue;
       const sub = getRecord(op).validate(subArgs(op, raw, keep)) as Raw;

@@ -55,12 +55,18 @@ describe('the args object', () => {
       kl_div_target_backward: 'input, target, reduction, log_target, grad_output',
     };
     for (const op of OP_NAMES) rejects(op, { lgoits: [[1]] }, `${op}: unknown argument "lgoits" (expected ${expected[op]})`);
-    rejects('cross_entropy', { logits: L, target: [0, 1], pos_weight: 2 }, 'cross_entropy: unknown argument "pos_weight" (expected logits, target, weight, ignore_index, reduction, label_smoothing)');
+    rejects(
+      'cross_entropy',
+      { logits: L, target: [0, 1], pos_weight: 2 },
+      'cross_entropy: unknown argument "pos_weight" (expected logits, target, weight, ignore_index, reduction, label_smoothing)',
+    );
   });
 
   it('unknown op and bad digits (reference options)', () => {
     rejects('soft_max', { logits: [[1]] }, `unknown op "soft_max" (known: ${OP_NAMES.join(', ')})`);
-    for (const d of [0, 1001, 1.5, -1, NaN]) rejects('softmax', { logits: [[1]] }, `digits = ${d} must be an integer from 1 to 1000`, { digits: d });
+    for (const d of [0, 1001, 1.5, -1, NaN]) {
+      rejects('softmax', { logits: [[1]] }, `digits = ${d} must be an integer from 1 to 1000`, { digits: d });
+    }
     rejects('softmax', { logits: [[1]] }, 'digits = "40" must be an integer from 1 to 1000', { digits: '40' });
   });
 });
@@ -91,7 +97,11 @@ describe('arrays: logits, x, probs, log_probs', () => {
 
   it('nll_loss: log_probs must be <= 0', () => {
     rejects('nll_loss', { log_probs: [[-1, 0.5]], target: [0] }, 'log_probs[0][1] = 0.5 is positive: a log-probability is <= 0');
-    rejects('nll_loss', { log_probs: [[-1, -2], [-3, 'Infinity']], target: [0, 0] }, 'log_probs[1][1] = Infinity is positive: a log-probability is <= 0');
+    rejects(
+      'nll_loss',
+      { log_probs: [[-1, -2], [-3, 'Infinity']], target: [0, 0] },
+      'log_probs[1][1] = Infinity is positive: a log-probability is <= 0',
+    );
   });
 
   it('binary_cross_entropy: probs and target in [0, 1], NaN rejected', () => {
@@ -107,7 +117,11 @@ describe('arrays: logits, x, probs, log_probs', () => {
 
 describe('targets of cross_entropy and nll_loss', () => {
   it('class indices: integers in [0, C) or ignore_index', () => {
-    rejects('cross_entropy', { logits: [[1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5]], target: [0, 1, 2, 7] }, 'target[3] = 7 is out of range for 5 classes');
+    rejects(
+      'cross_entropy',
+      { logits: [[1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5]], target: [0, 1, 2, 7] },
+      'target[3] = 7 is out of range for 5 classes',
+    );
     rejects('cross_entropy', { logits: L, target: [0, -1] }, 'target[1] = -1 is out of range for 3 classes');
     rejects('cross_entropy', { logits: L, target: [3, 0] }, 'target[0] = 3 is out of range for 3 classes');
     rejects('cross_entropy', { logits: L, target: [0.5, 1] }, 'target[0] = 0.5 is not an integer class index');
@@ -127,7 +141,11 @@ describe('targets of cross_entropy and nll_loss', () => {
     rejects('cross_entropy', { logits: L, target: [] }, 'target is empty: the batch needs at least one element');
     rejects('cross_entropy', { logits: L, target: [[0.5, 0.5]] }, 'target is [1][2] but logits is [2][3]');
     rejects('cross_entropy', { logits: L, target: [[0.5, 0.5], [0.5, 0.5]] }, 'target is [2][2] but logits is [2][3]');
-    rejects('cross_entropy', { logits: L, target: [[0.5, 0.5, 0], [0.5, 0.5]] }, 'target is ragged: target[1] has 2 entries but target[0] has 3');
+    rejects(
+      'cross_entropy',
+      { logits: L, target: [[0.5, 0.5, 0], [0.5, 0.5]] },
+      'target is ragged: target[1] has 2 entries but target[0] has 3',
+    );
     rejects('cross_entropy', { logits: L, target: [[0.5, 0.5, 0], 1] }, 'target[1] must be a row (an array of numbers), got 1');
     rejects('nll_loss', { log_probs: [[-1]], target: [0, 0] }, 'target has 2 entries but the batch has 1');
     rejects('nll_loss', { log_probs: [[-1]] }, 'target must be an array of numbers, got undefined');
@@ -138,7 +156,11 @@ describe('targets of cross_entropy and nll_loss', () => {
     rejects('cross_entropy', { logits: L, target: [[0.5, -0.5, 0], [0, 1, 0]] }, 'target[0][1] = -0.5 is outside [0, 1]');
     rejects('cross_entropy', { logits: L, target: [['NaN', 0, 0], [0, 1, 0]] }, 'target[0][0] = NaN is outside [0, 1]');
     rejects('cross_entropy', { logits: L, target: [[0, 0, 'Infinity'], [0, 1, 0]] }, 'target[0][2] = Infinity is outside [0, 1]');
-    rejects('cross_entropy', { logits: L, target: [[1, 0, 0], [0, 1, 0]], ignore_index: 0 }, 'ignore_index applies to class-index targets only, but target holds probabilities');
+    rejects(
+      'cross_entropy',
+      { logits: L, target: [[1, 0, 0], [0, 1, 0]], ignore_index: 0 },
+      'ignore_index applies to class-index targets only, but target holds probabilities',
+    );
     expect(() => reference('cross_entropy', { logits: L, target: [[1, 1, 1], [0, 0, 0]] })).not.toThrow();
   });
 
@@ -154,28 +176,52 @@ describe('options: reduction, label_smoothing, pos_weight, weight', () => {
     rejects('cross_entropy', { logits: L, target: [0, 1], reduction: 'avg' }, 'reduction = "avg" must be one of "mean", "sum", "none"');
     rejects('nll_loss', { log_probs: [[-1]], target: [0], reduction: 'MEAN' }, 'reduction = "MEAN" must be one of "mean", "sum", "none"');
     rejects('binary_cross_entropy', { probs: [0.5], target: [1], reduction: 1 }, 'reduction = 1 must be one of "mean", "sum", "none"');
-    rejects('binary_cross_entropy_with_logits', { logits: [0.5], target: [1], reduction: null }, 'reduction = null must be one of "mean", "sum", "none"');
+    rejects(
+      'binary_cross_entropy_with_logits',
+      { logits: [0.5], target: [1], reduction: null },
+      'reduction = null must be one of "mean", "sum", "none"',
+    );
   });
 
   it('label_smoothing in [0, 1]', () => {
     rejects('cross_entropy', { logits: L, target: [0, 1], label_smoothing: 1.5 }, 'label_smoothing = 1.5 must be a number in [0, 1]');
     rejects('cross_entropy', { logits: L, target: [0, 1], label_smoothing: -0.1 }, 'label_smoothing = -0.1 must be a number in [0, 1]');
-    rejects('cross_entropy_backward', { logits: L, target: [0, 1], label_smoothing: 'NaN' }, 'label_smoothing = NaN must be a number in [0, 1]');
+    rejects(
+      'cross_entropy_backward',
+      { logits: L, target: [0, 1], label_smoothing: 'NaN' },
+      'label_smoothing = NaN must be a number in [0, 1]',
+    );
     rejects('cross_entropy', { logits: L, target: [0, 1], label_smoothing: '0.1' }, 'label_smoothing = "0.1" must be a number in [0, 1]');
     expect(() => reference('cross_entropy', { logits: L, target: [0, 1], label_smoothing: 1 })).not.toThrow();
   });
 
   it('pos_weight finite and >= 0', () => {
-    rejects('binary_cross_entropy_with_logits', { logits: [0.5], target: [1], pos_weight: -1 }, 'pos_weight = -1 must be a number in [0, Infinity]');
-    rejects('binary_cross_entropy_with_logits', { logits: [0.5], target: [1], pos_weight: 'Infinity' }, 'pos_weight = Infinity must be finite');
-    rejects('binary_cross_entropy_with_logits_backward', { logits: [0.5], target: [1], pos_weight: 'NaN' }, 'pos_weight = NaN must be a number in [0, Infinity]');
+    rejects(
+      'binary_cross_entropy_with_logits',
+      { logits: [0.5], target: [1], pos_weight: -1 },
+      'pos_weight = -1 must be a number in [0, Infinity]',
+    );
+    rejects(
+      'binary_cross_entropy_with_logits',
+      { logits: [0.5], target: [1], pos_weight: 'Infinity' },
+      'pos_weight = Infinity must be finite',
+    );
+    rejects(
+      'binary_cross_entropy_with_logits_backward',
+      { logits: [0.5], target: [1], pos_weight: 'NaN' },
+      'pos_weight = NaN must be a number in [0, Infinity]',
+    );
   });
 
   it('weight: [C] for cross_entropy / nll_loss, [N] for the BCE losses, finite and >= 0', () => {
     rejects('cross_entropy', { logits: L, target: [0, 1], weight: [1, 1] }, 'weight has 2 entries but the class axis has 3');
     rejects('nll_loss', { log_probs: [[-1, -2]], target: [0], weight: [1, 1, 1] }, 'weight has 3 entries but the class axis has 2');
     rejects('binary_cross_entropy', { probs: [0.5, 0.5], target: [1, 1], weight: [1] }, 'weight has 1 entries but probs has 2');
-    rejects('binary_cross_entropy_with_logits', { logits: [0.5, 0.5], target: [1, 1], weight: [1, 1, 1] }, 'weight has 3 entries but logits has 2');
+    rejects(
+      'binary_cross_entropy_with_logits',
+      { logits: [0.5, 0.5], target: [1, 1], weight: [1, 1, 1] },
+      'weight has 3 entries but logits has 2',
+    );
     rejects('cross_entropy', { logits: L, target: [0, 1], weight: [1, -1, 1] }, 'weight[1] = -1 must be finite and >= 0');
     rejects('cross_entropy', { logits: L, target: [0, 1], weight: [1, 1, 'Infinity'] }, 'weight[2] = Infinity must be finite and >= 0');
     rejects('nll_loss', { log_probs: [[-1]], target: [0], weight: ['NaN'] }, 'weight[0] = NaN must be finite and >= 0');
@@ -194,7 +240,11 @@ describe('grad_output', () => {
     rejects('softmax_backward', { logits: [[1, 2, 3]] }, 'grad_output must be an array of rows, got undefined');
     rejects('softmax_backward', { logits: [[1, 2, 3]], grad_output: [[1, 2]] }, 'grad_output is [1][2] but logits is [1][3]');
     rejects('log_softmax_backward', { logits: L, grad_output: [[1, 2, 3]] }, 'grad_output is [1][3] but logits is [2][3]');
-    rejects('log_softmax_backward', { logits: L, grad_output: [[1, 2, 3], [1, 2]] }, 'grad_output is ragged: grad_output[1] has 2 entries but grad_output[0] has 3');
+    rejects(
+      'log_softmax_backward',
+      { logits: L, grad_output: [[1, 2, 3], [1, 2]] },
+      'grad_output is ragged: grad_output[1] has 2 entries but grad_output[0] has 3',
+    );
   });
 
   it('sigmoid_backward: [N] like x', () => {
@@ -203,25 +253,55 @@ describe('grad_output', () => {
   });
 
   it('loss backward ops: a number for mean / sum, [N] for none', () => {
-    rejects('cross_entropy_backward', { logits: L, target: [0, 1], grad_output: [1, 1] }, 'grad_output = [1,1] must be a number for reduction "mean"');
-    rejects('binary_cross_entropy_backward', { probs: [0.5], target: [1], reduction: 'sum', grad_output: '1' }, 'grad_output = "1" must be a number for reduction "sum"');
-    rejects('cross_entropy_backward', { logits: L, target: [0, 1], reduction: 'none', grad_output: [1] }, 'grad_output has 1 entries but the batch has 2 (reduction "none")');
-    rejects('binary_cross_entropy_with_logits_backward', { logits: [0.5, 1], target: [1, 1], reduction: 'none', grad_output: 2 }, 'grad_output must be an array of numbers, got 2');
-    rejects('binary_cross_entropy_backward', { probs: [0.5], target: [1], reduction: 'none', grad_output: ['x'] }, 'grad_output[0] = "x" is not a number');
+    rejects(
+      'cross_entropy_backward',
+      { logits: L, target: [0, 1], grad_output: [1, 1] },
+      'grad_output = [1,1] must be a number for reduction "mean"',
+    );
+    rejects(
+      'binary_cross_entropy_backward',
+      { probs: [0.5], target: [1], reduction: 'sum', grad_output: '1' },
+      'grad_output = "1" must be a number for reduction "sum"',
+    );
+    rejects(
+      'cross_entropy_backward',
+      { logits: L, target: [0, 1], reduction: 'none', grad_output: [1] },
+      'grad_output has 1 entries but the batch has 2 (reduction "none")',
+    );
+    rejects(
+      'binary_cross_entropy_with_logits_backward',
+      { logits: [0.5, 1], target: [1, 1], reduction: 'none', grad_output: 2 },
+      'grad_output must be an array of numbers, got 2',
+    );
+    rejects(
+      'binary_cross_entropy_backward',
+      { probs: [0.5], target: [1], reduction: 'none', grad_output: ['x'] },
+      'grad_output[0] = "x" is not a number',
+    );
   });
 });
 
 describe('normalised arguments (defaults)', () => {
   it('cross_entropy: ignore_index -100, reduction mean, label_smoothing 0, grad_output 1 (or ones [N] for none)', () => {
     const a = getSpec('cross_entropy').validate({ logits: L, target: [0, 1] });
-    expect(a).toEqual({ logits: L, target: [0, 1], weight: undefined, ignore_index: -100, reduction: 'mean', label_smoothing: 0, grad_output: 1 });
+    expect(a).toEqual({
+      logits: L,
+      target: [0, 1],
+      weight: undefined,
+      ignore_index: -100,
+      reduction: 'mean',
+      label_smoothing: 0,
+      grad_output: 1,
+    });
     expect(getSpec('cross_entropy_backward').validate({ logits: L, target: [0, 1], reduction: 'none' }).grad_output).toEqual([1, 1]);
   });
 
   it('binary_cross_entropy_with_logits: pos_weight 1; non-finite strings and typed arrays are accepted', () => {
     const a = getSpec('binary_cross_entropy_with_logits').validate({ logits: new Float64Array([0.5, -1]), target: [1, 0] });
     expect(a).toEqual({ logits: [0.5, -1], target: [1, 0], weight: undefined, pos_weight: 1, reduction: 'mean', grad_output: 1 });
-    const s = getSpec('softmax').validate({ logits: [['NaN', 'Infinity', '-Infinity'], new Float32Array([1, 2, 3])] }) as { logits: number[][] };
+    const s = getSpec('softmax').validate({ logits: [['NaN', 'Infinity', '-Infinity'], new Float32Array([1, 2, 3])] }) as {
+      logits: number[][];
+    };
     expect(s.logits[0]).toEqual([NaN, Infinity, -Infinity]);
     expect(s.logits[1]).toEqual([1, 2, 3]);
   });

@@ -50,7 +50,9 @@ describe('verify on the example adapters', () => {
     }
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toMatch(/^<\?xml/);
-    expect(xml).toMatch(/<testcase classname="naive-textbook.softmax" name="oracle:softmax\/huge-1e308" time="[\d.]+"><failure type="nan_expected_finite" message="nan_expected_finite: /);
+    expect(xml).toMatch(
+      /<testcase classname="naive-textbook.softmax" name="oracle:softmax\/huge-1e308" time="[\d.]+"><failure type="nan_expected_finite" message="nan_expected_finite: /,
+    );
     // the terminal report: at most 5 failure blocks, the rest counted; the summary table last
     expect(r.out.match(/^FAIL \S+ \//gm)!.length).toBe(5);
     expect(r.out).toMatch(/^\d+ more failures \(.*\), see the --json report .*naive\.json or raise --max-failures$/m);
@@ -62,7 +64,9 @@ describe('verify on the example adapters', () => {
 
   it('a replay command reproduces the failure on exactly one case', () => {
     const rep = JSON.parse(readFileSync(join(dir, 'naive.json'), 'utf8'));
-    const f = rep.ops.find((o: { op: string }) => o.op === 'softmax').failures.find((x: { source: string }) => !x.source.startsWith('oracle:'));
+    const f = rep.ops.find((o: { op: string }) => o.op === 'softmax').failures.find((x: { source: string }) =>
+      !x.source.startsWith('oracle:')
+    );
     const caseJson = JSON.stringify({ op: f.op, args: f.args });
     const r = run(['verify', 'examples/adapters/naive.mjs', '--case', caseJson]);
     expect(r.code).toBe(1);
@@ -82,7 +86,10 @@ describe('verify on the example adapters', () => {
 
   it('--expect: known failures pass the run, a stale entry fails it', () => {
     const file = join(dir, 'expect.json');
-    writeFileSync(file, JSON.stringify({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'softmax', reason: 'no max shift (textbook formula)' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'softmax', reason: 'no max shift (textbook formula)' }] }),
+    );
     const r = run(['verify', 'examples/adapters/naive.mjs', '--quick', '--ops', 'softmax', '--expect', file]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/^XFAIL softmax \//m);
@@ -91,18 +98,23 @@ describe('verify on the example adapters', () => {
     const stale = run(['verify', 'examples/adapters/correct.mjs', '--quick', '--ops', 'sigmoid', '--no-oracles', '--expect', file]);
     expect(stale.code).toBe(1);
     expect(stale.out).toContain('UNEXPECTED PASS sigmoid: listed in --expect ("was broken") but no longer fails: remove the entry');
-    writeFileSync(file, JSON.stringify({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'sigmoid', group: 'scale two', reason: 'r' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ schema: 'xent-oracle/expect@1', expected_failures: [{ op: 'sigmoid', group: 'scale two', reason: 'r' }] }),
+    );
     const typo = run(['verify', 'examples/adapters/correct.mjs', '--quick', '--ops', 'sigmoid', '--expect', file]);
     expect(typo.code).toBe(2);
     expect(typo.err).toMatch(/--expect .*expect\.json: group "scale two" of sigmoid is not a regime/);
   });
 
   it('closed pipes end quietly: `ops | head -2`, `selftest --list | head -1`, verify | head -1', () => {
-    for (const [cmd, code] of [
-      [`node ${bin} ops | head -2`, 0],
-      [`node ${bin} selftest --list | head -1`, 0],
-      [`node ${bin} verify examples/adapters/naive.mjs --quick --ops softmax --no-oracles | head -1`, 1],
-    ] as const) {
+    for (
+      const [cmd, code] of [
+        [`node ${bin} ops | head -2`, 0],
+        [`node ${bin} selftest --list | head -1`, 0],
+        [`node ${bin} verify examples/adapters/naive.mjs --quick --ops softmax --no-oracles | head -1`, 1],
+      ] as const
+    ) {
       const r = spawnSync('bash', ['-c', `set -o pipefail; ${cmd}`], { cwd: root, encoding: 'utf8', timeout: 120_000 });
       // nothing but (on a slow machine) heartbeat lines: no EPIPE, no stack trace
       expect(r.stderr.split('\n').filter((l) => l && !/^verify: \d+\/\d+ \(\d+%\), .*, \d+ s$/.test(l)), cmd).toEqual([]);

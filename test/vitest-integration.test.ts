@@ -118,7 +118,15 @@ describe('toMatchOracle', () => {
 
   it('formatFailure renders the CLI block', () => {
     const text = formatFailure(
-      { op: 'softmax', source: 'scale 1', cls: 'wrong_value', message: 'output[0][0]: …', args: { logits: [[1, 2]] }, shrinks: 2, minimised: ['weight', 'row 1 of 2'] },
+      {
+        op: 'softmax',
+        source: 'scale 1',
+        cls: 'wrong_value',
+        message: 'output[0][0]: …',
+        args: { logits: [[1, 2]] },
+        shrinks: 2,
+        minimised: ['weight', 'row 1 of 2'],
+      },
       { adapterArgs: ['impl.mjs'] },
       true,
     );
@@ -134,9 +142,28 @@ describe('toMatchOracle', () => {
 
 describe('xent-oracle/vitest says what the CLI says', () => {
   it('describeOracle failure text is the CLI terminal block, and the matcher agrees with verify on each failing case', async () => {
-    const impl = { name: 'no-shift', dtype: 'float64' as const, ops: { softmax: (a: { logits: number[][] }) => a.logits.map((r) => { const e = r.map(Math.exp); const s = e.reduce((x, y) => x + y, 0); return e.map((x) => x / s); }) } };
+    const impl = {
+      name: 'no-shift',
+      dtype: 'float64' as const,
+      ops: {
+        softmax: (a: { logits: number[][] }) =>
+          a.logits.map((r) => {
+            const e = r.map(Math.exp);
+            const s = e.reduce((x, y) => x + y, 0);
+            return e.map((x) => x / s);
+          }),
+      },
+    };
     const adapter = inProcessAdapter(impl);
-    const rep = await runVerify(adapter, { ops: ['softmax'], seed: 1, runs: 5, quick: true, strict: false, evaluator: fastEvaluator, fixedCases: [] });
+    const rep = await runVerify(adapter, {
+      ops: ['softmax'],
+      seed: 1,
+      runs: 5,
+      quick: true,
+      strict: false,
+      evaluator: fastEvaluator,
+      fixedCases: [],
+    });
     await adapter.close();
     const spec = { adapterArgs: ['impl.mjs'] };
     const terminal = formatTerminal(rep, spec, { maxFailures: 100 });

@@ -52,7 +52,10 @@ const GRADIENTS = [
   {
     kernelName: 'Maximum',
     inputsToSave: ['a', 'b'],
-    gradFunc: (dy, [a, b]) => ({ a: () => tf.mul(dy, tf.cast(tf.greaterEqual(a, b), 'float32')), b: () => tf.mul(dy, tf.cast(tf.less(a, b), 'float32')) }),
+    gradFunc: (dy, [a, b]) => ({
+      a: () => tf.mul(dy, tf.cast(tf.greaterEqual(a, b), 'float32')),
+      b: () => tf.mul(dy, tf.cast(tf.less(a, b), 'float32')),
+    }),
   },
   {
     kernelName: 'Sum',
@@ -246,12 +249,10 @@ const ops = {
   binary_cross_entropy: (args) => run(() => binaryCrossEntropy(tf.tensor1d(args.probs), args)),
   binary_cross_entropy_with_logits: (args) => run(() => bceWithLogits(tf.tensor1d(args.logits), args)),
 
-  softmax_backward: ({ logits, grad_output }) =>
-    run(() => tf.grad((x) => tf.softmax(x))(tf.tensor2d(logits), tf.tensor2d(grad_output))),
+  softmax_backward: ({ logits, grad_output }) => run(() => tf.grad((x) => tf.softmax(x))(tf.tensor2d(logits), tf.tensor2d(grad_output))),
   log_softmax_backward: ({ logits, grad_output }) =>
     run(() => tf.grad((x) => tf.logSoftmax(x))(tf.tensor2d(logits), tf.tensor2d(grad_output))),
-  sigmoid_backward: ({ x, grad_output }) =>
-    run(() => tf.grad((v) => tf.sigmoid(v))(tf.tensor1d(x), tf.tensor1d(grad_output))),
+  sigmoid_backward: ({ x, grad_output }) => run(() => tf.grad((v) => tf.sigmoid(v))(tf.tensor1d(x), tf.tensor1d(grad_output))),
   cross_entropy_backward: (args) =>
     run(() => tf.grad((l) => crossEntropy(l, args, true))(tf.tensor2d(args.logits), lossDy(args, args.logits.length))),
   binary_cross_entropy_backward: (args) =>

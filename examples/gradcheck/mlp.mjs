@@ -59,7 +59,10 @@ export function makeData(seed = 7, perClass = 20) {
 /** @returns {number[]} */
 export function initParams(seed = 3) {
   const rng = new SeededRandom(seed);
-  return Array.from({ length: NPARAMS }, (_, i) => (i < OFFSETS.b1 ? 0.7 : i < OFFSETS.W2 ? 0.1 : i < OFFSETS.b2 ? 0.4 : 0.1) * rng.normal());
+  return Array.from(
+    { length: NPARAMS },
+    (_, i) => (i < OFFSETS.b1 ? 0.7 : i < OFFSETS.W2 ? 0.1 : i < OFFSETS.b2 ? 0.4 : 0.1) * rng.normal(),
+  );
 }
 
 /**

@@ -24,7 +24,15 @@ export interface BcePlot {
   /** null when the implementation does not offer sigmoid and binary_cross_entropy (see note) */
   implementation: BceCurve | null;
   /** the verdicts of the implementation's BCE at its own φ, and of its sigmoid */
-  verdicts: { op: string; target: number | null; status: string; errUlp: number | null; allowedUlp: number | null; ratio: number | null; message: string }[];
+  verdicts: {
+    op: string;
+    target: number | null;
+    status: string;
+    errUlp: number | null;
+    allowedUlp: number | null;
+    ratio: number | null;
+    message: string;
+  }[];
   note: string;
 }
 
@@ -46,7 +54,15 @@ export async function bcePlot(ctx: JudgeContext, ops: readonly string[]): Promis
     return plot;
   }
   const sig = await judgePoint(ctx, 'sigmoid', { x: z }, true);
-  plot.verdicts.push({ op: 'sigmoid', target: null, status: sig.status, errUlp: sig.errUlp, allowedUlp: sig.allowedUlp, ratio: sig.ratio, message: sig.message });
+  plot.verdicts.push({
+    op: 'sigmoid',
+    target: null,
+    status: sig.status,
+    errUlp: sig.errUlp,
+    allowedUlp: sig.allowedUlp,
+    ratio: sig.ratio,
+    message: sig.message,
+  });
   if (sig.got === undefined) {
     plot.note = `sigmoid did not return a result: ${sig.message}`;
     return plot;
@@ -60,7 +76,15 @@ export async function bcePlot(ctx: JudgeContext, ops: readonly string[]): Promis
   for (const t of [1, 0]) {
     const args: RawArgs = { probs: phi, target: phi.map(() => t), reduction: 'none' };
     const r = await judgePoint(ctx, 'binary_cross_entropy', args, true);
-    plot.verdicts.push({ op: 'binary_cross_entropy', target: t, status: r.status, errUlp: r.errUlp, allowedUlp: r.allowedUlp, ratio: r.ratio, message: r.message });
+    plot.verdicts.push({
+      op: 'binary_cross_entropy',
+      target: t,
+      status: r.status,
+      errUlp: r.errUlp,
+      allowedUlp: r.allowedUlp,
+      ratio: r.ratio,
+      message: r.message,
+    });
     if (r.got === undefined) {
       plot.note = `binary_cross_entropy did not return a result: ${r.message}`;
       return plot;

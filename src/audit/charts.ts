@@ -144,45 +144,119 @@ function panel(ps: PanelSpec, i: number, col: number, row: number): vega.GroupMa
   const yMax = Math.max(10, ...finite) * 4;
   const xs = pts.map((p) => p.param);
   const runs = stripRuns(pts, log).map((r) => ({ x0: round4(r.x0), x1: round4(r.x1), c: r.c }));
-  const rules = s.thresholds.filter((t) => t.kind !== 'recover' && t.bracket && (ps.upTo === undefined || t.at <= ps.upTo)).map((t) => ({ x: round4(t.at) }));
+  const rules = s.thresholds.filter((t) => t.kind !== 'recover' && t.bracket && (ps.upTo === undefined || t.at <= ps.upTo)).map((t) => ({
+    x: round4(t.at),
+  }));
   const xDomain = [Math.min(...xs), Math.max(...xs)];
   if (xDomain[0] === xDomain[1]) xDomain[1] = xDomain[0] + 1;
   const name = `p${i}`;
   return {
     type: 'group',
-    encode: { enter: { x: { value: col * (PANEL_W + GAP_X) }, y: { value: row * (PANEL_H + GAP_Y) + TOP }, width: { value: PANEL_W }, height: { value: PANEL_H } } },
+    encode: {
+      enter: {
+        x: { value: col * (PANEL_W + GAP_X) },
+        y: { value: row * (PANEL_H + GAP_Y) + TOP },
+        width: { value: PANEL_W },
+        height: { value: PANEL_H },
+      },
+    },
     data: [
       { name: `${name}e`, values: data },
       { name: `${name}s`, values: runs },
       { name: `${name}t`, values: rules },
     ],
     scales: [
-      { name: 'x', type: log ? 'log' : 'linear', domain: xDomain, range: [0, PANEL_W], reverse: s.direction === 'down', nice: false, zero: false },
+      {
+        name: 'x',
+        type: log ? 'log' : 'linear',
+        domain: xDomain,
+        range: [0, PANEL_W],
+        reverse: s.direction === 'down',
+        nice: false,
+        zero: false,
+      },
       { name: 'y', type: 'log', domain: [FLOOR, yMax], range: [PANEL_H, 0], nice: true, clamp: true },
       { name: 'c', type: 'ordinal', domain: Object.keys(CELL_COLORS), range: Object.values(CELL_COLORS) },
     ],
     axes: [
-      { orient: 'bottom', scale: 'x', title: s.paramName, tickCount: 5, format: log ? '.0e' : 'd', labelFontSize: 9, titleFontSize: 10, labelOverlap: true },
-      { orient: 'left', scale: 'y', title: 'error / allowed', tickCount: 5, format: '.0e', labelFontSize: 9, titleFontSize: 10, labelOverlap: true, grid: true, gridOpacity: 0.25 },
+      {
+        orient: 'bottom',
+        scale: 'x',
+        title: s.paramName,
+        tickCount: 5,
+        format: log ? '.0e' : 'd',
+        labelFontSize: 9,
+        titleFontSize: 10,
+        labelOverlap: true,
+      },
+      {
+        orient: 'left',
+        scale: 'y',
+        title: 'error / allowed',
+        tickCount: 5,
+        format: '.0e',
+        labelFontSize: 9,
+        titleFontSize: 10,
+        labelOverlap: true,
+        grid: true,
+        gridOpacity: 0.25,
+      },
     ],
     title: { text: ps.title, fontSize: 11, offset: 14, anchor: 'start' },
     clip: false,
     marks: [
       {
-        type: 'rect', from: { data: `${name}s` },
-        encode: { enter: { x: { scale: 'x', field: 'x0' }, x2: { scale: 'x', field: 'x1' }, y: { value: -11 }, height: { value: 7 }, fill: { scale: 'c', field: 'c' } } },
+        type: 'rect',
+        from: { data: `${name}s` },
+        encode: {
+          enter: {
+            x: { scale: 'x', field: 'x0' },
+            x2: { scale: 'x', field: 'x1' },
+            y: { value: -11 },
+            height: { value: 7 },
+            fill: { scale: 'c', field: 'c' },
+          },
+        },
       },
       {
-        type: 'line', from: { data: `${name}e` },
-        encode: { enter: { x: { scale: 'x', field: 'x' }, y: { scale: 'y', field: 'b' }, stroke: { value: '#777' }, strokeDash: { value: [4, 3] }, strokeWidth: { value: 1.2 }, defined: { signal: 'isValid(datum.b)' } } },
+        type: 'line',
+        from: { data: `${name}e` },
+        encode: {
+          enter: {
+            x: { scale: 'x', field: 'x' },
+            y: { scale: 'y', field: 'b' },
+            stroke: { value: '#777' },
+            strokeDash: { value: [4, 3] },
+            strokeWidth: { value: 1.2 },
+            defined: { signal: 'isValid(datum.b)' },
+          },
+        },
       },
       {
-        type: 'line', from: { data: `${name}e` },
-        encode: { enter: { x: { scale: 'x', field: 'x' }, y: { scale: 'y', field: 'y' }, stroke: { value: '#1f77b4' }, strokeWidth: { value: 1.6 }, defined: { signal: 'isValid(datum.y)' } } },
+        type: 'line',
+        from: { data: `${name}e` },
+        encode: {
+          enter: {
+            x: { scale: 'x', field: 'x' },
+            y: { scale: 'y', field: 'y' },
+            stroke: { value: '#1f77b4' },
+            strokeWidth: { value: 1.6 },
+            defined: { signal: 'isValid(datum.y)' },
+          },
+        },
       },
       {
-        type: 'rule', from: { data: `${name}t` },
-        encode: { enter: { x: { scale: 'x', field: 'x' }, y: { value: -4 }, y2: { value: PANEL_H }, stroke: { value: '#d62728' }, strokeDash: { value: [2, 2] } } },
+        type: 'rule',
+        from: { data: `${name}t` },
+        encode: {
+          enter: {
+            x: { scale: 'x', field: 'x' },
+            y: { value: -4 },
+            y2: { value: PANEL_H },
+            stroke: { value: '#d62728' },
+            strokeDash: { value: [2, 2] },
+          },
+        },
       },
     ],
   };
@@ -235,7 +309,16 @@ export async function bceChartSvg(b: BcePlot): Promise<string> {
       { orient: 'bottom', scale: 'x', title: 'φ(z) = sigmoid(z), z from −5 to 5', grid: true, gridOpacity: 0.2 },
       { orient: 'left', scale: 'y', title: 'J(w)', grid: true, gridOpacity: 0.2 },
     ],
-    legends: [{ stroke: 'c', strokeDash: 'd', orient: 'top', direction: 'horizontal', symbolType: 'stroke', labelFontSize: 11, labelLimit: 260, columnPadding: 18 }],
+    legends: [{
+      stroke: 'c',
+      strokeDash: 'd',
+      orient: 'top',
+      direction: 'horizontal',
+      symbolType: 'stroke',
+      labelFontSize: 11,
+      labelLimit: 260,
+      columnPadding: 18,
+    }],
     marks: [
       {
         type: 'group',

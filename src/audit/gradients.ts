@@ -147,7 +147,14 @@ export async function fdCheck(adapter: Adapter, backward: OpName, raw: RawArgs, 
     }
     if (fMiss.size === 0 && vMiss.size === 0) {
       if (report) {
-        return { ok: report.ok, ratio: report.worst ? report.worst.ratio : null, mode: report.mode, checked: report.checked, message: report.message, calls };
+        return {
+          ok: report.ok,
+          ratio: report.worst ? report.worst.ratio : null,
+          mode: report.mode,
+          checked: report.checked,
+          message: report.message,
+          calls,
+        };
       }
       if (error instanceof GradcheckError) throw new FdSkip(error.message);
       if (error instanceof Error) throw new FdSkip(`the backward op could not be evaluated: ${error.message}`);

@@ -33,7 +33,9 @@ details{margin:4px 0 10px}summary{cursor:pointer;color:#444}
 `;
 
 function legend(): string {
-  const items = (Object.keys(CELL_COLORS) as CellClass[]).map((c) => `<span class="sw" style="background:${CELL_COLORS[c]}"></span>${esc(CELL_LABELS[c])}`);
+  const items = (Object.keys(CELL_COLORS) as CellClass[]).map((c) =>
+    `<span class="sw" style="background:${CELL_COLORS[c]}"></span>${esc(CELL_LABELS[c])}`
+  );
   return `<div class="legend">${items.join('')}</div>`;
 }
 
@@ -45,9 +47,13 @@ function verdictCell(o: OpAudit): string {
 function summaryTable(rep: AuditReport): string {
   const rows = rep.ops.map((o) => {
     const worst = o.worst ? esc(errorShort({ ...o.worst, tiny: o.worst.status === 'tiny' }, rep.adapter.dtype)) : '–';
-    return `<tr><td><a href="#${anchor(o.op)}"><code>${esc(o.op)}</code></a></td><td>${verdictCell(o)}</td><td>${esc(o.summary)}</td><td class="n">${worst}</td><td class="n">${o.counts.points}</td><td class="n">${o.counts.broken}</td></tr>`;
+    return `<tr><td><a href="#${anchor(o.op)}"><code>${esc(o.op)}</code></a></td><td>${verdictCell(o)}</td><td>${
+      esc(o.summary)
+    }</td><td class="n">${worst}</td><td class="n">${o.counts.points}</td><td class="n">${o.counts.broken}</td></tr>`;
   });
-  return `<table><thead><tr><th>op</th><th>verdict</th><th>where it breaks</th><th>worst error / allowed (finite results)</th><th>points</th><th>broken</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table><thead><tr><th>op</th><th>verdict</th><th>where it breaks</th><th>worst error / allowed (finite results)</th><th>points</th><th>broken</th></tr></thead><tbody>${
+    rows.join('')
+  }</tbody></table>`;
 }
 
 function thresholdsTable(rep: AuditReport): string {
@@ -55,9 +61,15 @@ function thresholdsTable(rep: AuditReport): string {
   const rows = rep.thresholds.map((t) => {
     const sweep = rep.ops.find((o) => o.op === t.op)?.sweeps.find((s) => s.id === t.sweep);
     const bracket = t.bracket ? `${esc(formatParam(t.bracket[0], 6))} … ${esc(formatParam(t.bracket[1], 6))}` : 'first point';
-    return `<tr><td><code>${esc(t.op)}</code></td><td>${esc(sweep?.title ?? t.sweep)}</td><td>${esc(t.kind)}</td><td class="n">${esc(formatParam(t.at, 6))}</td><td class="n">${bracket}</td><td>${esc(t.what ?? '')}</td><td class="n">${t.refined ? t.evaluations : '–'}</td><td>${esc(t.message)}<div class="small">${esc(t.detail)}</div></td></tr>`;
+    return `<tr><td><code>${esc(t.op)}</code></td><td>${esc(sweep?.title ?? t.sweep)}</td><td>${esc(t.kind)}</td><td class="n">${
+      esc(formatParam(t.at, 6))
+    }</td><td class="n">${bracket}</td><td>${esc(t.what ?? '')}</td><td class="n">${t.refined ? t.evaluations : '–'}</td><td>${
+      esc(t.message)
+    }<div class="small">${esc(t.detail)}</div></td></tr>`;
   });
-  return `<table><thead><tr><th>op</th><th>sweep</th><th>kind</th><th>at</th><th>bracket</th><th>result</th><th>bisection steps</th><th>message and verdict at the threshold</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table><thead><tr><th>op</th><th>sweep</th><th>kind</th><th>at</th><th>bracket</th><th>result</th><th>bisection steps</th><th>message and verdict at the threshold</th></tr></thead><tbody>${
+    rows.join('')
+  }</tbody></table>`;
 }
 
 /** Runs of identical cells (colspan) with a title per run. */
@@ -88,7 +100,9 @@ function nonFiniteMap(rep: AuditReport): string {
     if (!owners.length) return '';
     const first = owners[0].sweeps.find((s) => s.id === id)!;
     const columns: number[] = [];
-    for (const o of owners) for (const p of o.sweeps.find((s) => s.id === id)!.points) if (!columns.includes(p.param)) columns.push(p.param);
+    for (const o of owners) {
+      for (const p of o.sweeps.find((s) => s.id === id)!.points) if (!columns.includes(p.param)) columns.push(p.param);
+    }
     const down = first.direction === 'down';
     columns.sort((a, b) => (down ? b - a : a - b));
     const describe = (x: number) => `${first.paramName} = ${formatParam(x)}`;
@@ -100,25 +114,37 @@ function nonFiniteMap(rep: AuditReport): string {
       const i = s.points.reduce((a, p) => a + (p.posInf + p.negInf > 0 ? 1 : 0), 0);
       return n || i ? `${o.op}: ${n} NaN point(s), ${i} ±Infinity point(s)` : '';
     }).filter(Boolean);
-    return `<h3>${esc(first.title)}</h3><p class="small">${esc(first.paramName)} from ${esc(formatParam(columns[0]))} (left) to ${esc(formatParam(columns[columns.length - 1]))} (right), ${columns.length} points; hover a cell for its range.${counts.length ? ' ' + esc(counts.join('; ')) + '.' : ''}</p>
-<table class="map" style="width:${width + 330}px"><colgroup><col style="width:330px">${columns.map(() => '<col>').join('')}</colgroup><tbody>${rows.join('')}</tbody></table>`;
+    return `<h3>${esc(first.title)}</h3><p class="small">${esc(first.paramName)} from ${esc(formatParam(columns[0]))} (left) to ${
+      esc(formatParam(columns[columns.length - 1]))
+    } (right), ${columns.length} points; hover a cell for its range.${counts.length ? ' ' + esc(counts.join('; ')) + '.' : ''}</p>
+<table class="map" style="width:${width + 330}px"><colgroup><col style="width:330px">${
+      columns.map(() => '<col>').join('')
+    }</colgroup><tbody>${rows.join('')}</tbody></table>`;
   });
   return blocks.join('\n');
 }
 
 function gradientsSection(rep: AuditReport): string {
-  if (!rep.gradients.length) return `<p>${esc(rep.notes.find((n) => n.startsWith('No backward op')) ?? 'No gradient checks were run.')}</p>`;
+  if (!rep.gradients.length) {
+    return `<p>${esc(rep.notes.find((n) => n.startsWith('No backward op')) ?? 'No gradient checks were run.')}</p>`;
+  }
   const rows = rep.gradients.map((g) => {
     const fd = g.fd
-      ? `<span class="${g.fd.ok ? 'ok' : 'bad'}">${g.fd.ok ? 'agrees' : 'DISAGREES'}</span> (ratio ${esc(g.fd.ratio === null ? '–' : g.fd.ratio.toPrecision(2))}, ${esc(g.fd.mode)}, ${g.fd.calls} calls)<div class="small">${esc(g.fd.message)}</div>`
+      ? `<span class="${g.fd.ok ? 'ok' : 'bad'}">${g.fd.ok ? 'agrees' : 'DISAGREES'}</span> (ratio ${
+        esc(g.fd.ratio === null ? '–' : g.fd.ratio.toPrecision(2))
+      }, ${esc(g.fd.mode)}, ${g.fd.calls} calls)<div class="small">${esc(g.fd.message)}</div>`
       : `<span class="small">not checked: ${esc(g.fdSkipped ?? '')}</span>`;
     const r = g.reference;
     const refOk = r.status === 'pass' || r.status === 'tiny';
-    const ref = `<span class="${refOk ? 'ok' : 'bad'}">${esc(r.status)}</span>, error / allowed ${esc(ratioText(r.ratio))}<div class="small">${esc(r.message)}</div>`;
+    const ref = `<span class="${refOk ? 'ok' : 'bad'}">${esc(r.status)}</span>, error / allowed ${
+      esc(ratioText(r.ratio))
+    }<div class="small">${esc(r.message)}</div>`;
     return `<tr><td><code>${esc(g.op)}</code></td><td>${esc(g.point)}</td><td>${fd}</td><td>${ref}</td></tr>`;
   });
   return `<p>The backward op against Ridders finite differences of the implementation's own forward op (<code>gradcheck</code>, fast mode: a random projection uᵀJv, the full Jacobian when it disagrees), and against the correctly rounded reference (verify's verdict).</p>
-<table><thead><tr><th>backward op</th><th>point</th><th>vs finite differences of its forward op</th><th>vs the reference</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+<table><thead><tr><th>backward op</th><th>point</th><th>vs finite differences of its forward op</th><th>vs the reference</th></tr></thead><tbody>${
+    rows.join('')
+  }</tbody></table>`;
 }
 
 async function bceSection(rep: AuditReport): Promise<string> {
@@ -126,17 +152,32 @@ async function bceSection(rep: AuditReport): Promise<string> {
   if (!b) return '<p>Not computed.</p>';
   const svg = await bceChartSvg(b);
   const rows = b.verdicts.map(
-    (v) => `<tr><td><code>${esc(v.op)}</code>${v.target === null ? '' : ` (y = ${v.target})`}</td><td>${esc(v.status)}</td><td class="n">${esc(ratioText(v.ratio ?? null))}</td><td class="small">${esc(v.message)}</td></tr>`,
+    (v) =>
+      `<tr><td><code>${esc(v.op)}</code>${v.target === null ? '' : ` (y = ${v.target})`}</td><td>${esc(v.status)}</td><td class="n">${
+        esc(ratioText(v.ratio ?? null))
+      }</td><td class="small">${esc(v.message)}</td></tr>`,
   );
-  return `<p>Binary cross-entropy J(w) = −y·log φ − (1 − y)·log(1 − φ) for y = 1 and y = 0 against the sigmoid output φ(z), z from −5 to 5 (101 points). ${esc(b.note)}</p>
-<figure>${svg}</figure>${rows.length ? `<table><thead><tr><th>call</th><th>verdict</th><th>error / allowed</th><th>worst element</th></tr></thead><tbody>${rows.join('')}</tbody></table>` : ''}`;
+  return `<p>Binary cross-entropy J(w) = −y·log φ − (1 − y)·log(1 − φ) for y = 1 and y = 0 against the sigmoid output φ(z), z from −5 to 5 (101 points). ${
+    esc(b.note)
+  }</p>
+<figure>${svg}</figure>${
+    rows.length
+      ? `<table><thead><tr><th>call</th><th>verdict</th><th>error / allowed</th><th>worst element</th></tr></thead><tbody>${
+        rows.join('')
+      }</tbody></table>`
+      : ''
+  }`;
 }
 
 function worstSection(rep: AuditReport): string {
   if (!rep.worstCases.length) return '<p>No broken or out-of-bound point.</p>';
   const items = rep.worstCases.map((c) => {
     const head = `<code>${esc(c.op)}</code> · ${esc(c.point)} · ${esc(c.why)}`;
-    const replay = c.replay ? `<pre><code>${esc(c.replay)}</code></pre>` : `<p class="small">args too large to inline: rebuild them with <code>sweepsFor</code> (sweep ${esc(c.sweep)}, parameter ${esc(formatParam(c.param))}, seed ${rep.seed}).</p>`;
+    const replay = c.replay
+      ? `<pre><code>${esc(c.replay)}</code></pre>`
+      : `<p class="small">args too large to inline: rebuild them with <code>sweepsFor</code> (sweep ${esc(c.sweep)}, parameter ${
+        esc(formatParam(c.param))
+      }, seed ${rep.seed}).</p>`;
     return `<li>${head}<div class="small">${esc(c.message)}</div>${replay}</li>`;
   });
   return `<ol>${items.join('\n')}</ol>`;
@@ -148,13 +189,23 @@ export async function formatAuditHtml(rep: AuditReport): Promise<string> {
     const svg = o.sweeps.some((s) => s.points.length) ? await opChartSvg(o) : '';
     const defs = o.sweeps.map((s) => `<li><b>${esc(s.title)}</b>: ${esc(s.definition)}</li>`).join('');
     charts.push(
-      `<h3 id="${anchor(o.op)}"><code>${esc(o.op)}</code> — ${verdictCell(o)}</h3><p>${esc(o.summary)}</p>${svg ? `<figure>${svg}</figure>` : ''}<details><summary>sweep definitions</summary><ul>${defs}</ul></details>${o.notes.map((n) => `<p class="small">${esc(n)}</p>`).join('')}`,
+      `<h3 id="${anchor(o.op)}"><code>${esc(o.op)}</code> — ${verdictCell(o)}</h3><p>${esc(o.summary)}</p>${
+        svg ? `<figure>${svg}</figure>` : ''
+      }<details><summary>sweep definitions</summary><ul>${defs}</ul></details>${
+        o.notes.map((n) => `<p class="small">${esc(n)}</p>`).join('')
+      }`,
     );
   }
   const a = rep.adapter;
   const mode = rep.quick ? 'quick' : 'full';
-  const adapterCmd = rep.adapterArgs.length ? `xent-oracle audit ${rep.adapterArgs.map((s) => (/\s/.test(s) ? `"${s}"` : s)).join(' ')}${rep.quick ? ' --quick' : ''}` : '';
-  const notes = [...rep.notes, ...(rep.unsupported.length ? [`declared ops that are not in the catalog: ${rep.unsupported.join(', ')}`] : []), ...(rep.ended ? [`the implementation ended: ${rep.ended}`] : [])];
+  const adapterCmd = rep.adapterArgs.length
+    ? `xent-oracle audit ${rep.adapterArgs.map((s) => (/\s/.test(s) ? `"${s}"` : s)).join(' ')}${rep.quick ? ' --quick' : ''}`
+    : '';
+  const notes = [
+    ...rep.notes,
+    ...(rep.unsupported.length ? [`declared ops that are not in the catalog: ${rep.unsupported.join(', ')}`] : []),
+    ...(rep.ended ? [`the implementation ended: ${rep.ended}`] : []),
+  ];
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -166,7 +217,11 @@ export async function formatAuditHtml(rep: AuditReport): Promise<string> {
 </head>
 <body>
 <h1>Numerical-stability audit: ${esc(a.name)} <span class="small">(${esc(a.dtype)})</span></h1>
-<p class="meta">xent-oracle ${esc(rep.tool.version)} · ${esc(rep.schema)} · ${esc(mode)} sweeps · seed ${rep.seed} · profile ${esc(rep.profile)} · ${rep.timing.evaluations} points judged in ${esc((rep.timing.totalMs / 1000).toFixed(1))} s${adapterCmd ? ` · <code>${esc(adapterCmd)}</code>` : ''}</p>
+<p class="meta">xent-oracle ${esc(rep.tool.version)} · ${esc(rep.schema)} · ${esc(mode)} sweeps · seed ${rep.seed} · profile ${
+    esc(rep.profile)
+  } · ${rep.timing.evaluations} points judged in ${esc((rep.timing.totalMs / 1000).toFixed(1))} s${
+    adapterCmd ? ` · <code>${esc(adapterCmd)}</code>` : ''
+  }</p>
 <nav><a href="#summary">verdicts</a><a href="#thresholds">thresholds</a><a href="#charts">charts</a><a href="#map">NaN / ±Infinity map</a><a href="#gradients">gradients</a><a href="#bce">BCE plot</a><a href="#worst">worst cases</a></nav>
 <p class="small">An audit reports, it does not judge: it shows where each op stops being accurate (NaN, ±Infinity, or an error beyond the bound that <code>xent-oracle verify</code> allows, against the correctly rounded reference). Method: docs/audit.md.</p>
 ${notes.map((n) => `<p class="small">Note: ${esc(n)}</p>`).join('\n')}

@@ -118,7 +118,9 @@ export async function judgeCase(
     args = getSpec(op).validate(raw);
     ref = boundedReference(op, raw);
   } catch (e) {
-    const why = e instanceof PrecisionError ? 'reference could not decide the rounding' : `generated args rejected: ${(e as Error).message}`;
+    const why = e instanceof PrecisionError
+      ? 'reference could not decide the rounding'
+      : `generated args rejected: ${(e as Error).message}`;
     return { judgement: { status: 'pass', cls: null, worst: null, elements: 0, message: why }, skipped: why, wide };
   }
   const outcome = await ctx.adapter.call(op, raw);
@@ -130,7 +132,8 @@ export async function judgeCase(
 
 function isWide(op: OpName, raw: RawArgs): boolean {
   const logits = raw.logits;
-  return Array.isArray(logits) && Array.isArray(logits[0]) && (logits[0] as unknown[]).length > WIDE_C && analyticKappaApplies(op, { ...raw, label_smoothing: raw.label_smoothing ?? 0 });
+  return Array.isArray(logits) && Array.isArray(logits[0]) && (logits[0] as unknown[]).length > WIDE_C
+    && analyticKappaApplies(op, { ...raw, label_smoothing: raw.label_smoothing ?? 0 });
 }
 
 /** Judge one point; never throws for the implementation's sake. */
@@ -144,8 +147,25 @@ export async function judgePoint(ctx: JudgeContext, op: OpName, raw: RawArgs, ke
   ctx.stats.adapterMs += ms ?? 0;
   ctx.stats.referenceMs += elapsed - (ms ?? 0);
   const base: PointEval = {
-    status: 'pass', cls: null, errUlp: null, allowedUlp: null, errAbs: null, allowedAbs: null, exact: null, ratio: null, relErr: null,
-    nan: 0, posInf: 0, negInf: 0, expectedNonFinite: 0, broken: false, edge: false, what: null, message: r.judgement.message, ms, path: null,
+    status: 'pass',
+    cls: null,
+    errUlp: null,
+    allowedUlp: null,
+    errAbs: null,
+    allowedAbs: null,
+    exact: null,
+    ratio: null,
+    relErr: null,
+    nan: 0,
+    posInf: 0,
+    negInf: 0,
+    expectedNonFinite: 0,
+    broken: false,
+    edge: false,
+    what: null,
+    message: r.judgement.message,
+    ms,
+    path: null,
   };
   if (r.skipped) return { ...base, status: 'skip' };
   const j = r.judgement;

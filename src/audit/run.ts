@@ -73,9 +73,17 @@ export interface OpAudit {
   summary: string;
   /** the finite point with the largest error / allowed ratio */
   worst: {
-    sweep: SweepId; param: number; errUlp: number; allowedUlp: number; ratio: number; relErr: number | null; status: string;
+    sweep: SweepId;
+    param: number;
+    errUlp: number;
+    allowedUlp: number;
+    ratio: number;
+    relErr: number | null;
+    status: string;
     /** absolute error, allowed absolute error and exact value of that element (plain words near zero) */
-    errAbs: number | null; allowedAbs: number | null; exact: number | null;
+    errAbs: number | null;
+    allowedAbs: number | null;
+    exact: number | null;
   } | null;
   counts: { points: number; pass: number; tiny: number; fail: number; skip: number; broken: number; edge: number };
   sweeps: AuditSweep[];
@@ -92,7 +100,14 @@ export interface GradientCheck {
   fd: FdResult | null;
   fdSkipped: string | null;
   /** the backward op against the correctly rounded reference (verify's verdict) */
-  reference: { status: string; cls: FailureClass | null; errUlp: number | null; allowedUlp: number | null; ratio: number | null; message: string };
+  reference: {
+    status: string;
+    cls: FailureClass | null;
+    errUlp: number | null;
+    allowedUlp: number | null;
+    ratio: number | null;
+    message: string;
+  };
 }
 
 export interface WorstCase {
@@ -154,7 +169,6 @@ export interface AuditOptions {
   bce?: boolean;
   onProgress?: (done: number, total: number, label: string) => void;
 }
-
 
 /** relative width of a bisection bracket at which the threshold counts as found (~6 significant digits) */
 const BISECT_REL = 1e-6;
@@ -247,8 +261,14 @@ async function auditSweep(ctx: Ctx, op: OpName, sweep: Sweep, extraGrid: number[
     ctx.tick(`${op} / ${sweep.title}`);
   }
   const out: AuditSweep = {
-    id: sweep.id, title: sweep.title, paramName: sweep.paramName, definition: sweep.definition,
-    direction: sweep.direction, continuous: sweep.continuous, points: evals.map(({ param, e }) => toPoint(param, e)), thresholds: [],
+    id: sweep.id,
+    title: sweep.title,
+    paramName: sweep.paramName,
+    definition: sweep.definition,
+    direction: sweep.direction,
+    continuous: sweep.continuous,
+    points: evals.map(({ param, e }) => toPoint(param, e)),
+    thresholds: [],
   };
   const worst: WorstCase[] = [];
   const seq = evals.filter(({ e }) => e.status !== 'skip');
@@ -257,8 +277,19 @@ async function auditSweep(ctx: Ctx, op: OpName, sweep: Sweep, extraGrid: number[
     const args = sweep.build(param);
     const replay = replayFor(ctx.opts.adapterArgs ?? [], op, args, ctx.profile, ctx.strict);
     return {
-      op, sweep: sweep.id, param, point: sweep.describe(param), why, status: e.status, cls: e.cls, what: e.what,
-      errUlp: e.errUlp, ratio: e.ratio, message: e.message, args: replay ? args : null, replay,
+      op,
+      sweep: sweep.id,
+      param,
+      point: sweep.describe(param),
+      why,
+      status: e.status,
+      cls: e.cls,
+      what: e.what,
+      errUlp: e.errUlp,
+      ratio: e.ratio,
+      message: e.message,
+      args: replay ? args : null,
+      replay,
     };
   };
   const suffix = `(${sweep.title})`;
@@ -268,9 +299,18 @@ async function auditSweep(ctx: Ctx, op: OpName, sweep: Sweep, extraGrid: number[
     const st = state(first.e);
     const all = seq.every(({ e }) => state(e) === st);
     out.thresholds.push({
-      op, sweep: sweep.id, kind: st === 'bad' ? 'break' : 'edge', at: first.param, bracket: null, refined: false, evaluations: 0, what: first.e.what,
+      op,
+      sweep: sweep.id,
+      kind: st === 'bad' ? 'break' : 'edge',
+      at: first.param,
+      bracket: null,
+      refined: false,
+      evaluations: 0,
+      what: first.e.what,
       detail: first.e.message,
-      message: `${op} ${phrase(first.e.what, first.e, ctx.dtype)}${st === 'edge' ? ' (edge overflow)' : ''} ${all ? `at every point, from ${sweep.describe(first.param)} on` : `already at ${sweep.describe(first.param)}, the first point`} ${suffix}`,
+      message: `${op} ${phrase(first.e.what, first.e, ctx.dtype)}${st === 'edge' ? ' (edge overflow)' : ''} ${
+        all ? `at every point, from ${sweep.describe(first.param)} on` : `already at ${sweep.describe(first.param)}, the first point`
+      } ${suffix}`,
     });
     if (st === 'bad') worst.push(caseOf(first.param, first.e, all ? 'broken at every point' : 'broken at the first point'));
   }
@@ -303,15 +343,24 @@ async function auditSweep(ctx: Ctx, op: OpName, sweep: Sweep, extraGrid: number[
       }
     }
     const at = bad;
-    const message =
-      kind === 'break'
-        ? `${op} ${phrase(badEval.what, badEval, ctx.dtype)} from ${sweep.describe(at, 6)} on ${suffix}`
-        : kind === 'edge'
-          ? `${op} ${phrase(badEval.what, badEval, ctx.dtype)} from ${sweep.describe(at, 6)} on, where the exact value is near the top of the range (edge overflow) ${suffix}`
-          : `${op} is within its bound again from ${sweep.describe(at, 6)} on ${suffix}`;
+    const message = kind === 'break'
+      ? `${op} ${phrase(badEval.what, badEval, ctx.dtype)} from ${sweep.describe(at, 6)} on ${suffix}`
+      : kind === 'edge'
+      ? `${op} ${phrase(badEval.what, badEval, ctx.dtype)} from ${
+        sweep.describe(at, 6)
+      } on, where the exact value is near the top of the range (edge overflow) ${suffix}`
+      : `${op} is within its bound again from ${sweep.describe(at, 6)} on ${suffix}`;
     out.thresholds.push({
-      op, sweep: sweep.id, kind, at, bracket: [good, bad], refined: refine, evaluations, what: kind === 'recover' ? prev.e.what : badEval.what,
-      detail: badEval.message, message,
+      op,
+      sweep: sweep.id,
+      kind,
+      at,
+      bracket: [good, bad],
+      refined: refine,
+      evaluations,
+      what: kind === 'recover' ? prev.e.what : badEval.what,
+      detail: badEval.message,
+      message,
     });
     if (kind === 'break') worst.push(caseOf(at, badEval, `first broken point${refine ? ' (bisection)' : ''}`));
   }
@@ -328,20 +377,43 @@ function summarise(op: OpName, sweeps: AuditSweep[], dtype: Dtype): Pick<OpAudit
       if (p.broken) counts.broken++;
       if (p.edge) counts.edge++;
       if (p.ratio !== null && Number.isFinite(p.ratio) && p.errUlp !== null && p.allowedUlp !== null && (!worst || p.ratio > worst.ratio)) {
-        worst = { sweep: s.id, param: p.param, errUlp: p.errUlp, allowedUlp: p.allowedUlp, ratio: p.ratio, relErr: p.relErr, status: p.status, errAbs: p.errAbs, allowedAbs: p.allowedAbs, exact: p.exact };
+        worst = {
+          sweep: s.id,
+          param: p.param,
+          errUlp: p.errUlp,
+          allowedUlp: p.allowedUlp,
+          ratio: p.ratio,
+          relErr: p.relErr,
+          status: p.status,
+          errAbs: p.errAbs,
+          allowedAbs: p.allowedAbs,
+          exact: p.exact,
+        };
       }
     }
   }
   const breaks = sweeps.flatMap((s) => s.thresholds.filter((t) => t.kind === 'break').slice(0, 1));
   const edges = sweeps.flatMap((s) => s.thresholds.filter((t) => t.kind === 'edge').slice(0, 1));
-  const edgeNote = edges.length ? `; edge overflow: ${edges.map((t) => t.message.replace(`${op} `, '').replace(', where the exact value is near the top of the range (edge overflow)', '')).join('; ')}` : '';
+  const edgeNote = edges.length
+    ? `; edge overflow: ${
+      edges.map((t) => t.message.replace(`${op} `, '').replace(', where the exact value is near the top of the range (edge overflow)', ''))
+        .join('; ')
+    }`
+    : '';
   if (breaks.length === 0) {
     const w = !worst
       ? ''
       : worst.ratio <= 1
-        ? `; worst ${errorInWords(worst, dtype)}`
-        : `; worst ${errorInWords({ ...worst, tiny: true }, dtype)}`;
-    return { verdict: 'stable', summary: `stable on every sweep${counts.tiny ? ` (${counts.tiny} tiny-absolute or edge-overflow point${counts.tiny > 1 ? 's' : ''})` : ''}${w}${edgeNote}`, worst, counts };
+      ? `; worst ${errorInWords(worst, dtype)}`
+      : `; worst ${errorInWords({ ...worst, tiny: true }, dtype)}`;
+    return {
+      verdict: 'stable',
+      summary: `stable on every sweep${
+        counts.tiny ? ` (${counts.tiny} tiny-absolute or edge-overflow point${counts.tiny > 1 ? 's' : ''})` : ''
+      }${w}${edgeNote}`,
+      worst,
+      counts,
+    };
   }
   return { verdict: 'breaks', summary: breaks.map((t) => t.message.replace(`${op} `, '')).join('; ') + edgeNote, worst, counts };
 }
@@ -352,12 +424,23 @@ export async function runAudit(adapter: Adapter, opts: AuditOptions): Promise<Au
   const ops = adapter.info.ops.filter((op) => !opts.ops || opts.ops.includes(op));
   const sweepOpts = { seed: opts.seed, quick: opts.quick, dtype };
   const plan = ops.map((op) => ({ op, sweeps: sweepsFor(op, sweepOpts) }));
-  const hugeOp = !opts.quick && opts.hugeRow !== false ? ops.find((o) => getSpec(o).family === 'rows' && getSpec(o).kind === 'forward') : undefined;
-  const gradPlan = opts.gradients === false ? [] : ops.filter((op) => getSpec(op).kind === 'backward' && ops.includes(pairOf(op)!)).flatMap((op) => gradientPoints(op, opts.quick).map((p) => ({ op, ...p })));
-  let total = plan.reduce((a, p) => a + p.sweeps.reduce((b, s) => b + s.grid.length, 0), 0) + (hugeOp ? 1 : 0) + gradPlan.length + (opts.bce === false ? 0 : 3);
+  const hugeOp = !opts.quick && opts.hugeRow !== false
+    ? ops.find((o) => getSpec(o).family === 'rows' && getSpec(o).kind === 'forward')
+    : undefined;
+  const gradPlan = opts.gradients === false
+    ? []
+    : ops.filter((op) => getSpec(op).kind === 'backward' && ops.includes(pairOf(op)!)).flatMap((op) =>
+      gradientPoints(op, opts.quick).map((p) => ({ op, ...p }))
+    );
+  let total = plan.reduce((a, p) => a + p.sweeps.reduce((b, s) => b + s.grid.length, 0), 0) + (hugeOp ? 1 : 0) + gradPlan.length
+    + (opts.bce === false ? 0 : 3);
   let done = 0;
   const ctx: Ctx = {
-    adapter, dtype, strict: !!opts.strict, profile: opts.profile ?? 'exact', evaluator: opts.evaluator ?? fastEvaluator,
+    adapter,
+    dtype,
+    strict: !!opts.strict,
+    profile: opts.profile ?? 'exact',
+    evaluator: opts.evaluator ?? fastEvaluator,
     stats: { evaluations: 0, referenceMs: 0, adapterMs: 0, wide: 0 },
     opts,
     tick: (label) => opts.onProgress?.(++done, total, label),
@@ -370,7 +453,16 @@ export async function runAudit(adapter: Adapter, opts: AuditOptions): Promise<Au
   const worstCases: WorstCase[] = [];
   for (const { op, sweeps } of plan) {
     const spec = getSpec(op);
-    const audit: OpAudit = { op, kind: spec.kind, verdict: 'not run', summary: '', worst: null, counts: { points: 0, pass: 0, tiny: 0, fail: 0, skip: 0, broken: 0, edge: 0 }, sweeps: [], notes: [] };
+    const audit: OpAudit = {
+      op,
+      kind: spec.kind,
+      verdict: 'not run',
+      summary: '',
+      worst: null,
+      counts: { points: 0, pass: 0, tiny: 0, fail: 0, skip: 0, broken: 0, edge: 0 },
+      sweeps: [],
+      notes: [],
+    };
     opAudits.push(audit);
     if (adapter.ended) {
       audit.summary = `not run: the implementation ended (${adapter.ended})`;
@@ -396,8 +488,19 @@ export async function runAudit(adapter: Adapter, opts: AuditOptions): Promise<Au
       const args = sweep.build(w.param);
       const replay = replayFor(opts.adapterArgs ?? [], op, args, ctx.profile, ctx.strict);
       worstCases.push({
-        op, sweep: w.sweep, param: w.param, point: sweep.describe(w.param), why: 'largest error / allowed ratio', status: p.status, cls: p.cls,
-        what: p.what, errUlp: p.errUlp, ratio: p.ratio, message: p.message, args: replay ? args : null, replay,
+        op,
+        sweep: w.sweep,
+        param: w.param,
+        point: sweep.describe(w.param),
+        why: 'largest error / allowed ratio',
+        status: p.status,
+        cls: p.cls,
+        what: p.what,
+        errUlp: p.errUlp,
+        ratio: p.ratio,
+        message: p.message,
+        args: replay ? args : null,
+        replay,
       });
     }
   }
@@ -420,8 +523,21 @@ export async function runAudit(adapter: Adapter, opts: AuditOptions): Promise<Au
       fdSkipped = e.message;
     }
     gradients.push({
-      op: g.op, forward: pairOf(g.op)!, sweep: g.sweep, param: g.param, point: sweep.describe(g.param), fd, fdSkipped,
-      reference: { status: ref.status, cls: ref.cls, errUlp: ref.errUlp, allowedUlp: ref.allowedUlp, ratio: ref.ratio, message: ref.message },
+      op: g.op,
+      forward: pairOf(g.op)!,
+      sweep: g.sweep,
+      param: g.param,
+      point: sweep.describe(g.param),
+      fd,
+      fdSkipped,
+      reference: {
+        status: ref.status,
+        cls: ref.cls,
+        errUlp: ref.errUlp,
+        allowedUlp: ref.allowedUlp,
+        ratio: ref.ratio,
+        message: ref.message,
+      },
     });
     ctx.tick(`${g.op}: gradient check`);
   }
@@ -468,7 +584,11 @@ export async function runAudit(adapter: Adapter, opts: AuditOptions): Promise<Au
 export function formatAuditTerminal(rep: AuditReport, color = false): string {
   const c = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const lines: string[] = [];
-  lines.push(`xent-oracle audit: ${rep.adapter.name} (${rep.adapter.dtype}), seed ${rep.seed}${rep.quick ? ', quick' : ''}${rep.profile !== 'exact' ? `, profile ${rep.profile}` : ''}`);
+  lines.push(
+    `xent-oracle audit: ${rep.adapter.name} (${rep.adapter.dtype}), seed ${rep.seed}${rep.quick ? ', quick' : ''}${
+      rep.profile !== 'exact' ? `, profile ${rep.profile}` : ''
+    }`,
+  );
   if (rep.device) lines.push(`device: ${describeDevice(rep.device)}`);
   lines.push('');
   const w = Math.max(2, ...rep.ops.map((o) => o.op.length));
@@ -485,13 +605,21 @@ export function formatAuditTerminal(rep: AuditReport, color = false): string {
   }
   const edges = rep.thresholds.filter((t) => t.kind === 'edge');
   if (edges.length) {
-    lines.push('', 'edge overflows (±Infinity where the exact value is finite but near the largest float; verify passes them unless --strict):');
+    lines.push(
+      '',
+      'edge overflows (±Infinity where the exact value is finite but near the largest float; verify passes them unless --strict):',
+    );
     for (const t of edges) lines.push(`  ${t.message.replace(', where the exact value is near the top of the range (edge overflow)', '')}`);
   }
   if (rep.gradients.length) {
     const bad = rep.gradients.filter((g) => g.fd && !g.fd.ok);
     const skipped = rep.gradients.filter((g) => !g.fd).length;
-    lines.push('', `gradient checks: ${rep.gradients.length} points, ${bad.length} disagree with finite differences of the forward op${skipped ? `, ${skipped} not checkable` : ''}`);
+    lines.push(
+      '',
+      `gradient checks: ${rep.gradients.length} points, ${bad.length} disagree with finite differences of the forward op${
+        skipped ? `, ${skipped} not checkable` : ''
+      }`,
+    );
     for (const g of bad) lines.push(`  ${g.op} at ${g.point}: ${g.fd!.message}`);
   }
   if (rep.bce) lines.push('', `binary cross-entropy plot: ${rep.bce.note}`);

@@ -15,7 +15,9 @@ export interface BrowserChoice {
 export function checkImplementationArgs(command: string, module: string | undefined, cmd: string | undefined, b: BrowserChoice = {}): void {
   if (!module && !cmd) throw new UsageError(`name an implementation: xent-oracle ${command} <module.mjs> or --cmd "<command>"`);
   if (module && cmd) throw new UsageError(`give either a module (${module}) or --cmd, not both`);
-  if (b.browser && !module) throw new UsageError(`--browser runs a JS module in the browser: xent-oracle ${command} --browser <module.mjs> (it cannot run --cmd)`);
+  if (b.browser && !module) {
+    throw new UsageError(`--browser runs a JS module in the browser: xent-oracle ${command} --browser <module.mjs> (it cannot run --cmd)`);
+  }
   if (b.browserPath !== undefined && !b.browser) throw new UsageError(`--browser-path ${b.browserPath}: only meaningful with --browser`);
 }
 
@@ -53,12 +55,11 @@ export async function withAdapter<T>(
   process.once('SIGTERM', onSigterm);
   let adapter: Adapter;
   try {
-    adapter =
-      module && b.browser
-        ? await openBrowserAdapter(module, { ...t, browserPath: b.browserPath })
-        : module
-          ? await openModuleAdapter(module, t)
-          : await openCommandAdapter(cmd!, t);
+    adapter = module && b.browser
+      ? await openBrowserAdapter(module, { ...t, browserPath: b.browserPath })
+      : module
+      ? await openModuleAdapter(module, t)
+      : await openCommandAdapter(cmd!, t);
   } catch (e) {
     process.removeListener('SIGINT', onSigint);
     process.removeListener('SIGTERM', onSigterm);

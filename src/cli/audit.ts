@@ -36,18 +36,28 @@ interface AuditCliOptions {
 export function registerAudit(program: Command): void {
   program
     .command('audit')
-    .description('numerical-stability audit: sweep regimes (logit scale, spread, width, masking, probabilities near 0 and 1, pos_weight) and report where an implementation breaks')
+    .description(
+      'numerical-stability audit: sweep regimes (logit scale, spread, width, masking, probabilities near 0 and 1, pos_weight) and report where an implementation breaks',
+    )
     .argument('[module]', 'a JS module whose default export is { name, dtype, ops }')
     .option('--cmd <command>', 'a command speaking JSON-lines protocol v1 on stdin/stdout (docs/protocol.md)')
     .option('--browser', 'run the module in a page of headless Chromium with WebGPU (docs/browser.md)')
-    .option('--browser-path <file>', 'the Chromium / Chrome executable for --browser (default: $XENT_ORACLE_BROWSER, then chromium-headless-shell, chromium, google-chrome on PATH)')
+    .option(
+      '--browser-path <file>',
+      'the Chromium / Chrome executable for --browser (default: $XENT_ORACLE_BROWSER, then chromium-headless-shell, chromium, google-chrome on PATH)',
+    )
     .option('--html <file>', 'write the self-contained HTML report (charts, NaN/Infinity map, replay commands)')
     .option('--json <file>', 'write the machine-readable report (xent-oracle/audit-report@1)')
     .option('--quick', 'coarse sweeps, widths up to 1000 (seconds; for CI)')
     .option('--seed <n>', 'seed of the sweep patterns', '1')
     .option('--ops <list>', 'comma-separated ops to audit (default: every op the implementation offers)')
     .option('--timeout <ms>', 'per-request timeout of the implementation', '10000')
-    .addOption(new Option('--profile <name>', "conventions accepted besides the exact values: one framework's table of documented deviations (docs/profiles.md)").choices([...PROFILES]).default('exact'))
+    .addOption(
+      new Option(
+        '--profile <name>',
+        "conventions accepted besides the exact values: one framework's table of documented deviations (docs/profiles.md)",
+      ).choices([...PROFILES]).default('exact'),
+    )
     .option('--strict', 'count tiny-absolute and edge-overflow results as broken')
     .option('--no-huge-row', 'full mode: leave out the row of 10^5 classes')
     .action(async (module: string | undefined, o: AuditCliOptions) => {
@@ -86,7 +96,9 @@ async function auditCommand(module: string | undefined, o: AuditCliOptions): Pro
     if (ops) {
       const missing = ops.filter((op) => !adapter.info.ops.includes(op));
       if (missing.length) {
-        throw new UsageError(`--ops: the implementation does not offer ${missing.join(', ')} (it offers ${adapter.info.ops.join(', ') || 'nothing'})`);
+        throw new UsageError(
+          `--ops: the implementation does not offer ${missing.join(', ')} (it offers ${adapter.info.ops.join(', ') || 'nothing'})`,
+        );
       }
     }
     const progress = progressReporter('audit', { beat: true });

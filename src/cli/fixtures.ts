@@ -84,7 +84,10 @@ export function registerFixtures(program: Command): void {
     .option('--curated', 'also write the curated cases (the committed oracles/), before the random ones')
     .option('--seed <n>', 'seed of the random cases', '1')
     .option('--digits <n>', 'significant digits of the decimal expectations', '40')
-    .addOption(new Option('--format <format>', 'json: fixture@1 files; npy: .npy arrays and a JSON manifest per op').choices(['json', 'npy']).default('json'))
+    .addOption(
+      new Option('--format <format>', 'json: fixture@1 files; npy: .npy arrays and a JSON manifest per op').choices(['json', 'npy'])
+        .default('json'),
+    )
     .option('--shard <i/n>', 'write shard i of n (0-based): case k of each op goes to shard k mod n')
     .action(async (o: FixturesCliOptions) => {
       process.exitCode = await fixturesCommand(o);
@@ -111,8 +114,21 @@ async function fixturesCommand(o: FixturesCliOptions): Promise<number> {
   // printed after the progress bar is gone
   const warnings: string[] = [];
   try {
-    const onSkip = (id: string, reason: string) => warnings.push(`xent-oracle: warning: case ${id} left out: ${reason.replace(/^case \S+: /, '')}\n`);
-    const summary = await writeFixtures({ out: o.out, ops, cases, seed, curated: cases === 0 || !!o.curated, digits, format, shard, onProgress: progress.update, onSkip, signal });
+    const onSkip = (id: string, reason: string) =>
+      warnings.push(`xent-oracle: warning: case ${id} left out: ${reason.replace(/^case \S+: /, '')}\n`);
+    const summary = await writeFixtures({
+      out: o.out,
+      ops,
+      cases,
+      seed,
+      curated: cases === 0 || !!o.curated,
+      digits,
+      format,
+      shard,
+      onProgress: progress.update,
+      onSkip,
+      signal,
+    });
     progress.stop();
     if (process.stderr.isTTY && !process.env.CI) {
       const left = summary.skipped.length > 0 ? `, ${summary.skipped.length} left out` : '';

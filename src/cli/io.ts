@@ -62,7 +62,7 @@ export function quietOnClosedPipes(streams: NodeJS.WriteStream[] = [process.stdo
     s.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
         // later writes go nowhere instead of raising again
-        s.write = (() => true);
+        s.write = () => true;
         return;
       }
       throw e;

@@ -37,7 +37,15 @@ export function buildProgram(): Command {
       const r = reference(op, readJsonArg(opts.args), { digits });
       // the sign of a zero is part of a correctly rounded value: written as -0.0
       printJsonSigned(
-        { op: r.op, digits: r.digits, decimal: r.decimal, float64: r.float64, float32: r.float32, float16: r.float16, bfloat16: r.bfloat16 },
+        {
+          op: r.op,
+          digits: r.digits,
+          decimal: r.decimal,
+          float64: r.float64,
+          float32: r.float32,
+          float16: r.float16,
+          bfloat16: r.bfloat16,
+        },
         opts.pretty,
       );
     });
@@ -77,4 +85,3 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export { UsageError };
-

@@ -58,7 +58,9 @@ async function selftestCommand(o: SelftestCliOptions): Promise<number> {
   if (o.only !== undefined) {
     const ids = o.only.split(',').map((s) => s.trim()).filter(Boolean);
     const unknown = ids.filter((id) => !MATRIX_ENTRIES.some((e) => e.id === id));
-    if (unknown.length) throw new UsageError(`--only: unknown entr${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')} (xent-oracle selftest --list)`);
+    if (unknown.length) {
+      throw new UsageError(`--only: unknown entr${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')} (xent-oracle selftest --list)`);
+    }
     if (!ids.length) throw new UsageError('--only is empty');
     entries = MATRIX_ENTRIES.filter((e) => ids.includes(e.id));
   }

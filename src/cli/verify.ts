@@ -69,17 +69,28 @@ export function registerVerify(program: Command): void {
     .argument('[module]', 'a JS module whose default export is { name, dtype, ops }')
     .option('--cmd <command>', 'a command speaking JSON-lines protocol v1 on stdin/stdout (docs/protocol.md)')
     .option('--browser', 'run the module in a page of headless Chromium with WebGPU (docs/browser.md)')
-    .option('--browser-path <file>', 'the Chromium / Chrome executable for --browser (default: $XENT_ORACLE_BROWSER, then chromium-headless-shell, chromium, google-chrome on PATH)')
+    .option(
+      '--browser-path <file>',
+      'the Chromium / Chrome executable for --browser (default: $XENT_ORACLE_BROWSER, then chromium-headless-shell, chromium, google-chrome on PATH)',
+    )
     .option('--seed <n>', 'seed of the generated cases', '1')
     .option('--runs <n>', 'generated cases per regime (default 25, 5 with --quick)')
     .option('--ops <list>', 'comma-separated ops to verify (default: every op the implementation offers)')
     .option('--quick', 'a small, fast set (pre-commit hooks)')
     .option('--strict', 'fail tiny-absolute accuracy losses too')
-    .addOption(new Option('--profile <name>', "conventions accepted besides the exact values: one framework's table of documented deviations (docs/profiles.md)").choices([...PROFILES]).default('exact'))
+    .addOption(
+      new Option(
+        '--profile <name>',
+        "conventions accepted besides the exact values: one framework's table of documented deviations (docs/profiles.md)",
+      ).choices([...PROFILES]).default('exact'),
+    )
     .option('--json <file>', 'write the machine-readable report (xent-oracle/verify-report@2, schema/verify-report-2.schema.json)')
     .option('--junit <file>', 'write a JUnit XML report (one testcase per op and case group, docs/reports.md)')
     .option('--max-failures <n>', 'failure blocks printed in full; the rest are counted (all are in --json / --junit)', '5')
-    .option('--expect <file>', 'known failures with reasons (xent-oracle/expect@1): reported as expected; the run fails if one passes (docs/reports.md)')
+    .option(
+      '--expect <file>',
+      'known failures with reasons (xent-oracle/expect@1): reported as expected; the run fails if one passes (docs/reports.md)',
+    )
     .option('--timeout <ms>', 'timeout of each request, describe included (default: 10000 per request, 30000 for describe)')
     .option('--case <case>', 'run one case: oracle:<golden case id>, or {"op", "args"} as inline JSON or @file (what replay commands use)')
     .option('--no-oracles', 'do not include the committed golden cases')
@@ -101,7 +112,12 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
   let single: FixedCase | undefined;
   if (o.case !== undefined) single = parseCase(o.case);
   const profile = o.profile as ConventionProfile;
-  const spec: ReplaySpec = { adapterArgs: [...(module ? [...(o.browser ? ['--browser'] : []), module] : ['--cmd', o.cmd!]), ...(profile !== 'exact' ? ['--profile', profile] : [])] };
+  const spec: ReplaySpec = {
+    adapterArgs: [
+      ...(module ? [...(o.browser ? ['--browser'] : []), module] : ['--cmd', o.cmd!]),
+      ...(profile !== 'exact' ? ['--profile', profile] : []),
+    ],
+  };
   return withAdapter(module, o.cmd, { timeoutMs, describeTimeoutMs: timeoutMs }, async (adapter) => {
     const offered = adapter.info.ops;
     if (single && !offered.includes(single.op)) {
@@ -110,16 +126,23 @@ async function verifyCommand(module: string | undefined, o: VerifyCliOptions): P
     // a run that verifies nothing is not a pass
     if (offered.length === 0) {
       throw new UsageError(
-        `nothing to verify: the implementation ${adapter.info.name} declares no catalog op` +
-          (adapter.info.unknownOps.length ? ` (it declares only unknown names: ${listSome(adapter.info.unknownOps, 10)})` : ''),
+        `nothing to verify: the implementation ${adapter.info.name} declares no catalog op`
+          + (adapter.info.unknownOps.length ? ` (it declares only unknown names: ${listSome(adapter.info.unknownOps, 10)})` : ''),
       );
     }
     if (ops && !ops.some((op) => offered.includes(op))) {
-      throw new UsageError(`nothing to verify: --ops ${ops.join(',')} names none of the ops the implementation offers (${offered.join(', ')})`);
+      throw new UsageError(
+        `nothing to verify: --ops ${ops.join(',')} names none of the ops the implementation offers (${offered.join(', ')})`,
+      );
     }
     const fixedCases = single ? [single] : o.oracles ? loadOracleCases() : [];
     if (expectations) {
-      const groupsOf = (op: OpName) => [...regimesFor(op, adapter.info.dtype).map((r) => r.name), ...loadOracleCases().filter((c) => c.op === op).map((c) => `oracle:${c.id}`)];
+      const groupsOf = (
+        op: OpName,
+      ) => [
+        ...regimesFor(op, adapter.info.dtype).map((r) => r.name),
+        ...loadOracleCases().filter((c) => c.op === op).map((c) => `oracle:${c.id}`),
+      ];
       const bad = unknownGroups(expectations, groupsOf);
       if (bad.length) throw new UsageError(`--expect ${o.expect}: ${bad.join('; ')}`);
     }
@@ -172,7 +195,13 @@ function parseCase(text: string): FixedCase {
     const c = all.find((x) => x.id === id);
     if (!c) {
       const near = all.filter((x) => x.id.startsWith(id.split('/')[0] + '/')).map((x) => x.id);
-      throw new UsageError(`--case oracle:${id}: no golden case has this id${near.length ? ` (cases of ${id.split('/')[0]}: ${near.slice(0, 8).join(', ')}${near.length > 8 ? ', …' : ''})` : ' (ids are "<op>/<name>", listed in oracles/<op>.json)'}`);
+      throw new UsageError(
+        `--case oracle:${id}: no golden case has this id${
+          near.length
+            ? ` (cases of ${id.split('/')[0]}: ${near.slice(0, 8).join(', ')}${near.length > 8 ? ', …' : ''})`
+            : ' (ids are "<op>/<name>", listed in oracles/<op>.json)'
+        }`,
+      );
     }
     return c;
   }
@@ -186,7 +215,9 @@ function parseCase(text: string): FixedCase {
   }
   const o = v as { op?: unknown; args?: unknown };
   if (!o || typeof o !== 'object' || typeof o.op !== 'string' || !isOpName(o.op) || typeof o.args !== 'object' || o.args === null) {
-    throw new UsageError(`--case must be {"op": <a catalog op>, "args": {...}}, got ${text.length > 80 ? text.slice(0, 77) + '...' : text}`);
+    throw new UsageError(
+      `--case must be {"op": <a catalog op>, "args": {...}}, got ${text.length > 80 ? text.slice(0, 77) + '...' : text}`,
+    );
   }
   // the same validation as `xent-oracle reference`: an invalid case is a usage error, never
   // a skipped (and so passing) run

@@ -252,7 +252,7 @@ export function validateCrossEntropy(op: string, raw: unknown): CrossEntropyArgs
     t.forEach((row, i) =>
       row.forEach((v, c) => {
         if (!(v >= 0 && v <= 1)) throw new ArgumentError(`target[${i}][${c}] = ${show(v)} is outside [0, 1]`);
-      }),
+      })
     );
     target = t;
   } else {
@@ -274,7 +274,7 @@ export function validateNllLoss(op: string, raw: unknown): NllLossArgs {
   log_probs.forEach((row, i) =>
     row.forEach((v, c) => {
       if (v > 0) throw new ArgumentError(`log_probs[${i}][${c}] = ${show(v)} is positive: a log-probability is <= 0`);
-    }),
+    })
   );
   const n = log_probs.length;
   const classes = log_probs[0].length;

@@ -153,10 +153,9 @@ export function fromOrdinal(k: bigint, fmt: FloatFormat): number {
     const p = fmt.precision;
     const binade = Number(a >> BigInt(p - 1)); // biased exponent field; 0 = subnormal
     const frac = Number(a & ((1n << BigInt(p - 1)) - 1n));
-    v =
-      binade === 0
-        ? ldexp(frac, fmt.emin - p + 1)
-        : ldexp(frac + 2 ** (p - 1), fmt.emin + binade - 1 - p + 1);
+    v = binade === 0
+      ? ldexp(frac, fmt.emin - p + 1)
+      : ldexp(frac + 2 ** (p - 1), fmt.emin + binade - 1 - p + 1);
   }
   return negative ? -v : v;
 }

@@ -50,7 +50,9 @@ export function parseJson(text: string): unknown {
     return JSON.parse(quoteBareTokens(text), (_k, v) => (typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : v));
   } catch (e) {
     // a stack overflow is not a syntax error: say what it is instead of "not JSON"
-    if (e instanceof RangeError) throw new JsonDepthError('the JSON is nested too deeply to be read (thousands of levels of arrays or objects)');
+    if (e instanceof RangeError) {
+      throw new JsonDepthError('the JSON is nested too deeply to be read (thousands of levels of arrays or objects)');
+    }
     throw e;
   }
 }

@@ -53,7 +53,7 @@ function sprinkle(m: fc.Arbitrary<number[][]>, value: number, atLeastOne: boolea
         const out = rows.map((r, i) => r.map((v, j) => (mask[i][j] ? value : v)));
         if (atLeastOne) out[0][0] = value;
         return out;
-      }),
+      })
   );
 }
 
@@ -72,12 +72,28 @@ export function logitRegimes(dtype: Dtype): { name: string; quick: boolean; arb:
     { name: 'scale 1', quick: true, arb: matrixOf(numAt(1, dtype), [1, 4], [1, 10]) },
     { name: 'scale 30', quick: true, arb: matrixOf(numAt(30, dtype), [1, 3], [2, 10]) },
     { name: 'spread 300', quick: false, arb: matrixOf(numAt(300, dtype), [1, 3], [2, 10]) },
-    { name: 'near the exp limits', quick: true, arb: matrixOf(fc.oneof(near(expLimit), near(-expLimit), near(underLimit), near(0)), [1, 2], [2, 6]) },
+    {
+      name: 'near the exp limits',
+      quick: true,
+      arb: matrixOf(fc.oneof(near(expLimit), near(-expLimit), near(underLimit), near(0)), [1, 2], [2, 6]),
+    },
     { name: 'scale 1e5', quick: false, arb: matrixOf(numAt(1e5, dtype), [1, 2], [2, 6]) },
-    { name: 'huge (±1e308 / ±3e38)', quick: true, arb: matrixOf(fc.oneof(fc.constantFrom(f(huge), f(-huge), f(huge / 3)), numAt(1, dtype)), [1, 2], [2, 5]) },
+    {
+      name: 'huge (±1e308 / ±3e38)',
+      quick: true,
+      arb: matrixOf(fc.oneof(fc.constantFrom(f(huge), f(-huge), f(huge / 3)), numAt(1, dtype)), [1, 2], [2, 5]),
+    },
     { name: 'ties', quick: false, arb: tieRows(1, dtype) },
-    { name: 'masked (-Infinity)', quick: true, arb: sprinkle(matrixOf(numAt(10, dtype), [1, 3], [2, 8]), -Infinity, true).map(keepOneFinite) },
-    { name: 'all masked row', quick: false, arb: matrixOf(numAt(5, dtype), [1, 3], [1, 5]).map((rows) => rows.map((r, i) => (i === 0 ? r.map(() => -Infinity) : r))) },
+    {
+      name: 'masked (-Infinity)',
+      quick: true,
+      arb: sprinkle(matrixOf(numAt(10, dtype), [1, 3], [2, 8]), -Infinity, true).map(keepOneFinite),
+    },
+    {
+      name: 'all masked row',
+      quick: false,
+      arb: matrixOf(numAt(5, dtype), [1, 3], [1, 5]).map((rows) => rows.map((r, i) => (i === 0 ? r.map(() => -Infinity) : r))),
+    },
     { name: '+Infinity logit', quick: false, arb: sprinkle(matrixOf(numAt(5, dtype), [1, 2], [2, 5]), Infinity, true) },
     { name: 'one class (C = 1)', quick: false, arb: matrixOf(numAt(50, dtype), [1, 4], [1, 1]) },
     { name: 'wide row (C = 1000)', quick: false, arb: matrixOf(numAt(20, dtype), [1, 1], [1000, 1000]) },
@@ -97,9 +113,17 @@ export function elementRegimes(dtype: Dtype): { name: string; quick: boolean; ar
     { name: 'scale 1', quick: true, arb: vec(numAt(4, dtype)) },
     { name: 'scale 1e-3', quick: false, arb: vec(numAt(1e-3, dtype)) },
     { name: 'scale 40 (saturation)', quick: true, arb: vec(numAt(40, dtype)) },
-    { name: 'near the exp limits', quick: true, arb: vec(fc.oneof(...lim.flatMap((c) => [c, -c]).map((c) => fc.double({ min: c - 1, max: c + 1, noNaN: true }).map(f)))) },
+    {
+      name: 'near the exp limits',
+      quick: true,
+      arb: vec(fc.oneof(...lim.flatMap((c) => [c, -c]).map((c) => fc.double({ min: c - 1, max: c + 1, noNaN: true }).map(f)))),
+    },
     { name: 'tiny (1e-300 / 1e-38)', quick: false, arb: vec(fc.constantFrom(1e-300, -1e-300, 5e-324, 1e-38, -1e-45).map(f)) },
-    { name: 'huge and infinite', quick: true, arb: vec(fc.constantFrom(1e308, -1e308, Infinity, -Infinity, 3e38, -3e38, 1e5, -1e5).map(f)) },
+    {
+      name: 'huge and infinite',
+      quick: true,
+      arb: vec(fc.constantFrom(1e308, -1e308, Infinity, -Infinity, 3e38, -3e38, 1e5, -1e5).map(f)),
+    },
   ];
 }
 
@@ -139,10 +163,10 @@ export function crossEntropyRegimes(dtype: Dtype, backward: boolean): Regime[] {
       const target: fc.Arbitrary<unknown> = opts.probs
         ? fc.array(probRow(C, dtype), { minLength: N, maxLength: N })
         : fc.array(fc.integer({ min: 0, max: C - 1 }), { minLength: N, maxLength: N }).chain((t) =>
-            opts.ignore
-              ? fc.array(fc.boolean(), { minLength: N, maxLength: N }).map((m) => t.map((y, i) => (opts.ignore === 'all' || m[i] ? -100 : y)))
-              : fc.constant(t),
-          );
+          opts.ignore
+            ? fc.array(fc.boolean(), { minLength: N, maxLength: N }).map((m) => t.map((y, i) => (opts.ignore === 'all' || m[i] ? -100 : y)))
+            : fc.constant(t)
+        );
       return fc
         .record({
           target,
@@ -157,7 +181,7 @@ export function crossEntropyRegimes(dtype: Dtype, backward: boolean): Regime[] {
             if (r.label_smoothing) args.label_smoothing = r.label_smoothing;
             if (g !== undefined) args.grad_output = g;
             return args;
-          }),
+          })
         );
     });
   const rows = logitRegimes(dtype).filter((r) => r.name !== 'wide row (C = 1000)');
@@ -168,7 +192,11 @@ export function crossEntropyRegimes(dtype: Dtype, backward: boolean): Regime[] {
     { name: 'ignore_index', quick: true, arb: withOptions(logitRegimes(dtype)[1].arb, { ignore: 'some' }) },
     { name: 'every target ignored', quick: false, arb: withOptions(logitRegimes(dtype)[1].arb, { ignore: 'all' }) },
     { name: 'label smoothing', quick: true, arb: withOptions(logitRegimes(dtype)[2].arb, { smoothing: true }) },
-    { name: 'label smoothing, probability targets', quick: false, arb: withOptions(logitRegimes(dtype)[1].arb, { probs: true, smoothing: true }) },
+    {
+      name: 'label smoothing, probability targets',
+      quick: false,
+      arb: withOptions(logitRegimes(dtype)[1].arb, { probs: true, smoothing: true }),
+    },
   ];
 }
 
@@ -177,14 +205,18 @@ export function bceRegimes(dtype: Dtype, backward: boolean): Regime[] {
   const vecN = (el: fc.Arbitrary<number>) => fc.integer({ min: 1, max: 8 }).chain((n) => fc.array(el, { minLength: n, maxLength: n }));
   const build = (probs: fc.Arbitrary<number>, target: fc.Arbitrary<number>) =>
     vecN(probs).chain((p) =>
-      fc.record({ target: fc.array(target, { minLength: p.length, maxLength: p.length }), weight: weights(p.length, dtype), reduction: reductions }).chain((r) =>
+      fc.record({
+        target: fc.array(target, { minLength: p.length, maxLength: p.length }),
+        weight: weights(p.length, dtype),
+        reduction: reductions,
+      }).chain((r) =>
         (backward ? gradOutputFor(r.reduction, p.length, dtype) : fc.constant(undefined)).map((g) => {
           const args: RawArgs = { probs: p, target: r.target, reduction: r.reduction };
           if (r.weight) args.weight = r.weight;
           if (g !== undefined) args.grad_output = g;
           return args;
-        }),
-      ),
+        })
+      )
     );
   const unit = fc.integer({ min: 0, max: 1000 }).map((k) => f(k / 1000));
   const hard = fc.constantFrom(0, 1);
@@ -203,7 +235,10 @@ export function bceLogitsRegimes(dtype: Dtype, backward: boolean): Regime[] {
       fc
         .record({
           logits: fc.array(logit, { minLength: n, maxLength: n }),
-          target: fc.array(fc.oneof(fc.constantFrom(0, 1), fc.integer({ min: 0, max: 100 }).map((k) => f(k / 100))), { minLength: n, maxLength: n }),
+          target: fc.array(fc.oneof(fc.constantFrom(0, 1), fc.integer({ min: 0, max: 100 }).map((k) => f(k / 100))), {
+            minLength: n,
+            maxLength: n,
+          }),
           weight: weights(n, dtype),
           pos_weight: pw,
           reduction: reductions,
@@ -215,14 +250,18 @@ export function bceLogitsRegimes(dtype: Dtype, backward: boolean): Regime[] {
             if (r.pos_weight !== undefined) args.pos_weight = r.pos_weight;
             if (g !== undefined) args.grad_output = g;
             return args;
-          }),
-        ),
+          })
+        )
     );
   const lim = dtype === 'float32' ? 88.72 : 709.78;
   return [
     { name: 'scale 4', quick: true, arb: build(numAt(4, dtype), fc.constant(undefined)) },
     { name: 'scale 40 (saturation)', quick: true, arb: build(numAt(40, dtype), fc.constant(undefined)) },
-    { name: 'near the exp limits and infinite', quick: true, arb: build(fc.constantFrom(lim, -lim, 800, -800, 1e308, -1e308, Infinity, -Infinity).map(f), fc.constant(undefined)) },
+    {
+      name: 'near the exp limits and infinite',
+      quick: true,
+      arb: build(fc.constantFrom(lim, -lim, 800, -800, 1e308, -1e308, Infinity, -Infinity).map(f), fc.constant(undefined)),
+    },
     { name: 'pos_weight', quick: true, arb: build(numAt(10, dtype), fc.constantFrom(0, 0.5, 3, 1000).map(f)) },
   ];
 }
@@ -233,7 +272,9 @@ export function nllRegimes(dtype: Dtype): Regime[] {
     matrixOf(lp, [1, 4], [1, 6]).chain((L) =>
       fc
         .record({
-          target: fc.array(fc.integer({ min: ignore ? -1 : 0, max: L[0].length - 1 }), { minLength: L.length, maxLength: L.length }).map((t) => t.map((y) => (y < 0 ? -100 : y))),
+          target: fc.array(fc.integer({ min: ignore ? -1 : 0, max: L[0].length - 1 }), { minLength: L.length, maxLength: L.length }).map((
+            t,
+          ) => t.map((y) => (y < 0 ? -100 : y))),
           weight: weights(L[0].length, dtype),
           reduction: reductions,
         })
@@ -241,7 +282,7 @@ export function nllRegimes(dtype: Dtype): Regime[] {
           const args: RawArgs = { log_probs: L, target: r.target, reduction: r.reduction };
           if (r.weight) args.weight = r.weight;
           return args;
-        }),
+        })
     );
   return [
     { name: 'log-probabilities', quick: true, arb: build(false) },
@@ -263,8 +304,11 @@ export function rowBackwardRegimes(dtype: Dtype): Regime[] {
     ...r,
     arb: r.arb.chain((logits) =>
       fc
-        .array(fc.array(numAt(3, dtype), { minLength: logits[0].length, maxLength: logits[0].length }), { minLength: logits.length, maxLength: logits.length })
-        .map((g) => ({ logits, grad_output: g })),
+        .array(fc.array(numAt(3, dtype), { minLength: logits[0].length, maxLength: logits[0].length }), {
+          minLength: logits.length,
+          maxLength: logits.length,
+        })
+        .map((g) => ({ logits, grad_output: g }))
     ),
   }));
 }

@@ -17,9 +17,9 @@ export function shapeMismatch(shape: ResultShape, result: unknown): string | nul
       return null;
     case 'matrix':
       if (
-        !Array.isArray(result) ||
-        result.length !== shape.rows ||
-        !result.every((r) => Array.isArray(r) && r.length === shape.cols && r.every(isNum))
+        !Array.isArray(result)
+        || result.length !== shape.rows
+        || !result.every((r) => Array.isArray(r) && r.length === shape.cols && r.every(isNum))
       ) {
         return `expected [${shape.rows}][${shape.cols}] numbers, got ${describeShape(result)}`;
       }

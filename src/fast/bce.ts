@@ -203,11 +203,17 @@ function softplusPair(scr: Scratch, x: number): void {
   const EX = scr.ex;
   const SP = scr.sp;
   if (x === Infinity) {
-    SP[0] = Infinity; SP[1] = 0; SP[2] = 0; SP[3] = 0;
+    SP[0] = Infinity;
+    SP[1] = 0;
+    SP[2] = 0;
+    SP[3] = 0;
     return;
   }
   if (x === -Infinity) {
-    SP[0] = 0; SP[1] = 0; SP[2] = Infinity; SP[3] = 0;
+    SP[0] = 0;
+    SP[1] = 0;
+    SP[2] = Infinity;
+    SP[3] = 0;
     return;
   }
   const ax = Math.abs(x);
@@ -229,9 +235,15 @@ function softplusPair(scr: Scratch, x: number): void {
   const bh = DD[0];
   const bl = DD[1] + ll;
   if (x >= 0) {
-    SP[0] = bh; SP[1] = bl; SP[2] = lh; SP[3] = ll;
+    SP[0] = bh;
+    SP[1] = bl;
+    SP[2] = lh;
+    SP[3] = ll;
   } else {
-    SP[0] = lh; SP[1] = ll; SP[2] = bh; SP[3] = bl;
+    SP[0] = lh;
+    SP[1] = ll;
+    SP[2] = bh;
+    SP[3] = bl;
   }
 }
 
@@ -255,9 +267,15 @@ function sigmoidPair(scr: Scratch, x: number): void {
   const sh = DD[0];
   const sl = DD[1];
   if (x >= 0) {
-    SG[0] = bh; SG[1] = bl; SG[2] = sh; SG[3] = sl;
+    SG[0] = bh;
+    SG[1] = bl;
+    SG[2] = sh;
+    SG[3] = sl;
   } else {
-    SG[0] = sh; SG[1] = sl; SG[2] = bh; SG[3] = bl;
+    SG[0] = sh;
+    SG[1] = sl;
+    SG[2] = bh;
+    SG[3] = bl;
   }
 }
 

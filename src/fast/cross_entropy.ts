@@ -429,7 +429,19 @@ function ceReductionScale(scr: Scratch, go: number | F64 | undefined, red: Reduc
  * or an entry whose w_c is tiny (p_c recomputed with a scaled exponent so it is rounded
  * once). Needs INV and SUM of the row (invOnePlusS done).
  */
-function ceGradEntry(scr: Scratch, x: FloatArray, o: number, cc: number, y: number, k: number, m: number, WH: F64, WL: F64, Kh: number, Kl: number): number {
+function ceGradEntry(
+  scr: Scratch,
+  x: FloatArray,
+  o: number,
+  cc: number,
+  y: number,
+  k: number,
+  m: number,
+  WH: F64,
+  WL: F64,
+  Kh: number,
+  Kl: number,
+): number {
   const DD = scr.dd;
   const EX = scr.ex;
   const SUM = scr.sum;
@@ -534,7 +546,20 @@ function ceGradRowIndex(scr: Scratch, st: CeState, r: number, y: number, Gh: num
  * entry as p_c K (p_c in double-double, then the product, one rounding), which never
  * forms the over- or underflowing J = K / S. Needs INV and SUM of the row.
  */
-function ceGradRowIndexScaled(scr: Scratch, x: FloatArray, o: number, c: number, y: number, k: number, m: number, WH: F64, WL: F64, Kh: number, Kl: number, res: F64): void {
+function ceGradRowIndexScaled(
+  scr: Scratch,
+  x: FloatArray,
+  o: number,
+  c: number,
+  y: number,
+  k: number,
+  m: number,
+  WH: F64,
+  WL: F64,
+  Kh: number,
+  Kl: number,
+  res: F64,
+): void {
   const DD = scr.dd;
   for (let cc = 0; cc < c; cc++) {
     const wh = WH[cc];
@@ -618,7 +643,18 @@ interface CeGradWork {
  * (p_c A - a_c) G, each entry one rounding. A row whose coefficients are all 0 has the
  * gradient 0 whatever its logits (the loss row is identically 0).
  */
-function ceGradRowGeneral(scr: Scratch, st: CeState, r: number, y: number, kind: number, Gh: number, Gl: number, zeroMean: boolean, wk: CeGradWork, res: F64): void {
+function ceGradRowGeneral(
+  scr: Scratch,
+  st: CeState,
+  r: number,
+  y: number,
+  kind: number,
+  Gh: number,
+  Gl: number,
+  zeroMean: boolean,
+  wk: CeGradWork,
+  res: F64,
+): void {
   const DD = scr.dd;
   const { c } = st;
   const o = r * c;
@@ -676,7 +712,9 @@ export function crossEntropyBackward(
   const st = ceState(scr, logits, n, c, target, opts);
   const { x, eps, red } = st;
   const go = opts.gradOutput === undefined || typeof opts.gradOutput === 'number' ? opts.gradOutput : widen(opts.gradOutput);
-  const res = st.f32 || (out && out.buffer === logits.buffer) ? new Float64Array(n * c) : ((out as F64 | undefined) ?? new Float64Array(n * c));
+  const res = st.f32 || (out && out.buffer === logits.buffer)
+    ? new Float64Array(n * c)
+    : ((out as F64 | undefined) ?? new Float64Array(n * c));
   ceMeanDenominator(scr, st);
   const Dh = DD[0];
   const Dl = DD[1];

@@ -102,4 +102,3 @@ export function ceOpts(a: CrossEntropyArgs, dtype: Dtype) {
     labelSmoothing: scalar(a.label_smoothing, dtype),
   };
 }
-

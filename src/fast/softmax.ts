@@ -499,7 +499,17 @@ function softmaxRowDD(scr: Scratch, x: FloatArray, o: number, c: number, kind: n
  * g_j - <g, p> = (g_j - g_k) + nu,  nu = sum_{i != k} p_i (g_k - g_i): no cancellation
  * at the max entry k, whose p_k ~ 1 would otherwise cancel g_k against <g, p>.
  */
-function softmaxGradRowFinite(scr: Scratch, g: FloatArray, o: number, c: number, k: number, PH: F64, PL: F64, PE: Int32Array, out: F64): void {
+function softmaxGradRowFinite(
+  scr: Scratch,
+  g: FloatArray,
+  o: number,
+  c: number,
+  k: number,
+  PH: F64,
+  PL: F64,
+  PE: Int32Array,
+  out: F64,
+): void {
   const DD = scr.dd;
   const gk = g[o + k];
   let nh = 0;
@@ -533,7 +543,17 @@ function softmaxGradRowFinite(scr: Scratch, g: FloatArray, o: number, c: number,
  * +Infinity entries the split of p among them is path dependent, but if g agrees on them,
  * p ⊙ (g − ⟨g, p⟩) → 0 on every entry (docs/semantics.md, as the reference does).
  */
-function softmaxGradRowSpecial(scr: Scratch, x: FloatArray, g: FloatArray, o: number, c: number, kind: number, PH: F64, PL: F64, out: F64): void {
+function softmaxGradRowSpecial(
+  scr: Scratch,
+  x: FloatArray,
+  g: FloatArray,
+  o: number,
+  c: number,
+  kind: number,
+  PH: F64,
+  PL: F64,
+  out: F64,
+): void {
   const DD = scr.dd;
   // With two or more +Infinity entries (or every entry -Infinity) the split of p among them is
   // path dependent, but if g is finite and agrees on them, p ⊙ (g − ⟨g, p⟩) → 0 on every entry

@@ -50,7 +50,9 @@ export function analyticOps<X extends GradInput>(
   const note = `the numeric Jacobian is ${m} output${m === 1 ? '' : 's'} × ${n} input${n === 1 ? '' : 's'}`;
   const keys = ['jacobian', 'vjp', 'jvp', 'gradient'].filter((k) => k in analytic);
   if (keys.length !== 1) {
-    throw new GradcheckError(`analytic must have exactly one of jacobian, vjp, jvp, gradient; got ${keys.length ? keys.join(', ') : 'none'}`);
+    throw new GradcheckError(
+      `analytic must have exactly one of jacobian, vjp, jvp, gradient; got ${keys.length ? keys.join(', ') : 'none'}`,
+    );
   }
   if ('jacobian' in analytic) {
     const label = labels.jacobian ?? 'analytic jacobian';
@@ -84,7 +86,9 @@ export function analyticOps<X extends GradInput>(
   }
   if ('gradient' in analytic) {
     const label = labels.gradient ?? 'analytic gradient';
-    if (m !== 1) throw new GradcheckError(`shape mismatch: { gradient } needs a scalar f, but f returns ${m} outputs; use { vjp } or { jacobian }`);
+    if (m !== 1) {
+      throw new GradcheckError(`shape mismatch: { gradient } needs a scalar f, but f returns ${m} outputs; use { vjp } or { jacobian }`);
+    }
     let cached: Float64Array | undefined;
     const g = () => (cached ??= vec(analytic.gradient(x()), n, label, note));
     return {

@@ -117,7 +117,7 @@ export function opProblem(op: BackwardOp, args: BackwardArgs | Record<string, un
   const sameShape = grad.layout === 'same-as-wrt' || (grad.layout === 'elementwise-loss' && a.reduction === 'none');
   if (sameShape && Array.isArray(w[0])) {
     const rows = w.length;
-    const cols = (w[0]).length;
+    const cols = w[0].length;
     outputs = rows * cols;
     shapeGrad = (v) => Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => v[r * cols + c]));
     cotangent = (g as number[][]).flat();
@@ -142,7 +142,9 @@ export function opProblem(op: BackwardOp, args: BackwardArgs | Record<string, un
       cotangent = [g as number];
     }
   }
-  if (cotangent.length !== outputs) throw new GradcheckError(`${op}: grad_output has ${cotangent.length} entries, the forward ${forward} has ${outputs} outputs`);
+  if (cotangent.length !== outputs) {
+    throw new GradcheckError(`${op}: grad_output has ${cotangent.length} entries, the forward ${forward} has ${outputs} outputs`);
+  }
   return { op, forward, wrt, args: a, x, outputs, cotangent, shapeGrad, at: (v) => withArgument(a, wrt, v) };
 }
 
@@ -153,7 +155,11 @@ function flatNumbers(r: unknown, what: string): number[] {
 }
 
 /** The fast path's forward F as a function of args[wrt] (flat), result flattened. */
-export function catalogForward(op: BackwardOp, args: BackwardArgs | Record<string, unknown>, dtype: Dtype = 'float64'): (x: ArrayLike<number>) => Float64Array {
+export function catalogForward(
+  op: BackwardOp,
+  args: BackwardArgs | Record<string, unknown>,
+  dtype: Dtype = 'float64',
+): (x: ArrayLike<number>) => Float64Array {
   const p = opProblem(op, args);
   return (x) => Float64Array.from(flatNumbers(fastEvaluate(p.forward, p.at(x), dtype), `the fast ${p.forward}`));
 }
@@ -184,7 +190,11 @@ function midClass(digits: number): typeof Decimal {
  * referenceEnclosure(F, args, workingDigits), as midpoints and radii (decimal.js values at
  * workingDigits + 10 digits). Throws a GradcheckError when an enclosure is not finite.
  */
-export function catalogForwardEnclosure(op: BackwardOp, args: BackwardArgs | Record<string, unknown>, workingDigits = 50): (x: ArrayLike<number>) => EnclosureValues {
+export function catalogForwardEnclosure(
+  op: BackwardOp,
+  args: BackwardArgs | Record<string, unknown>,
+  workingDigits = 50,
+): (x: ArrayLike<number>) => EnclosureValues {
   const p = opProblem(op, args);
   return (x) => {
     const ivs = flatIv(referenceEnclosure(p.forward, p.at(x), workingDigits));
@@ -193,7 +203,9 @@ export function catalogForwardEnclosure(op: BackwardOp, args: BackwardArgs | Rec
     const rad: Decimal[] = [];
     ivs.forEach((iv, o) => {
       if (!iv.lo.isFinite() || !iv.hi.isFinite()) {
-        throw new GradcheckError(`${p.forward}: reference output ${o} is not finite ([${iv.lo.toString()}, ${iv.hi.toString()}]); derivatives are not defined there`);
+        throw new GradcheckError(
+          `${p.forward}: reference output ${o} is not finite ([${iv.lo.toString()}, ${iv.hi.toString()}]); derivatives are not defined there`,
+        );
       }
       const lo = new D(iv.lo);
       const hi = new D(iv.hi);
@@ -234,14 +246,22 @@ export function backwardFunction(op: BackwardOp, impl: BackwardImpl = 'reference
 }
 
 /** v ↦ B(args with args[wrt] = x, grad_output = v), flattened: the VJP of F at x. */
-export function catalogVjp(op: BackwardOp, args: BackwardArgs | Record<string, unknown>, impl: BackwardImpl = 'reference'): (x: ArrayLike<number>, v: ArrayLike<number>) => number[] {
+export function catalogVjp(
+  op: BackwardOp,
+  args: BackwardArgs | Record<string, unknown>,
+  impl: BackwardImpl = 'reference',
+): (x: ArrayLike<number>, v: ArrayLike<number>) => number[] {
   const p = opProblem(op, args);
   const b = backwardFunction(op, impl);
   return (x, v) => flatNumbers(b({ ...p.at(x), grad_output: p.shapeGrad(v) }), op);
 }
 
 /** x ↦ B(args with args[wrt] = x) with the args' own grad_output: the gradient of ⟨g, F(x)⟩. */
-export function catalogGradient(op: BackwardOp, args: BackwardArgs | Record<string, unknown>, impl: BackwardImpl = 'reference'): (x: ArrayLike<number>) => number[] {
+export function catalogGradient(
+  op: BackwardOp,
+  args: BackwardArgs | Record<string, unknown>,
+  impl: BackwardImpl = 'reference',
+): (x: ArrayLike<number>) => number[] {
   const p = opProblem(op, args);
   const b = backwardFunction(op, impl);
   return (x) => flatNumbers(b(p.at(x)), op);
@@ -399,12 +419,18 @@ export interface DecimalNumeric {
  * differences, plus 2^-20·|f''|, times max e_r·Σ|λ_r|) joins the error estimate. One numeric
  * Jacobian can be compared with any number of analytic sides (checkDecimal).
  */
-export function decimalNumeric(op: BackwardOp, args: BackwardArgs | Record<string, unknown>, options: DecimalNumericOptions = {}): DecimalNumeric {
+export function decimalNumeric(
+  op: BackwardOp,
+  args: BackwardArgs | Record<string, unknown>,
+  options: DecimalNumericOptions = {},
+): DecimalNumeric {
   const p = opProblem(op, args);
   const base = options.digits ?? CATALOG_DECIMAL_DEFAULTS.digits;
   if (!Number.isInteger(base) || base < 30 || base > 900) throw new GradcheckError(`digits = ${base} must be an integer in [30, 900]`);
   const n = p.x.length;
-  for (let i = 0; i < n; i++) if (!Number.isFinite(p.x[i])) throw new GradcheckError(`x[${i}] = ${p.x[i]} is not finite: derivatives need a finite point`);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(p.x[i])) throw new GradcheckError(`x[${i}] = ${p.x[i]} is not finite: derivatives need a finite point`);
+  }
   const inside = domainOf(op, p.args);
   const candidates = options.mask ? [...new Set(options.mask)].sort((a, b) => a - b) : Array.from({ length: n }, (_, i) => i);
   const mask: number[] = [];
@@ -418,7 +444,9 @@ export function decimalNumeric(op: BackwardOp, args: BackwardArgs | Record<strin
     if (!plan) {
       skipped.push({
         input: i,
-        reason: s > 0 ? `x[${i}] = ${p.x[i]}: no step h ≤ 2^-20·${s.toPrecision(3)} with x ± h, x ± h/2, x ± h/4 doubles in the domain` : `x[${i}] = ${p.x[i]} is on the boundary of the domain`,
+        reason: s > 0
+          ? `x[${i}] = ${p.x[i]}: no step h ≤ 2^-20·${s.toPrecision(3)} with x ± h, x ± h/2, x ± h/4 doubles in the domain`
+          : `x[${i}] = ${p.x[i]} is on the boundary of the domain`,
       });
       continue;
     }
@@ -443,7 +471,14 @@ export function decimalNumeric(op: BackwardOp, args: BackwardArgs | Record<strin
   const fmag = f0At(base).mid.reduce((acc, v) => Decimal.max(acc, v.abs()), new Decimal(1));
   const magDigits = Math.max(0, fmag.e);
   for (let q = 0; q < digits.length; q++) digits[q] += magDigits;
-  const out: Pick<DecimalNumeric, 't22' | 't21' | 't11' | 'sigma' | 'amp' | 'centre'> = { t22: [], t21: [], t11: [], sigma: [], amp: [], centre: [] };
+  const out: Pick<DecimalNumeric, 't22' | 't21' | 't11' | 'sigma' | 'amp' | 'centre'> = {
+    t22: [],
+    t21: [],
+    t11: [],
+    sigma: [],
+    amp: [],
+    centre: [],
+  };
   mask.forEach((i, q) => {
     const wd = digits[q];
     const D = midClass(wd + 10);
@@ -466,7 +501,9 @@ export function decimalNumeric(op: BackwardOp, args: BackwardArgs | Record<strin
       xm[i] = tm;
       const fp = evalF(xp);
       const fm = evalF(xm);
-      if (fp.mid.length !== m || fm.mid.length !== m) throw new GradcheckError(`${p.forward} returned ${fp.mid.length} outputs at a step, ${m} expected`);
+      if (fp.mid.length !== m || fm.mid.length !== m) {
+        throw new GradcheckError(`${p.forward} returned ${fp.mid.length} outputs at a step, ${m} expected`);
+      }
       // w = (t+ − t−)/2 the half-width, e = (t+ + t−)/2 − x the centre offset (formed exactly:
       // e can be 300 orders of magnitude below w), a = t+ − x = w + e, b = x − t− = w − e
       const tpX = toDecimal(tp, Exact);
@@ -607,8 +644,16 @@ export function checkDecimal(num: DecimalNumeric, analytic: Analytic<Float64Arra
     fNoise,
     ...(options.keepEntries ? { entries } : {}),
   };
-  const skipped = num.skipped.length ? `; ${num.skipped.length} input(s) without a usable step not checked (${num.skipped.map((v) => v.input).join(', ')})` : '';
-  const extra = `; numeric: ${num.op.replace(/_backward$/, '')} reference at ${Math.min(...num.digits)}${Math.max(...num.digits) > Math.min(...num.digits) ? `–${Math.max(...num.digits)}` : ''} digits, exact steps${num.plans.some((v) => v.kind === 'rounded') ? ` (${num.plans.filter((v) => v.kind === 'rounded').length} input(s) at rounded points)` : ''}${c ? ', given cotangent' : ''}${skipped}`;
+  const skipped = num.skipped.length
+    ? `; ${num.skipped.length} input(s) without a usable step not checked (${num.skipped.map((v) => v.input).join(', ')})`
+    : '';
+  const extra = `; numeric: ${num.op.replace(/_backward$/, '')} reference at ${Math.min(...num.digits)}${
+    Math.max(...num.digits) > Math.min(...num.digits) ? `–${Math.max(...num.digits)}` : ''
+  } digits, exact steps${
+    num.plans.some((v) => v.kind === 'rounded')
+      ? ` (${num.plans.filter((v) => v.kind === 'rounded').length} input(s) at rounded points)`
+      : ''
+  }${c ? ', given cotangent' : ''}${skipped}`;
   return { ...rep, message: verdictMessage(rep, extra) };
 }
 
@@ -627,7 +672,12 @@ export interface OpCheckOptions extends GradcheckOptions {
 }
 
 /** The analytic side of a check (see gradcheckOp). */
-export function opAnalytic(op: BackwardOp, args: BackwardArgs | Record<string, unknown>, backward: BackwardImpl = 'reference', cotangent: Cotangent = 'basis'): Analytic<Float64Array> {
+export function opAnalytic(
+  op: BackwardOp,
+  args: BackwardArgs | Record<string, unknown>,
+  backward: BackwardImpl = 'reference',
+  cotangent: Cotangent = 'basis',
+): Analytic<Float64Array> {
   return cotangent === 'given' ? { gradient: catalogGradient(op, args, backward) } : { vjp: catalogVjp(op, args, backward) };
 }
 
@@ -655,15 +705,14 @@ export function gradcheckOp(op: BackwardOp, args: BackwardArgs | Record<string, 
   }
   if (numeric !== 'float64') throw new GradcheckError(`numeric = ${JSON.stringify(numeric)} must be "float64" or "decimal"`);
   const fwd = catalogForward(op, args);
-  const f =
-    cotangent === 'given'
-      ? (x: Float64Array) => {
-          const y = fwd(x);
-          let s = 0;
-          for (let o = 0; o < y.length; o++) s += p.cotangent[o] * y[o];
-          return s;
-        }
-      : fwd;
+  const f = cotangent === 'given'
+    ? (x: Float64Array) => {
+      const y = fwd(x);
+      let s = 0;
+      for (let o = 0; o < y.length; o++) s += p.cotangent[o] * y[o];
+      return s;
+    }
+    : fwd;
   const opts: GradcheckOptions = { ...gc };
   if (opts.step === undefined && p.wrt === 'probs' && !opts.fastMode) {
     const factor = (opts.method ?? 'ridders') === 'ridders' ? riddersStepFactor(FLOAT64.u) : centralStepFactor(FLOAT64.u);

@@ -132,7 +132,11 @@ export function gradcheckDecimal<X extends GradInput>(
     if (m >= 0 && y.length !== m) throw new GradcheckError(`fDec returned ${y.length} outputs at ${where()} but ${m} at x`);
     const bad = y.findIndex((v) => !v.isFinite());
     if (bad >= 0) {
-      throw new GradcheckError(m < 0 ? `fDec(x) is not finite: output ${bad} = ${y[bad].toString()}` : `fDec is not finite at ${where()}: output ${bad} = ${y[bad].toString()}`);
+      throw new GradcheckError(
+        m < 0
+          ? `fDec(x) is not finite: output ${bad} = ${y[bad].toString()}`
+          : `fDec is not finite at ${where()}: output ${bad} = ${y[bad].toString()}`,
+      );
     }
     return y;
   };

@@ -63,10 +63,10 @@ export interface Point {
  */
 export function makePoint(x: unknown, dtype: Dtype | undefined, what = 'x'): Point {
   for (const [name, ctor] of INTEGER_ARRAYS) {
-    if (x instanceof (ctor as new () => object)) {
+    if (x instanceof (ctor as new() => object)) {
       throw new GradcheckError(
-        `${what} is an ${name}: an integer array cannot hold x + h, so finite differences would only see zeros; ` +
-          'pass a Float64Array, a Float32Array or a number[]',
+        `${what} is an ${name}: an integer array cannot hold x + h, so finite differences would only see zeros; `
+          + 'pass a Float64Array, a Float32Array or a number[]',
       );
     }
   }
@@ -80,8 +80,8 @@ export function makePoint(x: unknown, dtype: Dtype | undefined, what = 'x'): Poi
   }
   if (kind === 'float32array' && dtype === 'float64') {
     throw new GradcheckError(
-      `${what} is a Float32Array but dtype is "float64": a Float32Array cannot hold float64 steps x + h; ` +
-        'pass a Float64Array or drop the dtype option',
+      `${what} is a Float32Array but dtype is "float64": a Float32Array cannot hold float64 steps x + h; `
+        + 'pass a Float64Array or drop the dtype option',
     );
   }
   const format = kind === 'float32array' || dtype === 'float32' ? FLOAT32 : FLOAT64;
@@ -137,9 +137,9 @@ export function realiseStep(format: FloatFormat, x: number, h: number, input: nu
   const hm = x - xm;
   if (hp === 0 || hm === 0) {
     throw new GradcheckError(
-      `x[${input}] = ${x}: the step h = ${h} vanishes in ${format.dtype} (x + h == x), so the finite differences ` +
-        `would be zero; use a step of at least ${(2 * format.u * Math.max(1, Math.abs(x))).toPrecision(3)} ` +
-        '(or drop the step option: the default step is derived from the format)',
+      `x[${input}] = ${x}: the step h = ${h} vanishes in ${format.dtype} (x + h == x), so the finite differences `
+        + `would be zero; use a step of at least ${(2 * format.u * Math.max(1, Math.abs(x))).toPrecision(3)} `
+        + '(or drop the step option: the default step is derived from the format)',
     );
   }
   return { xp, xm, h: (hp + hm) / 2 };

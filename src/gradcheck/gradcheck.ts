@@ -68,9 +68,13 @@ function resolveOptions(o: GradcheckOptions, fmt: FloatFormat, xmax: number): Re
   const seed = o.seed ?? GRADCHECK_DEFAULTS.seed;
   if (!Number.isInteger(seed)) throw new GradcheckError(`option seed = ${String(seed)} must be an integer`);
   const method = o.method ?? 'ridders';
-  if (method !== 'ridders' && method !== 'central') throw new GradcheckError(`option method = ${JSON.stringify(method)} must be "ridders" or "central"`);
+  if (method !== 'ridders' && method !== 'central') {
+    throw new GradcheckError(`option method = ${JSON.stringify(method)} must be "ridders" or "central"`);
+  }
   const projections = o.projections ?? GRADCHECK_DEFAULTS.projections;
-  if (!Number.isInteger(projections) || projections < 1) throw new GradcheckError(`option projections = ${String(projections)} must be an integer ≥ 1`);
+  if (!Number.isInteger(projections) || projections < 1) {
+    throw new GradcheckError(`option projections = ${String(projections)} must be an integer ≥ 1`);
+  }
   const maxFailures = o.maxFailures ?? GRADCHECK_DEFAULTS.maxFailures;
   return { k, rtol, atol, seed, maxFailures, method, projections };
 }
@@ -114,7 +118,9 @@ function setup<X extends GradInput>(f: (x: X) => FnOutput, x: X, options: Gradch
     }
   }
   const mode = options.stepScale ?? 'log';
-  if (mode !== 'log' && mode !== 'relative') throw new GradcheckError(`option stepScale = ${JSON.stringify(mode)} must be "log" or "relative"`);
+  if (mode !== 'log' && mode !== 'relative') {
+    throw new GradcheckError(`option stepScale = ${JSON.stringify(mode)} must be "log" or "relative"`);
+  }
   const scale = (i: number) => scaleOf(point.values[i], mode, fmt.u);
   const s = options.step;
   let stepFor: (i: number) => number;
@@ -126,7 +132,9 @@ function setup<X extends GradInput>(f: (x: X) => FnOutput, x: X, options: Gradch
     stepFor = () => s;
   } else {
     if (s.length !== n) throw new GradcheckError(`option step has ${s.length} entries but x has ${n} inputs`);
-    for (let i = 0; i < n; i++) if (!(s[i] > 0 && Number.isFinite(s[i]))) throw new GradcheckError(`option step[${i}] = ${s[i]} must be a finite number > 0`);
+    for (let i = 0; i < n; i++) {
+      if (!(s[i] > 0 && Number.isFinite(s[i]))) throw new GradcheckError(`option step[${i}] = ${s[i]} must be a finite number > 0`);
+    }
     stepFor = (i) => s[i];
   }
   let xmax = 0;
@@ -164,11 +172,15 @@ function numericColumn(p: Problem, i: number, method: 'ridders' | 'central'): Ri
     v[i] = s.xp;
     const fp = evalAtStep(p, v, () => `x[${i}] + h (x[${i}] = ${s.xp}, h = ${s.xp - xi})`);
     let bad = nonFinite(fp);
-    if (bad >= 0) throw new NonFiniteStep(`f is not finite at x[${i}] + h (x[${i}] = ${s.xp}, h = ${s.xp - xi}): output ${bad} = ${fp[bad]}`);
+    if (bad >= 0) {
+      throw new NonFiniteStep(`f is not finite at x[${i}] + h (x[${i}] = ${s.xp}, h = ${s.xp - xi}): output ${bad} = ${fp[bad]}`);
+    }
     v[i] = s.xm;
     const fm = evalAtStep(p, v, () => `x[${i}] - h (x[${i}] = ${s.xm}, h = ${xi - s.xm})`);
     bad = nonFinite(fm);
-    if (bad >= 0) throw new NonFiniteStep(`f is not finite at x[${i}] - h (x[${i}] = ${s.xm}, h = ${xi - s.xm}): output ${bad} = ${fm[bad]}`);
+    if (bad >= 0) {
+      throw new NonFiniteStep(`f is not finite at x[${i}] - h (x[${i}] = ${s.xm}, h = ${xi - s.xm}): output ${bad} = ${fm[bad]}`);
+    }
     const values = new Float64Array(p.m);
     const two = 2 * s.h;
     for (let o = 0; o < p.m; o++) values[o] = (fp[o] - fm[o]) / two;
@@ -284,7 +296,13 @@ function fullCheck(p: Problem, ops: AnalyticOps, r: Resolved, options: Gradcheck
   return { entries, noise: sigma };
 }
 
-function fastCheck(p: Problem, ops: AnalyticOps, r: Resolved, options: GradcheckOptions, rng: SeededRandom): { entries: EntryCheck[]; noise: number[] } {
+function fastCheck(
+  p: Problem,
+  ops: AnalyticOps,
+  r: Resolved,
+  options: GradcheckOptions,
+  rng: SeededRandom,
+): { entries: EntryCheck[]; noise: number[] } {
   if (options.step !== undefined && typeof options.step !== 'number') {
     throw new GradcheckError('fast mode takes one step (a number: the first step t along the scaled direction), not one per input');
   }
@@ -340,7 +358,9 @@ function fastCheck(p: Problem, ops: AnalyticOps, r: Resolved, options: Gradcheck
         }
       }
       if (!moved) {
-        throw new GradcheckError(`the step t = ${t} along the projection direction vanishes in ${p.fmt.dtype} (x + t·v == x for every input)`);
+        throw new GradcheckError(
+          `the step t = ${t} along the projection direction vanishes in ${p.fmt.dtype} (x + t·v == x for every input)`,
+        );
       }
       const fp = evalAtStep(p, xp, () => `x + t·v (projection ${q}, t = ${t})`);
       let bad = nonFinite(fp);
@@ -366,11 +386,14 @@ function fastCheck(p: Problem, ops: AnalyticOps, r: Resolved, options: Gradcheck
       sigma = Math.sqrt(s.reduce((acc, so, o) => acc + (u[o] * so) ** 2, 0));
     } else sigma = measureNoise(p, v, gOf)[0];
     noise.push(sigma);
-    const t0 = typeof options.step === 'number' ? options.step : r.method === 'ridders' ? riddersStepFactor(p.fmt.u) : centralStepFactor(p.fmt.u);
-    const res =
-      r.method === 'ridders'
-        ? ridders(1, rowAt, { h0: t0, hFloor: Math.min(t0, centralStepFactor(p.fmt.u)) })
-        : centralDifference(1, rowAt, t0);
+    const t0 = typeof options.step === 'number'
+      ? options.step
+      : r.method === 'ridders'
+      ? riddersStepFactor(p.fmt.u)
+      : centralStepFactor(p.fmt.u);
+    const res = r.method === 'ridders'
+      ? ridders(1, rowAt, { h0: t0, hFloor: Math.min(t0, centralStepFactor(p.fmt.u)) })
+      : centralDifference(1, rowAt, t0);
     const num = res.value[0];
     // input-rounding floor along v: Σ_i |∂g/∂x_i|·u·max|x| (w = Jᵀu when known, else the dot scale)
     const wsum = w ? w.reduce((a, wi) => a + Math.abs(wi), 0) : dotScale;
@@ -422,16 +445,25 @@ export function runCheck<X extends GradInput>(
     const fast = fastCheck(p, ops, r, options, rng);
     const s = summarize(fast.entries, r.maxFailures);
     if (s.failed === 0) {
-      const rep = { ok: true, worst: s.worst, checked: fast.entries.length, failed: 0, failures: [], projections: fast.entries, mode: 'fast' as const, fNoise: fast.noise, ...base };
+      const rep = {
+        ok: true,
+        worst: s.worst,
+        checked: fast.entries.length,
+        failed: 0,
+        failures: [],
+        projections: fast.entries,
+        mode: 'fast' as const,
+        fNoise: fast.noise,
+        ...base,
+      };
       return { ...rep, message: verdictMessage(rep, note) };
     }
     // locate the failing entries with the full Jacobian
     const full = fullCheck(p, ops, r, options);
     const fs = summarize(full.entries, r.maxFailures);
-    const confirm =
-      fs.failed === 0
-        ? `; the projection mismatch (ratio ${s.worst!.ratio.toPrecision(3)}) was not confirmed entrywise by the full Jacobian`
-        : `; located with the full Jacobian after projection ${s.failures[0].projection} failed (ratio ${s.worst!.ratio.toPrecision(3)})`;
+    const confirm = fs.failed === 0
+      ? `; the projection mismatch (ratio ${s.worst!.ratio.toPrecision(3)}) was not confirmed entrywise by the full Jacobian`
+      : `; located with the full Jacobian after projection ${s.failures[0].projection} failed (ratio ${s.worst!.ratio.toPrecision(3)})`;
     const rep = {
       ok: fs.failed === 0,
       worst: fs.worst,
@@ -471,6 +503,11 @@ export function runCheck<X extends GradInput>(
  * GradcheckError only when the check cannot be carried out (shapes, non-finite values,
  * inputs that cannot hold x + h, bad options). Use assertGradcheck to throw on a failure.
  */
-export function gradcheck<X extends GradInput>(f: (x: X) => FnOutput, x: X, analytic: Analytic<X>, options: GradcheckOptions = {}): GradcheckReport {
+export function gradcheck<X extends GradInput>(
+  f: (x: X) => FnOutput,
+  x: X,
+  analytic: Analytic<X>,
+  options: GradcheckOptions = {},
+): GradcheckReport {
   return runCheck(f, x, analytic, options, 1, {});
 }

@@ -60,7 +60,11 @@ export function withArgument<T>(args: Record<string, unknown>, wrt: string, x: A
 }
 
 /** x ↦ evaluate(args with args[wrt] = x): a catalog op (any implementation) as a function of one argument. */
-export function opFunction(evaluate: (args: Record<string, unknown>) => unknown, args: Record<string, unknown>, wrt: string): (x: ArrayLike<number>) => FnOutput {
+export function opFunction(
+  evaluate: (args: Record<string, unknown>) => unknown,
+  args: Record<string, unknown>,
+  wrt: string,
+): (x: ArrayLike<number>) => FnOutput {
   return (x) => evaluate(withArgument(args, wrt, x)) as FnOutput;
 }
 

@@ -16,13 +16,5 @@ export { DEFAULT_SEED, SeededRandom } from '../core/prng.js';
 export { ecnoise } from './noise.js';
 export { ridders, RIDDERS_CON, RIDDERS_NTAB, RIDDERS_SAFE } from './ridders.js';
 export type { RiddersResult, SecantRow } from './ridders.js';
-export {
-  argumentPoint,
-  getReferenceDecimal,
-  opDecimalFunction,
-  opFunction,
-  opVjp,
-  setReferenceDecimal,
-  withArgument,
-} from './hooks.js';
+export { argumentPoint, getReferenceDecimal, opDecimalFunction, opFunction, opVjp, setReferenceDecimal, withArgument } from './hooks.js';
 export type { ReferenceDecimalHook } from './hooks.js';

@@ -42,7 +42,11 @@ export function summarize(entries: readonly EntryCheck[], maxFailures: number): 
 
 export function entryName(e: EntryCheck, order: 1 | 2 | 3): string {
   if (e.projection !== undefined) {
-    return order === 1 ? `projection ${e.projection} (uᵀJv)` : order === 2 ? `projection ${e.projection} (uᵀHv)` : `projection ${e.projection} (uᵀ∂(Hv)w)`;
+    return order === 1
+      ? `projection ${e.projection} (uᵀJv)`
+      : order === 2
+      ? `projection ${e.projection} (uᵀHv)`
+      : `projection ${e.projection} (uᵀ∂(Hv)w)`;
   }
   if (order === 2) return `H[${e.output}][${e.input}] = d grad[${e.output}] / d x[${e.input}]`;
   if (order === 3) return `d (Hv)[${e.output}] / d x[${e.input}]`;
@@ -58,16 +62,19 @@ export function verdictMessage(r: Omit<GradcheckReport, 'message'>, extra = ''):
   const w = r.worst;
   const tail = r.mode === 'decimal' ? `(${r.mode}, ${r.dtype} analytic)` : `(${r.mode}, ${r.method}, ${r.dtype}, seed ${r.seed})`;
   if (r.ok) {
-    const worstPart = w ? `; worst ${entryName(w, r.order)}: |diff| ${short(w.error)} ≤ tol ${short(w.tolerance)} (ratio ${w.ratio.toPrecision(2)})` : '';
+    const worstPart = w
+      ? `; worst ${entryName(w, r.order)}: |diff| ${short(w.error)} ≤ tol ${short(w.tolerance)} (ratio ${w.ratio.toPrecision(2)})`
+      : '';
     return `${what} passed: ${r.checked} ${unit}${worstPart} ${tail}${extra}`;
   }
   const wp = w
-    ? `; worst ${entryName(w, r.order)}: analytic ${g(w.analytic)}, numeric ${g(w.numeric)}, |diff| ${short(w.error)} > tol ${short(w.tolerance)} (error estimate ${short(w.errorEstimate)}, noise ${short(w.noise)})`
+    ? `; worst ${entryName(w, r.order)}: analytic ${g(w.analytic)}, numeric ${g(w.numeric)}, |diff| ${short(w.error)} > tol ${
+      short(w.tolerance)
+    } (error estimate ${short(w.errorEstimate)}, noise ${short(w.noise)})`
     : '';
-  const flat =
-    w && w.numeric === 0 && w.errorEstimate === 0 && w.projection === undefined
-      ? `; f did not change at any step along x[${w.input}]: output ${w.output} is quantized or saturated there (the numeric derivative is exactly 0)`
-      : '';
+  const flat = w && w.numeric === 0 && w.errorEstimate === 0 && w.projection === undefined
+    ? `; f did not change at any step along x[${w.input}]: output ${w.output} is quantized or saturated there (the numeric derivative is exactly 0)`
+    : '';
   return `${what} FAILED: ${r.failed} of ${r.checked} ${unit} outside tolerance${wp} ${tail}${extra}${flat}`;
 }
 
@@ -85,14 +92,18 @@ export function formatReport(r: GradcheckReport): string {
   );
   const atol = r.settings.atol === 'derived' ? `32·u·max|row|` : short(r.settings.atol);
   lines.push(
-    `  tolerance = k·(error estimate + noise) + rtol·|numeric| + atol  with k = ${r.settings.k}, rtol = ${short(r.settings.rtol)}, atol = ${atol}` +
-      (r.settings.digits ? `, ${r.settings.digits} digits` : ''),
+    `  tolerance = k·(error estimate + noise) + rtol·|numeric| + atol  with k = ${r.settings.k}, rtol = ${
+      short(r.settings.rtol)
+    }, atol = ${atol}`
+      + (r.settings.digits ? `, ${r.settings.digits} digits` : ''),
   );
   if (r.projections && r.projections.length) {
     lines.push('  projections uᵀJv:');
     for (const p of r.projections) {
       lines.push(
-        `    #${p.projection}: analytic ${g(p.analytic, 12)}  numeric ${g(p.numeric, 12)}  |diff| ${short(p.error)}  tol ${short(p.tolerance)}  ${isFailure(p) ? 'FAIL' : 'ok'}`,
+        `    #${p.projection}: analytic ${g(p.analytic, 12)}  numeric ${g(p.numeric, 12)}  |diff| ${short(p.error)}  tol ${
+          short(p.tolerance)
+        }  ${isFailure(p) ? 'FAIL' : 'ok'}`,
       );
     }
   }
@@ -102,7 +113,11 @@ export function formatReport(r: GradcheckReport): string {
     lines.push(`    analytic        ${g(w.analytic, 15)}`);
     lines.push(`    numeric         ${g(w.numeric, 15)}`);
     lines.push(`    |diff|          ${short(w.error)}   (relative ${short(w.error / Math.abs(w.numeric))})`);
-    lines.push(`    tolerance       ${short(w.tolerance)}   (error estimate ${short(w.errorEstimate)}, noise ${short(w.noise)}; ratio ${w.ratio.toPrecision(3)})`);
+    lines.push(
+      `    tolerance       ${short(w.tolerance)}   (error estimate ${short(w.errorEstimate)}, noise ${short(w.noise)}; ratio ${
+        w.ratio.toPrecision(3)
+      })`,
+    );
   }
   const fl = r.failures.filter((f) => f.projection === undefined);
   if (fl.length) {
@@ -110,7 +125,9 @@ export function formatReport(r: GradcheckReport): string {
     lines.push('    output  input   analytic                 numeric                  |diff|     tolerance  ratio');
     for (const f of fl) {
       lines.push(
-        `    ${String(f.output).padEnd(7)} ${String(f.input).padEnd(7)} ${g(f.analytic, 15).padEnd(24)} ${g(f.numeric, 15).padEnd(24)} ${short(f.error).padEnd(10)} ${short(f.tolerance).padEnd(10)} ${f.ratio.toPrecision(3)}`,
+        `    ${String(f.output).padEnd(7)} ${String(f.input).padEnd(7)} ${g(f.analytic, 15).padEnd(24)} ${g(f.numeric, 15).padEnd(24)} ${
+          short(f.error).padEnd(10)
+        } ${short(f.tolerance).padEnd(10)} ${f.ratio.toPrecision(3)}`,
       );
     }
   }

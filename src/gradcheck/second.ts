@@ -48,7 +48,9 @@ export function thirdOrderCheck<X extends GradInput>(
   options: ThirdOrderOptions = {},
 ): GradcheckReport {
   if (typeof hvp !== 'function') throw new GradcheckError('thirdOrderCheck: hvp must be a function (x, v) => H(x)·v');
-  if (!analytic || typeof analytic.third !== 'function') throw new GradcheckError('thirdOrderCheck: analytic must be { third: (x, u, v) => number[] }');
+  if (!analytic || typeof analytic.third !== 'function') {
+    throw new GradcheckError('thirdOrderCheck: analytic must be { third: (x, u, v) => number[] }');
+  }
   const n = makePoint(x, options.dtype).values.length;
   let v: number[];
   if (options.v !== undefined) {
@@ -60,5 +62,13 @@ export function thirdOrderCheck<X extends GradInput>(
   }
   const f = (z: X) => Array.from(hvp(z, v.slice()));
   const vs = v.length <= 6 ? `[${v.map((t) => t.toPrecision(4)).join(', ')}]` : `[${v.length} entries]`;
-  return runCheck(f, x, { jvp: (z: X, u: number[]) => analytic.third(z, u, v.slice()) }, options, 3, { jvp: 'analytic third-order term' }, `; v = ${vs}`);
+  return runCheck(
+    f,
+    x,
+    { jvp: (z: X, u: number[]) => analytic.third(z, u, v.slice()) },
+    options,
+    3,
+    { jvp: 'analytic third-order term' },
+    `; v = ${vs}`,
+  );
 }

@@ -28,7 +28,13 @@ export function reference(op: string, rawArgs: unknown, opts: ReferenceOptions =
   // certified floats; the Ziv loop below only for the rows they leave undecided
   const c = rec.certified;
   if (c?.rowDecimals && digits <= 45 && profile === 'exact') {
-    const fixed = fixedRows(rec.name, (args as { logits: number[][] }).logits, digits, c, (row) => zivReference(rec, rec.validate({ logits: [row] }), opts));
+    const fixed = fixedRows(
+      rec.name,
+      (args as { logits: number[][] }).logits,
+      digits,
+      c,
+      (row) => zivReference(rec, rec.validate({ logits: [row] }), opts),
+    );
     if (fixed) return fixed;
   }
   return zivReference(rec, args, opts);
@@ -40,7 +46,9 @@ function zivReference(rec: AnyRecord, args: Record<string, unknown>, opts: Refer
   // below decimal.js's range a decided decimal is "0": recompute it in log space (reference/tiny.ts)
   const refine = hasTinyDecimals(rec.name)
     ? (enc: IvNest, decimal: Nest<string>, d: number, working: number) =>
-        fillTinyDecimals(rec.name, args, enc, decimal, d, working, (cmp, a, w) => referenceEnclosure(cmp as OpName, a, w, profile)) as Nest<string>
+      fillTinyDecimals(rec.name, args, enc, decimal, d, working, (cmp, a, w) => referenceEnclosure(cmp as OpName, a, w, profile)) as Nest<
+        string
+      >
     : undefined;
   return zivRound(rec.name, (ctx) => rec.reference(ctx, args, profile), opts, refine);
 }
@@ -57,7 +65,13 @@ function fixedRows(
   c: CertifiedSpec<Record<string, unknown>>,
   ziv: (row: number[]) => ReferenceResult,
 ): ReferenceResult | null {
-  const out = { decimal: [] as string[][], float64: [] as number[][], float32: [] as number[][], float16: [] as number[][], bfloat16: [] as number[][] };
+  const out = {
+    decimal: [] as string[][],
+    float64: [] as number[][],
+    float32: [] as number[][],
+    float16: [] as number[][],
+    bfloat16: [] as number[][],
+  };
   let working = 0;
   let anyFast = false;
   for (const row of rows) {
@@ -109,7 +123,14 @@ export function referenceFloats(op: string, rawArgs: unknown, opts: ReferenceOpt
     const r = ziv(rec.certified.unit(args, i));
     for (const f of FORMAT_NAMES) (c[f] as Nest<number>[])[i] = (r[f] as Nest<number>[])[0];
   }
-  return { op: name, float64: c.float64, float32: c.float32, float16: c.float16, bfloat16: c.bfloat16, certified: c.undecided.length === 0 };
+  return {
+    op: name,
+    float64: c.float64,
+    float32: c.float32,
+    float16: c.float16,
+    bfloat16: c.bfloat16,
+    certified: c.undecided.length === 0,
+  };
 }
 
 /** Shorthand: the correctly rounded result in one format (the certified path when the op has one). */

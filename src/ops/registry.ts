@@ -77,7 +77,9 @@ export function pairOf(op: OpName): OpName | null {
 }
 
 /** What a backward op differentiates (its record's gradient spec, forward typed as an op name). */
-export function gradientOf(op: OpName): { forward: OpName; wrt: string; layout: GradientSpec['layout']; domain: GradientSpec['domain'] } | null {
+export function gradientOf(
+  op: OpName,
+): { forward: OpName; wrt: string; layout: GradientSpec['layout']; domain: GradientSpec['domain'] } | null {
   const g = getRecord(op).gradient;
   return g === null ? null : { forward: g.forward as OpName, wrt: g.wrt, layout: g.layout, domain: g.domain };
 }

@@ -17,7 +17,6 @@ import type { Ctx } from '../reference/interval.js';
 import type { IvNest, Profile } from '../reference/ops.js';
 import type { FloatsNest } from '../reference/certified/index.js';
 
-
 export type { RawArgs, Regime } from '../core/regimes.js';
 
 /** The tolerance-policy facts verify needs about an op (docs/verdicts.md). */

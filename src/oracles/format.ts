@@ -95,7 +95,15 @@ export function formatCase(c: FixtureCase): string {
 }
 
 export function formatGenerator(g: Generator): string {
-  return formatValue({ package: g.package, version: g.version, digits: g.digits, seed: g.seed, cases: g.cases, curated: g.curated, shard: g.shard });
+  return formatValue({
+    package: g.package,
+    version: g.version,
+    digits: g.digits,
+    seed: g.seed,
+    cases: g.cases,
+    curated: g.curated,
+    shard: g.shard,
+  });
 }
 
 /** The opening of a fixture file, up to and including `"cases": [` . */
@@ -142,8 +150,8 @@ export function splitCaseBlocks(text: string): string[] {
 
 function numbersIn(v: unknown, out: number[] = []): number[] {
   if (typeof v === 'number') out.push(v);
-  else if (Array.isArray(v)) for (const x of v) numbersIn(x, out);
-  else if (v && typeof v === 'object') for (const x of Object.values(v)) numbersIn(x, out);
+  else if (Array.isArray(v)) { for (const x of v) numbersIn(x, out); }
+  else if (v && typeof v === 'object') { for (const x of Object.values(v)) numbersIn(x, out); }
   return out;
 }
 

@@ -21,7 +21,10 @@ export function loadOracleCases(dir: string = ORACLES_DIR): OracleCase[] {
   if (!existsSync(dir)) return [];
   const out: OracleCase[] = [];
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
-    const doc = parseJson(readFileSync(`${dir}/${f}`, 'utf8')) as { schema?: string; cases?: { id: string; op: string; args: Record<string, unknown>; tags?: string[] }[] };
+    const doc = parseJson(readFileSync(`${dir}/${f}`, 'utf8')) as {
+      schema?: string;
+      cases?: { id: string; op: string; args: Record<string, unknown>; tags?: string[] }[];
+    };
     if (doc.schema !== 'xent-oracle/fixture@1' || !Array.isArray(doc.cases)) continue;
     for (const c of doc.cases) if (isOpName(c.op)) out.push({ id: c.id, op: c.op, args: c.args, tags: c.tags });
   }

@@ -14,7 +14,7 @@ import { reviveNonFinite } from '../core/json.js';
 export const FIXTURE_SCHEMA_PATH = fileURLToPath(new URL('../../schema/fixture-1.schema.json', import.meta.url));
 
 // ajv is CommonJS: its default export is the class under both module systems' interop
-const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new (opts: object) => {
+const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new(opts: object) => {
   compile(schema: object): ValidateFunction;
 };
 

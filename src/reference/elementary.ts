@@ -92,7 +92,7 @@ export function ln2(ctx: Ctx): Iv {
     let lo = powLo;
     let hi = powHi;
     const stop = new ErrUp(`1e-${P + 5}`);
-    for (let i = 1; ; i++) {
+    for (let i = 1;; i++) {
       powLo = powLo.div(9);
       powHi = powHi.div(9);
       lo = lo.plus(powLo.div(2 * i + 1));

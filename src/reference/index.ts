@@ -44,7 +44,6 @@ export interface ReferenceResult {
   workingDigits: number;
 }
 
-
 export const DEFAULT_DIGITS = 40;
 const DEFAULT_MAX_DIGITS = 3000;
 /**
@@ -232,8 +231,8 @@ export function zivRound(
     }
     if (working >= maxDigits) {
       throw new PrecisionError(
-        `${name}: ${undecided} output(s) could not be rounded correctly within ${maxDigits} working digits ` +
-          '(the exact value is extraordinarily close to a rounding boundary); raise maxDigits',
+        `${name}: ${undecided} output(s) could not be rounded correctly within ${maxDigits} working digits `
+          + '(the exact value is extraordinarily close to a rounding boundary); raise maxDigits',
       );
     }
     working = Math.min(maxDigits, working * 2);

@@ -197,10 +197,9 @@ export function softmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] {
       const first = gs[0];
       // μ_a = μ_b  ⇔  G_a·n_b = G_b·n_a (exact, no division); non-finite g takes the plain
       // form, where decimal.js's ±∞ arithmetic gives the limits (−∞, or NaN at ∞ − ∞)
-      const commonMean =
-        gs.every((grp) => grp.G.isFinite()) && gs.every((grp) => grp.G.times(first.n).eq(first.G.times(grp.n)))
-          ? first
-          : null;
+      const commonMean = gs.every((grp) => grp.G.isFinite()) && gs.every((grp) => grp.G.times(first.n).eq(first.G.times(grp.n)))
+        ? first
+        : null;
       const S2 = ctx.mul(r.S, r.S);
       // g_j·S − T = Σ_{k≠j*} e_k·(g_j − g_k) + (g_j − g_{j*}) with j* the argmax (e = 1):
       // the dominant argmax term is exact, the rest is summed at its own scale, so tiny
@@ -241,9 +240,7 @@ export function logSoftmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] 
     case 'posInf': {
       // g_j − p_j·Σg with p one-hot (1 at a single +∞); path dependent at ≥ 2 +∞ entries
       const one = r.posInf.length === 1;
-      return x.map((v, j) =>
-        v === Infinity ? (one ? ctx.point(Exact.sub(dec(g[j]), G)) : pathFree(j)) : ctx.point(dec(g[j])),
-      );
+      return x.map((v, j) => v === Infinity ? (one ? ctx.point(Exact.sub(dec(g[j]), G)) : pathFree(j)) : ctx.point(dec(g[j])));
     }
     case 'finite':
       return r.e.map((ei, j) => {
@@ -251,10 +248,9 @@ export function logSoftmaxBackwardRow(ctx: Ctx, x: number[], g: number[]): Iv[] 
         if (ei.isExactZero()) return ctx.point(gj);
         // at the argmax (e = 1): g_j·S − G = (g_j − G) + g_j·s, the exact part apart from the
         // tail, so g_j = Σg (one-hot grad on the predicted class) stays decidable
-        const num =
-          j === r.argmax
-            ? ctx.add(ctx.point(Exact.sub(gj, G)), ctx.scale(r.s, gj))
-            : ctx.sub(ctx.scale(r.S, gj), ctx.scale(ei, G));
+        const num = j === r.argmax
+          ? ctx.add(ctx.point(Exact.sub(gj, G)), ctx.scale(r.s, gj))
+          : ctx.sub(ctx.scale(r.S, gj), ctx.scale(ei, G));
         return ctx.div(num, r.S);
       });
   }
@@ -314,7 +310,7 @@ function ceCoefficients(args: A.CrossEntropyArgs, n: number): Decimal[] | null {
     const row = args.target[n];
     t = (c) => row[c];
   } else {
-    const y = (args.target)[n];
+    const y = args.target[n];
     if (y === args.ignore_index) return null;
     t = (c) => (c === y ? 1 : 0);
   }
@@ -329,7 +325,7 @@ function ceCoefficients(args: A.CrossEntropyArgs, n: number): Decimal[] | null {
 function ceDenominator(args: A.CrossEntropyArgs): Decimal {
   if (isProbabilityTarget(args.target)) return new Exact(args.logits.length);
   let D = new Exact(0);
-  (args.target).forEach((y) => {
+  args.target.forEach((y) => {
     if (y !== args.ignore_index) D = D.plus(dec(args.weight ? args.weight[y] : 1));
   });
   return D;
@@ -383,9 +379,7 @@ export function crossEntropyBackward(ctx: Ctx, args: A.CrossEntropyArgs): Iv[][]
         break;
       case 'posInf':
         // p one-hot at a single +∞ entry: p·A − a; path dependent at ≥ 2 +∞ entries (A ≠ 0)
-        row = x.map((v, j) =>
-          v === Infinity ? (r.posInf.length === 1 ? ctx.point(A.minus(a[j])) : ctx.point(NaN)) : ctx.point(a[j].neg()),
-        );
+        row = x.map((v, j) => v === Infinity ? (r.posInf.length === 1 ? ctx.point(A.minus(a[j])) : ctx.point(NaN)) : ctx.point(a[j].neg()));
         break;
       case 'finite':
         // e_j·A − a_j·S = e_j·(A − a_j) − a_j·S_{−j}: both terms ≥ 0 and computed without
@@ -396,7 +390,7 @@ export function crossEntropyBackward(ctx: Ctx, args: A.CrossEntropyArgs): Iv[][]
         row = r.e.map((ej, j) =>
           ej.isExactZero()
             ? ctx.point(a[j].neg())
-            : ctx.div(ctx.sub(ctx.scale(ej, A.minus(a[j])), ctx.scale(sumOthers(ctx, r, j), a[j])), r.S),
+            : ctx.div(ctx.sub(ctx.scale(ej, A.minus(a[j])), ctx.scale(sumOthers(ctx, r, j), a[j])), r.S)
         );
         break;
     }

@@ -102,7 +102,10 @@ type Term =
   | { kind: 'exact'; value: Decimal }
   | { kind: 'ln'; value: Decimal }
   /** an enclosure computed at `w` digits from companions (null: it cannot be bounded away from 0) */
-  | { kind: 'custom'; get: (w: number, companionAt: (op: OpName, args: Record<string, unknown>, w: number) => unknown) => { lo: Decimal; hi: Decimal } | null };
+  | {
+    kind: 'custom';
+    get: (w: number, companionAt: (op: OpName, args: Record<string, unknown>, w: number) => unknown) => { lo: Decimal; hi: Decimal } | null;
+  };
 
 /** ln|y| = Σ terms (up to a relative slack far below any digit), and the sign of y. */
 interface LogForm {
@@ -147,8 +150,14 @@ const HANDLERS: Partial<Record<OpName, Handler>> = {
   softmax: (a, [n, j]) => ({ terms: [{ kind: 'companion', op: 'log_softmax', args: a, path: [n, j] }], sign: 1 }),
   sigmoid: (a, [i]) => ({ terms: [{ kind: 'companion', op: 'log_sigmoid', args: a, path: [i] }], sign: 1 }),
   // softplus(x) = e^x·(1 − θe^x/2): ln = x up to the slack
-  softplus: (a, [i]) => (num((a.x as number[])[i]) === null ? null : { terms: [{ kind: 'exact', value: ex((a.x as number[])[i]) }], sign: 1 }),
-  log_sigmoid: (a, [i]) => (num((a.x as number[])[i]) === null ? null : { terms: [{ kind: 'exact', value: ex(-(a.x as number[])[i]) }], sign: -1 }),
+  softplus: (
+    a,
+    [i],
+  ) => (num((a.x as number[])[i]) === null ? null : { terms: [{ kind: 'exact', value: ex((a.x as number[])[i]) }], sign: 1 }),
+  log_sigmoid: (
+    a,
+    [i],
+  ) => (num((a.x as number[])[i]) === null ? null : { terms: [{ kind: 'exact', value: ex(-(a.x as number[])[i]) }], sign: -1 }),
   // the row maximum's entry: x_i − lse = −log1p(S)
   log_softmax: (a, [n, i]) => {
     const t = lnLog1pOthers((a.logits as number[][])[n], i);
@@ -234,7 +243,12 @@ const HANDLERS: Partial<Record<OpName, Handler>> = {
     const sum = row.reduce((acc: Decimal, v) => acc.plus(ex(v)), new Exact(0));
     if (sum.isZero()) return null;
     return {
-      terms: [{ kind: 'ln', value: sum.abs() }, { kind: 'companion', op: 'log_softmax', args: { logits: [(a.logits as number[][])[n]] }, path: [0, j] }],
+      terms: [{ kind: 'ln', value: sum.abs() }, {
+        kind: 'companion',
+        op: 'log_softmax',
+        args: { logits: [(a.logits as number[][])[n]] },
+        path: [0, j],
+      }],
       sign: sum.isNeg() ? 1 : -1,
     };
   },
@@ -243,7 +257,10 @@ const HANDLERS: Partial<Record<OpName, Handler>> = {
     const x = (a.logits as number[][])[n];
     const g = (a.grad_output as number[][])[n];
     if (g.some((v) => num(v) === null)) return null;
-    const h = (w: number, companionAt: (op: OpName, args: Record<string, unknown>, w: number) => unknown): { lo: Decimal; hi: Decimal } | null => {
+    const h = (
+      w: number,
+      companionAt: (op: OpName, args: Record<string, unknown>, w: number) => unknown,
+    ): { lo: Decimal; hi: Decimal } | null => {
       const Dn = Decimal.clone({ precision: w + 10, rounding: Decimal.ROUND_FLOOR, minE: -9e15, maxE: 9e15 });
       const Up = Decimal.clone({ precision: w + 10, rounding: Decimal.ROUND_CEIL, minE: -9e15, maxE: 9e15 });
       const p = (companionAt('softmax', { logits: [x] }, w) as Iv[][])[0];
@@ -293,7 +310,10 @@ const HANDLERS: Partial<Record<OpName, Handler>> = {
     }
     const row = logits[n];
     if (j !== y) {
-      return { terms: [{ kind: 'ln', value: c }, { kind: 'companion', op: 'log_softmax', args: { logits: [row] }, path: [0, j] }], sign: sgn(g) };
+      return {
+        terms: [{ kind: 'ln', value: c }, { kind: 'companion', op: 'log_softmax', args: { logits: [row] }, path: [0, j] }],
+        sign: sgn(g),
+      };
     }
     if (row.length < 2) return null;
     return {

@@ -78,7 +78,12 @@ function compare(actual: unknown, expected: unknown, close: (a: number, e: numbe
 
 /** torch.testing.assert_close(actual, expected) with the dtype's defaults (or `tol`) */
 export function torchAssertClose(actual: unknown, expected: unknown, tol: TorchTolerance): CloseVerdict {
-  return compare(actual, expected, (a, e) => torchIsClose(a, e, tol), `rtol ${tol.rtol}, atol ${tol.atol}${tol.equalNan ? ', equal_nan' : ''}`);
+  return compare(
+    actual,
+    expected,
+    (a, e) => torchIsClose(a, e, tol),
+    `rtol ${tol.rtol}, atol ${tol.atol}${tol.equalNan ? ', equal_nan' : ''}`,
+  );
 }
 
 /** tfjs expectArraysClose(actual, expected, epsilon = 1e-3) */

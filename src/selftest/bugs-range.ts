@@ -43,21 +43,36 @@ function rangeEntry(id: string, ops: OpName[], description: string, overrides: O
 const F = Math.fround;
 
 export const RANGE_BUGS: MatrixEntry[] = [
-  rangeEntry('softplus-top-constant', ['softplus'], 'softplus answers 0.5 at |x| ≥ 1e307 (an allowance that overflowed to Infinity passed it)', {
-    softplus: elementsAtTop((a) => baseOps.softplus(a), TOP64, () => 0.5),
-  }),
+  rangeEntry(
+    'softplus-top-constant',
+    ['softplus'],
+    'softplus answers 0.5 at |x| ≥ 1e307 (an allowance that overflowed to Infinity passed it)',
+    {
+      softplus: elementsAtTop((a) => baseOps.softplus(a), TOP64, () => 0.5),
+    },
+  ),
   rangeEntry('log-sigmoid-top-sign', ['log_sigmoid'], 'log_sigmoid with the wrong sign at |x| ≥ 1e307 (x instead of −x below −1e307)', {
     log_sigmoid: elementsAtTop((a) => baseOps.log_sigmoid(a), TOP64, (v) => -v),
   }),
-  rangeEntry('logsumexp-top-half', ['logsumexp'], 'logsumexp halved when a logit reaches |x| ≥ 1e307 (a factor-2 error at the top of the range)', {
-    logsumexp: atTop((a) => baseOps.logsumexp(a), TOP64, (v) => v / 2),
-  }),
+  rangeEntry(
+    'logsumexp-top-half',
+    ['logsumexp'],
+    'logsumexp halved when a logit reaches |x| ≥ 1e307 (a factor-2 error at the top of the range)',
+    {
+      logsumexp: atTop((a) => baseOps.logsumexp(a), TOP64, (v) => v / 2),
+    },
+  ),
   rangeEntry('cross-entropy-top-double', ['cross_entropy'], 'cross_entropy doubled when a logit reaches |x| ≥ 1e307', {
     cross_entropy: atTop((a) => baseOps.cross_entropy(a), TOP64, (v) => 2 * v),
   }),
-  rangeEntry('bce-logits-top-constant', ['binary_cross_entropy_with_logits'], 'binary_cross_entropy_with_logits answers 0.5 when a logit reaches |x| ≥ 1e307', {
-    binary_cross_entropy_with_logits: atTop((a) => baseOps.binary_cross_entropy_with_logits(a), TOP64, () => 0.5),
-  }),
+  rangeEntry(
+    'bce-logits-top-constant',
+    ['binary_cross_entropy_with_logits'],
+    'binary_cross_entropy_with_logits answers 0.5 when a logit reaches |x| ≥ 1e307',
+    {
+      binary_cross_entropy_with_logits: atTop((a) => baseOps.binary_cross_entropy_with_logits(a), TOP64, () => 0.5),
+    },
+  ),
   rangeEntry(
     'softplus-float32-top-double',
     ['softplus'],
@@ -91,7 +106,11 @@ export function rangeProbesFor(op: OpName, dtype: Dtype): FixedCase[] {
     case 'log_softmax':
       return [{ id, op, args: { logits: [[xs[0], xs[1], 1], [xs[2], 0.5, -1]] } }];
     case 'cross_entropy':
-      return ['none', 'sum'].map((reduction) => ({ id: `${id}, ${reduction}`, op, args: { logits: [[xs[0], 0.150271]], target: [1], reduction } }));
+      return ['none', 'sum'].map((reduction) => ({
+        id: `${id}, ${reduction}`,
+        op,
+        args: { logits: [[xs[0], 0.150271]], target: [1], reduction },
+      }));
     case 'binary_cross_entropy_with_logits':
       return [{ id, op, args: { logits: xs, target: [1, 0, 0, 1], reduction: 'none' } }];
     default:

@@ -32,7 +32,13 @@ const PLANTED: readonly PlantedEntry[] = RECORDS.flatMap((r) => r.planted);
 
 /** Whole-implementation entries (not one op's): the base itself and a float32 implementation. */
 const WHOLE: MatrixEntry[] = [
-  { id: 'base', bugClass: 'correct', ops: [...OP_NAMES].filter((op) => op in baseOps), description: 'the correct float64 base itself (every op)', impl: baseImplementation },
+  {
+    id: 'base',
+    bugClass: 'correct',
+    ops: [...OP_NAMES].filter((op) => op in baseOps),
+    description: 'the correct float64 base itself (every op)',
+    impl: baseImplementation,
+  },
   {
     id: 'float32-declared',
     bugClass: 'correct',

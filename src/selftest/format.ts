@@ -52,17 +52,23 @@ export function formatBaselines(res: MatrixResult): string {
   const rows = res.rows.filter((r) => r.baselines);
   if (!rows.length) return '';
   const wId = Math.max(5, ...rows.map((r) => r.id.length));
-  const lines = [`${pad('entry', wId)}  kind     ${pad('verify', 6)}  ${pad('assert_close', 14)}  ${pad('+equal_nan', 14)}  expectArraysClose`];
+  const lines = [
+    `${pad('entry', wId)}  kind     ${pad('verify', 6)}  ${pad('assert_close', 14)}  ${pad('+equal_nan', 14)}  expectArraysClose`,
+  ];
   for (const r of rows) {
     const b = r.baselines!;
     lines.push(
-      `${pad(r.id, wId)}  ${pad(r.bugClass, 7)}  ${pad(r.default.status === 'fail' ? 'FAIL' : r.default.status, 6)}  ${pad(baselineCell(b.torch), 14)}  ${pad(baselineCell(b.torchEqualNan), 14)}  ${baselineCell(b.tfjs)}`,
+      `${pad(r.id, wId)}  ${pad(r.bugClass, 7)}  ${pad(r.default.status === 'fail' ? 'FAIL' : r.default.status, 6)}  ${
+        pad(baselineCell(b.torch), 14)
+      }  ${pad(baselineCell(b.torchEqualNan), 14)}  ${baselineCell(b.tfjs)}`,
     );
   }
   const bugs = rows.filter((r) => r.bugClass === 'bug');
   const good = rows.filter((r) => r.bugClass === 'correct');
   const tally = (name: string, caught: (r: MatrixRow) => boolean) =>
-    `${pad(name, 34)} bugs caught ${String(bugs.filter(caught).length).padStart(2)}/${bugs.length}, correct variants flagged ${String(good.filter(caught).length).padStart(2)}/${good.length}`;
+    `${pad(name, 34)} bugs caught ${String(bugs.filter(caught).length).padStart(2)}/${bugs.length}, correct variants flagged ${
+      String(good.filter(caught).length).padStart(2)
+    }/${good.length}`;
   lines.push('');
   lines.push(tally('verify (default)', (r) => r.default.status === 'fail'));
   lines.push(tally('verify --strict', (r) => r.strict.status === 'fail'));
@@ -77,11 +83,13 @@ export function formatBaselineNotes(res: MatrixResult, width = 160): string {
   const lines: string[] = [];
   for (const r of res.rows) {
     if (!r.baselines) continue;
-    for (const [name, b] of [
-      ['assert_close', r.baselines.torch],
-      ['assert_close equal_nan', r.baselines.torchEqualNan],
-      ['expectArraysClose', r.baselines.tfjs],
-    ] as const) {
+    for (
+      const [name, b] of [
+        ['assert_close', r.baselines.torch],
+        ['assert_close equal_nan', r.baselines.torchEqualNan],
+        ['expectArraysClose', r.baselines.tfjs],
+      ] as const
+    ) {
       const wrong = r.bugClass === 'correct' ? b.flagged : !b.flagged;
       if (!wrong) continue;
       if (r.bugClass === 'correct' && b.first) {
@@ -110,7 +118,11 @@ export function formatMatrix(res: MatrixResult, opts: { baselines?: boolean } = 
   const out: string[] = [];
   const bugs = res.rows.filter((r) => r.bugClass === 'bug').length;
   out.push(
-    `xent-oracle selftest: ${res.rows.length} implementations (${bugs} planted bugs, ${res.rows.length - bugs} correct variants), seed ${res.seed}, ${res.runs} cases per quick regime${res.probes ? ', semantic probes' : ''}${res.oracles ? `, ${res.oracles} committed oracle cases` : ''}`,
+    `xent-oracle selftest: ${res.rows.length} implementations (${bugs} planted bugs, ${
+      res.rows.length - bugs
+    } correct variants), seed ${res.seed}, ${res.runs} cases per quick regime${res.probes ? ', semantic probes' : ''}${
+      res.oracles ? `, ${res.oracles} committed oracle cases` : ''
+    }`,
   );
   out.push('');
   out.push(formatMatrixTable(res));

@@ -35,4 +35,3 @@ export function withOps(name: string, overrides: Record<string, OpFn>, dtype: Dt
 
 /** The base implementation object (examples/adapters/correct.mjs). */
 export const baseImplementation: Implementation = withOps('selftest-base', {});
-

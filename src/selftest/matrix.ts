@@ -213,7 +213,11 @@ export async function baselinesFor(entry: MatrixEntry, opts: MatrixOptions = {})
           for (const b of all) note(b, c, msg);
           continue;
         }
-        const verdicts = [torchAssertClose(res.value, c.expected, tol), torchAssertClose(res.value, c.expected, tolNan), tfjsExpectArraysClose(res.value, c.expected)];
+        const verdicts = [
+          torchAssertClose(res.value, c.expected, tol),
+          torchAssertClose(res.value, c.expected, tolNan),
+          tfjsExpectArraysClose(res.value, c.expected),
+        ];
         verdicts.forEach((v, i) => {
           if (!v.pass) note(all[i], c, v.message);
         });
@@ -236,7 +240,9 @@ export function judgeRow(entry: MatrixEntry, def: VerdictSummary, strict: Verdic
     return def.status === 'fail' ? `correct variant fails verify${cls(def)}` : null;
   }
   if (strict.status !== 'fail') return `planted bug passes verify --strict${strict.status === 'tiny' ? ' (tiny only)' : ''}`;
-  if (expect === 'fail' && def.status !== 'fail') return `planted bug ${def.status === 'tiny' ? 'is only tiny' : 'passes'} without --strict`;
+  if (expect === 'fail' && def.status !== 'fail') {
+    return `planted bug ${def.status === 'tiny' ? 'is only tiny' : 'passes'} without --strict`;
+  }
   if (expect === 'tiny' && def.status !== 'tiny') return `expected tiny-absolute by default, got ${def.status}${cls(def)}`;
   return null;
 }

@@ -60,11 +60,16 @@ export const BROWSER_NAMES = ['chromium-headless-shell', 'chromium', 'chromium-b
  * most containers. Set XENT_ORACLE_BROWSER_ARGS (e.g. "--enable-unsafe-webgpu
  * --enable-features=Vulkan") to use a hardware GPU instead.
  */
-export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-vulkan=swiftshader', '--disable-gpu-sandbox'];
+export const WEBGPU_FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-angle=swiftshader',
+  '--use-vulkan=swiftshader',
+  '--disable-gpu-sandbox',
+];
 
-export const INSTALL_HINT =
-  'install Chromium (Debian/Ubuntu: `apt-get install chromium` or `apt-get install chromium-headless-shell`), ' +
-  'or name a Chromium / Chrome executable with --browser-path or XENT_ORACLE_BROWSER';
+export const INSTALL_HINT = 'install Chromium (Debian/Ubuntu: `apt-get install chromium` or `apt-get install chromium-headless-shell`), '
+  + 'or name a Chromium / Chrome executable with --browser-path or XENT_ORACLE_BROWSER';
 
 function isExecutableFile(p: string): boolean {
   try {
@@ -260,14 +265,17 @@ async function loadPlaywright(): Promise<PwChromium> {
     const m = (await import('playwright-core')) as unknown as { chromium: PwChromium };
     return m.chromium;
   } catch (e) {
-    throw new AdapterError(`--browser needs the npm package playwright-core (a dependency of xent-oracle; reinstall it): ${(e as Error).message}`);
+    throw new AdapterError(
+      `--browser needs the npm package playwright-core (a dependency of xent-oracle; reinstall it): ${(e as Error).message}`,
+    );
   }
 }
 
 /** Serve the harness page and the files under `root` at http://127.0.0.1:<port>/<token>/… */
 async function startServer(root: string, token: string, log: TailBuffer): Promise<{ server: Server; origin: string }> {
   const prefix = `/${token}/`;
-  const page = `<!doctype html><html><head><meta charset="utf-8"><title>xent-oracle</title><script src="${prefix}harness.js"></script></head><body></body></html>`;
+  const page =
+    `<!doctype html><html><head><meta charset="utf-8"><title>xent-oracle</title><script src="${prefix}harness.js"></script></head><body></body></html>`;
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer) => {
     // cross-origin isolation lets implementations use SharedArrayBuffer (threaded WASM)
     res.writeHead(status, {
@@ -465,14 +473,19 @@ export async function openBrowserAdapter(path: string, opts: BrowserAdapterOptio
       gone(message);
     });
     const nav = await withTimeout(page.goto(`${s.origin}/${token}/index.html`, { timeout: describeTimeoutMs }), describeTimeoutMs);
-    if (!nav.ok) return await fail(`the browser could not open the harness page: ${nav.error instanceof Error ? nav.error.message : 'timeout'}`);
+    if (!nav.ok) {
+      return await fail(`the browser could not open the harness page: ${nav.error instanceof Error ? nav.error.message : 'timeout'}`);
+    }
 
-    const gpu = await withTimeout(page.evaluate(() => (globalThis as unknown as { __xent: { gpu(): Promise<GpuReply> } }).__xent.gpu(), undefined), describeTimeoutMs);
+    const gpu = await withTimeout(
+      page.evaluate(() => (globalThis as unknown as { __xent: { gpu(): Promise<GpuReply> } }).__xent.gpu(), undefined),
+      describeTimeoutMs,
+    );
     if (!gpu.ok) return await fail(`the browser did not answer the WebGPU probe within ${describeTimeoutMs} ms`);
     if (!gpu.value.ok) {
       return await fail(
-        `no WebGPU in ${executablePath} (${version}): ${gpu.value.why}. Flags used: ${args.join(' ')}. ` +
-          `Debian's chromium / chromium-headless-shell expose a SwiftShader adapter with the default flags; ${INSTALL_HINT}`,
+        `no WebGPU in ${executablePath} (${version}): ${gpu.value.why}. Flags used: ${args.join(' ')}. `
+          + `Debian's chromium / chromium-headless-shell expose a SwiftShader adapter with the default flags; ${INSTALL_HINT}`,
       );
     }
     const g = gpu.value;
@@ -490,11 +503,16 @@ export async function openBrowserAdapter(path: string, opts: BrowserAdapterOptio
     };
 
     const loaded = await withTimeout(
-      page.evaluate((url: string) => (globalThis as unknown as { __xent: { load(u: string): Promise<LoadReply> } }).__xent.load(url), `/${token}/fs${encodeURI(abs)}`),
+      page.evaluate(
+        (url: string) => (globalThis as unknown as { __xent: { load(u: string): Promise<LoadReply> } }).__xent.load(url),
+        `/${token}/fs${encodeURI(abs)}`,
+      ),
       describeTimeoutMs,
     );
     if (!loaded.ok) {
-      if (loaded.error === undefined) return await fail(`adapter module ${abs} did not finish loading in the browser within ${describeTimeoutMs} ms`);
+      if (loaded.error === undefined) {
+        return await fail(`adapter module ${abs} did not finish loading in the browser within ${describeTimeoutMs} ms`);
+      }
       return await fail(`adapter module ${abs} failed while loading in the browser: ${endReason ?? (loaded.error as Error).message}`);
     }
     if (!loaded.value.ok) return await fail(`cannot load adapter module ${abs} in the browser: ${loaded.value.message}`);
@@ -503,7 +521,9 @@ export async function openBrowserAdapter(path: string, opts: BrowserAdapterOptio
     } catch (e) {
       return await fail(`adapter module ${abs}: ${(e as Error).message}`);
     }
-    if (pageErrors.length) log.push(`[xent-oracle] errors while loading the module (not counted against a call): ${pageErrors.join('; ')}\n`);
+    if (pageErrors.length) {
+      log.push(`[xent-oracle] errors while loading the module (not counted against a call): ${pageErrors.join('; ')}\n`);
+    }
     pageErrors = [];
   } catch (e) {
     if (e instanceof AdapterError) throw e;
@@ -533,10 +553,13 @@ export async function openBrowserAdapter(path: string, opts: BrowserAdapterOptio
         void stop();
         settle({ kind: 'timeout', ms: timeoutMs });
       }, timeoutMs);
-      waiting = { onGone: (message) => settle({ kind: 'crash', message: `${message} while handling call ${id} (${op})`, stderr: log.toString() }) };
+      waiting = {
+        onGone: (message) => settle({ kind: 'crash', message: `${message} while handling call ${id} (${op})`, stderr: log.toString() }),
+      };
       page
         .evaluate(
-          ({ op, args }: { op: string; args: unknown }) => (globalThis as unknown as { __xent: { call(o: string, a: unknown): Promise<CallReply> } }).__xent.call(op, args),
+          ({ op, args }: { op: string; args: unknown }) =>
+            (globalThis as unknown as { __xent: { call(o: string, a: unknown): Promise<CallReply> } }).__xent.call(op, args),
           // the implementation gets real non-finite numbers (Playwright carries NaN / ±Infinity / −0)
           { op, args: reviveNonFinite(args) },
         )
@@ -548,7 +571,9 @@ export async function openBrowserAdapter(path: string, opts: BrowserAdapterOptio
               endReason ??= r.message;
               return settle({ kind: 'crash', message: `${r.message} while handling call ${id} (${op})`, stderr: log.toString() });
             }
-            if (r.type === 'error') return settle({ kind: 'error', message: r.message + (errs.length ? `; also: ${errs.join('; ')}` : '') });
+            if (r.type === 'error') {
+              return settle({ kind: 'error', message: r.message + (errs.length ? `; also: ${errs.join('; ')}` : '') });
+            }
             if (r.type === 'bad') return settle({ kind: 'protocol', message: r.message });
             if (errs.length) return settle({ kind: 'error', message: `the page reported errors during the call: ${errs.join('; ')}` });
             const checked = checkResult(r.value);

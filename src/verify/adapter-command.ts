@@ -16,13 +16,7 @@ import { constants as osConstants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { OpName } from '../ops/registry.js';
 import { newSessionMarker, processesWithEnv, SESSION_MARKER_VAR, signalMarked } from './proctree.js';
-import {
-  AdapterError,
-  type Adapter,
-  type AdapterInfo,
-  type CallOutcome,
-  type CommandAdapterOptions,
-} from './adapter-types.js';
+import { AdapterError, type Adapter, type AdapterInfo, type CallOutcome, type CommandAdapterOptions } from './adapter-types.js';
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_DESCRIBE_TIMEOUT_MS,
@@ -260,7 +254,9 @@ export class CommandSession {
     if (line.trim() === '') return;
     const p = this.pending;
     if (!p) {
-      const message = `adapter wrote a line while no request was pending (only one response line per request may go to stdout): ${quoteLine(line)}`;
+      const message = `adapter wrote a line while no request was pending (only one response line per request may go to stdout): ${
+        quoteLine(line)
+      }`;
       this.fail({ kind: 'protocol', message, line: truncateLine(line) }, `protocol error: ${message}`);
       return;
     }
@@ -401,7 +397,11 @@ export class CommandSession {
     if (this.endReason === null) this.endReason = 'the adapter was closed';
     this.undelivered = null;
     if (this.pending) {
-      this.pending.settle({ kind: 'crash', message: 'the adapter was closed while a request was pending', stderr: this.stderrBuf.toString() });
+      this.pending.settle({
+        kind: 'crash',
+        message: 'the adapter was closed while a request was pending',
+        stderr: this.stderrBuf.toString(),
+      });
     }
     try {
       this.child.stdin!.end();
@@ -452,7 +452,10 @@ function groupHasLiveMember(pgid: number): boolean {
 function describeFailure(cmd: string, what: string, s: CommandSession): AdapterError {
   const tail = s.stderrBuf.tail(2000);
   const stderr = s.stderrBuf.toString();
-  return new AdapterError(`adapter command ${JSON.stringify(cmd)} ${what}${tail ? `\n--- adapter stderr (tail) ---\n${tail}` : ''}`, stderr);
+  return new AdapterError(
+    `adapter command ${JSON.stringify(cmd)} ${what}${tail ? `\n--- adapter stderr (tail) ---\n${tail}` : ''}`,
+    stderr,
+  );
 }
 
 export async function openCommandAdapter(cmd: string, opts: CommandAdapterOptions = {}): Promise<Adapter> {
@@ -483,7 +486,8 @@ export async function openCommandAdapter(cmd: string, opts: CommandAdapterOption
       failure = `answered describe with an error: ${reply.message}`;
       break;
     case 'timeout':
-      failure = `did not answer describe within ${reply.ms} ms (does it read stdin line by line and flush stdout after each response line?)`;
+      failure =
+        `did not answer describe within ${reply.ms} ms (does it read stdin line by line and flush stdout after each response line?)`;
       break;
     case 'crash':
       failure = `failed before answering describe: ${reply.message}`;

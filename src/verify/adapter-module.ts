@@ -19,13 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { OpName } from '../ops/registry.js';
 import { show } from '../core/errors.js';
 import { CommandSession, type RawOutcome } from './adapter-command.js';
-import {
-  AdapterError,
-  type Adapter,
-  type AdapterInfo,
-  type CallOutcome,
-  type ModuleAdapterOptions,
-} from './adapter-types.js';
+import { AdapterError, type Adapter, type AdapterInfo, type CallOutcome, type ModuleAdapterOptions } from './adapter-types.js';
 import {
   DEFAULT_DESCRIBE_TIMEOUT_MS,
   DEFAULT_TIMEOUT_MS,
@@ -211,15 +205,14 @@ const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
 export function explainImportError(path: string, message: string, code?: string): string {
   const ext = extname(path).toLowerCase();
   if (TS_EXTENSIONS.has(ext)) {
-    const why =
-      code === 'ERR_UNKNOWN_FILE_EXTENSION'
-        ? `Node ${process.version} cannot import TypeScript (${ext}) files natively`
-        : `importing a TypeScript (${ext}) file failed: ${message}`;
+    const why = code === 'ERR_UNKNOWN_FILE_EXTENSION'
+      ? `Node ${process.version} cannot import TypeScript (${ext}) files natively`
+      : `importing a TypeScript (${ext}) file failed: ${message}`;
     return (
-      `cannot load adapter module ${path}: ${why}. Compile it to JavaScript first (e.g. \`npx tsc\` or esbuild) ` +
-      `and pass the .js / .mjs file, or run xent-oracle under a TypeScript loader (e.g. \`node --import tsx …\`; ` +
-      `Node >= 22.6 can also strip types with --experimental-strip-types).` +
-      (code === 'ERR_UNKNOWN_FILE_EXTENSION' ? ` (${message})` : '')
+      `cannot load adapter module ${path}: ${why}. Compile it to JavaScript first (e.g. \`npx tsc\` or esbuild) `
+      + `and pass the .js / .mjs file, or run xent-oracle under a TypeScript loader (e.g. \`node --import tsx …\`; `
+      + `Node >= 22.6 can also strip types with --experimental-strip-types).`
+      + (code === 'ERR_UNKNOWN_FILE_EXTENSION' ? ` (${message})` : '')
     );
   }
   return `cannot load adapter module ${path}: ${message}`;
@@ -233,7 +226,9 @@ export function checkExportSummary(s: ExportSummary, fallbackName: string): Adap
   if (!s.hasDefault || s.defaultKind === 'undefined') throw new Error(`the module has no default export (${expected})`);
   if (s.defaultKind !== 'object') throw new Error(`the default export must be an object, got ${aKind(s.defaultKind)} (${expected})`);
   if (!s.opKinds) {
-    throw new Error(`default export has no \`ops\` object${s.opsKind && s.opsKind !== 'undefined' ? ` (ops is ${aKind(s.opsKind)})` : ''} (${expected})`);
+    throw new Error(
+      `default export has no \`ops\` object${s.opsKind && s.opsKind !== 'undefined' ? ` (ops is ${aKind(s.opsKind)})` : ''} (${expected})`,
+    );
   }
   const name = checkName(s.name, fallbackName);
   const dtype = checkDtype(s.dtype);
@@ -304,7 +299,9 @@ export async function openModuleAdapter(path: string, opts: ModuleAdapterOptions
     if (raw.kind !== 'result') return raw;
     const body = raw.value as { bad?: unknown; value?: unknown; ms?: unknown };
     if (body === null || typeof body !== 'object') return { kind: 'protocol', message: 'the module runner sent a malformed reply' };
-    if (body.bad !== undefined) return { kind: 'protocol', message: sanitizeText(typeof body.bad === 'string' ? body.bad : JSON.stringify(body.bad)) };
+    if (body.bad !== undefined) {
+      return { kind: 'protocol', message: sanitizeText(typeof body.bad === 'string' ? body.bad : JSON.stringify(body.bad)) };
+    }
     const checked = checkResult(body.value);
     if (!checked.ok) return { kind: 'protocol', message: checked.message };
     return { kind: 'result', value: checked.value, ms: typeof body.ms === 'number' ? body.ms : raw.ms };

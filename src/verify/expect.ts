@@ -21,8 +21,19 @@ import type { CaseFailure, VerifyReport } from './run.js';
 export const EXPECT_SCHEMA = 'xent-oracle/expect@1';
 
 const CLASSES: readonly FailureClass[] = [
-  'wrong_value', 'tiny_absolute', 'edge_overflow', 'nan_expected_finite', 'inf_expected_finite', 'finite_expected_nonfinite',
-  'wrong_nonfinite', 'wrong_shape', 'error_reply', 'unsupported', 'crash', 'timeout', 'protocol',
+  'wrong_value',
+  'tiny_absolute',
+  'edge_overflow',
+  'nan_expected_finite',
+  'inf_expected_finite',
+  'finite_expected_nonfinite',
+  'wrong_nonfinite',
+  'wrong_shape',
+  'error_reply',
+  'unsupported',
+  'crash',
+  'timeout',
+  'protocol',
 ];
 
 export interface ExpectEntry {
@@ -55,20 +66,39 @@ export function parseExpectFile(text: string, where: string): ExpectEntry[] {
     throw new ExpectFileError(`${where}: not valid JSON (${(e as Error).message})`);
   }
   const d = doc as { schema?: unknown; expected_failures?: unknown };
-  if (!d || typeof d !== 'object' || Array.isArray(d)) throw new ExpectFileError(`${where}: must be an object {"schema": "${EXPECT_SCHEMA}", "expected_failures": [...]}`);
+  if (!d || typeof d !== 'object' || Array.isArray(d)) {
+    throw new ExpectFileError(`${where}: must be an object {"schema": "${EXPECT_SCHEMA}", "expected_failures": [...]}`);
+  }
   if (d.schema !== EXPECT_SCHEMA) throw new ExpectFileError(`${where}: schema = ${JSON.stringify(d.schema)}, expected "${EXPECT_SCHEMA}"`);
   if (!Array.isArray(d.expected_failures)) throw new ExpectFileError(`${where}: expected_failures must be an array`);
   const known = new Set(['op', 'group', 'class', 'reason']);
   return d.expected_failures.map((raw, i): ExpectEntry => {
     const at = `${where}: expected_failures[${i}]`;
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ExpectFileError(`${at} must be an object {"op", "reason", "group"?, "class"?}`);
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new ExpectFileError(`${at} must be an object {"op", "reason", "group"?, "class"?}`);
+    }
     const e = raw as Record<string, unknown>;
-    for (const k of Object.keys(e)) if (!known.has(k)) throw new ExpectFileError(`${at}: unknown key "${k}" (expected op, group, class, reason)`);
-    if (typeof e.op !== 'string' || !isOpName(e.op)) throw new ExpectFileError(`${at}.op = ${JSON.stringify(e.op)} is not a catalog op (known: ${OP_NAMES.join(', ')})`);
-    if (typeof e.reason !== 'string' || e.reason.trim() === '') throw new ExpectFileError(`${at}.reason must be a non-empty string: say why it fails`);
-    if (e.group !== undefined && (typeof e.group !== 'string' || e.group === '')) throw new ExpectFileError(`${at}.group = ${JSON.stringify(e.group)} must be a regime name or "oracle:<id>"`);
-    if (e.class !== undefined && !CLASSES.includes(e.class as FailureClass)) throw new ExpectFileError(`${at}.class = ${JSON.stringify(e.class)} is not a failure class (${CLASSES.join(', ')})`);
-    return { op: e.op, reason: e.reason, ...(e.group !== undefined ? { group: e.group } : {}), ...(e.class !== undefined ? { class: e.class as FailureClass } : {}) };
+    for (const k of Object.keys(e)) {
+      if (!known.has(k)) throw new ExpectFileError(`${at}: unknown key "${k}" (expected op, group, class, reason)`);
+    }
+    if (typeof e.op !== 'string' || !isOpName(e.op)) {
+      throw new ExpectFileError(`${at}.op = ${JSON.stringify(e.op)} is not a catalog op (known: ${OP_NAMES.join(', ')})`);
+    }
+    if (typeof e.reason !== 'string' || e.reason.trim() === '') {
+      throw new ExpectFileError(`${at}.reason must be a non-empty string: say why it fails`);
+    }
+    if (e.group !== undefined && (typeof e.group !== 'string' || e.group === '')) {
+      throw new ExpectFileError(`${at}.group = ${JSON.stringify(e.group)} must be a regime name or "oracle:<id>"`);
+    }
+    if (e.class !== undefined && !CLASSES.includes(e.class as FailureClass)) {
+      throw new ExpectFileError(`${at}.class = ${JSON.stringify(e.class)} is not a failure class (${CLASSES.join(', ')})`);
+    }
+    return {
+      op: e.op,
+      reason: e.reason,
+      ...(e.group !== undefined ? { group: e.group } : {}),
+      ...(e.class !== undefined ? { class: e.class as FailureClass } : {}),
+    };
   });
 }
 
@@ -83,13 +113,16 @@ export function unknownGroups(entries: readonly ExpectEntry[], groupsOf: (op: Op
     const groups = groupsOf(e.op);
     if (!groups.includes(e.group)) {
       const regimes = groups.filter((g) => !g.startsWith('oracle:'));
-      out.push(`group "${e.group}" of ${e.op} is not a regime (${regimes.join(', ') || 'none'}) nor a golden case id "oracle:<id>" of this op`);
+      out.push(
+        `group "${e.group}" of ${e.op} is not a regime (${regimes.join(', ') || 'none'}) nor a golden case id "oracle:<id>" of this op`,
+      );
     }
   }
   return out;
 }
 
-const matches = (e: ExpectEntry, f: CaseFailure) => e.op === f.op && (e.group === undefined || e.group === f.source) && (e.class === undefined || e.class === f.cls);
+const matches = (e: ExpectEntry, f: CaseFailure) =>
+  e.op === f.op && (e.group === undefined || e.group === f.source) && (e.class === undefined || e.class === f.cls);
 
 /**
  * Mark the failures the entries cover (`xfail`: the entry's reason), record each entry's

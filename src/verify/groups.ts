@@ -40,7 +40,19 @@ export interface DeclaredUnsupported {
 }
 
 export function groupRecord(name: string, kind: GroupReport['kind']): GroupReport {
-  return { name, kind, cases: 0, passed: 0, tiny: 0, failed: 0, skipped: 0, skipReasons: [], worstRatio: null, worstMessage: '', timeMs: 0 };
+  return {
+    name,
+    kind,
+    cases: 0,
+    passed: 0,
+    tiny: 0,
+    failed: 0,
+    skipped: 0,
+    skipReasons: [],
+    worstRatio: null,
+    worstMessage: '',
+    timeMs: 0,
+  };
 }
 
 export function notPlayed(name: string, kind: GroupReport['kind'], why: string): GroupReport {

@@ -22,7 +22,8 @@ export const JUNIT_LAYOUT = 'xent-oracle/junit@2';
 // XML 1.0 cannot carry most control characters even escaped: drop them (implementations' messages may hold any byte)
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
-const xml = (s: string) => s.replace(CONTROL, '').replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
+const xml = (s: string) =>
+  s.replace(CONTROL, '').replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
 const attr = (s: string) => xml(s).replace(/\n/g, '&#10;');
 const secs = (ms: number) => (Math.max(0, ms) / 1000).toFixed(3);
 
@@ -43,7 +44,14 @@ interface Case {
   kind: 'pass' | 'failure' | 'error' | 'skipped';
 }
 
-function groupCase(classname: string, g: GroupReport, failures: CaseFailure[], spec: ReplaySpec, strict: boolean, tinyNote: string | null): Case {
+function groupCase(
+  classname: string,
+  g: GroupReport,
+  failures: CaseFailure[],
+  spec: ReplaySpec,
+  strict: boolean,
+  tinyNote: string | null,
+): Case {
   const base = { classname, name: g.name, timeMs: g.timeMs };
   const out: string[] = [];
   if (g.notRun) return { ...base, kind: 'skipped', body: `<skipped message="${attr(g.notRun)}"/>` };
@@ -58,9 +66,17 @@ function groupCase(classname: string, g: GroupReport, failures: CaseFailure[], s
   if (failures.length) {
     const f = failures[0];
     const text = failures.map((x) => formatFailureBlock(x, spec, strict, 'XFAIL')).join('\n\n');
-    return { ...base, kind: 'skipped', body: `<skipped type="expected_failure" message="${attr(`expected failure (${f.xfail}): ${failureSummary(f)}`)}">${xml(text)}</skipped>` };
+    return {
+      ...base,
+      kind: 'skipped',
+      body: `<skipped type="expected_failure" message="${attr(`expected failure (${f.xfail}): ${failureSummary(f)}`)}">${
+        xml(text)
+      }</skipped>`,
+    };
   }
-  if (g.cases > 0 && g.skipped === g.cases) return { ...base, kind: 'skipped', body: `<skipped message="${attr(`every case skipped: ${g.skipReasons.join('; ')}`)}"/>` };
+  if (g.cases > 0 && g.skipped === g.cases) {
+    return { ...base, kind: 'skipped', body: `<skipped message="${attr(`every case skipped: ${g.skipReasons.join('; ')}`)}"/>` };
+  }
   const notes: string[] = [];
   if (g.skipped) notes.push(`${g.skipped} of ${g.cases} cases skipped: ${g.skipReasons.join('; ')}`);
   if (g.tiny && tinyNote) notes.push(`${g.tiny} tiny result(s), passing unless --strict: ${tinyNote}`);
@@ -81,7 +97,19 @@ export function formatJUnit(rep: VerifyReport, spec: ReplaySpec): string {
     // failures outside every group (none today; kept so nothing can go unreported)
     const orphans = o.failures.filter((f) => !o.groups.some((g) => g.name === f.source));
     if (orphans.length) {
-      const g = { name: orphans[0].source, kind: 'regime', cases: 1, passed: 0, tiny: 0, failed: 1, skipped: 0, skipReasons: [], worstRatio: null, worstMessage: '', timeMs: 0 } as GroupReport;
+      const g = {
+        name: orphans[0].source,
+        kind: 'regime',
+        cases: 1,
+        passed: 0,
+        tiny: 0,
+        failed: 1,
+        skipped: 0,
+        skipReasons: [],
+        worstRatio: null,
+        worstMessage: '',
+        timeMs: 0,
+      } as GroupReport;
       cases.push(groupCase(classname, g, orphans, spec, rep.strict, null));
     }
   }
@@ -89,23 +117,40 @@ export function formatJUnit(rep: VerifyReport, spec: ReplaySpec): string {
     if (e.status !== 'unexpected_pass') continue;
     const what = `${e.op}${e.group ? ` / ${e.group}` : ''}${e.class ? ` [${e.class}]` : ''}`;
     cases.push({
-      classname: `${impl}.expect`, name: what, timeMs: 0, kind: 'failure',
+      classname: `${impl}.expect`,
+      name: what,
+      timeMs: 0,
+      kind: 'failure',
       body: `<failure type="unexpected_pass" message="${attr(`listed in --expect (${e.reason}) but no longer fails: remove the entry`)}"/>`,
     });
   }
   if (rep.unsupported.length) {
     // one testcase for all of them (a describe reply may list 10^5 names), under a stable name
     const msg = `declared ops that are not in the catalog: ${listSome(rep.unsupported)}`;
-    cases.push({ classname: `${impl}.describe`, name: 'declared ops are in the catalog', timeMs: 0, kind: 'failure', body: `<failure type="unsupported" message="${attr(msg)}"/>` });
+    cases.push({
+      classname: `${impl}.describe`,
+      name: 'declared ops are in the catalog',
+      timeMs: 0,
+      kind: 'failure',
+      body: `<failure type="unsupported" message="${attr(msg)}"/>`,
+    });
   }
   if (rep.ended || rep.incomplete) {
     // a broken session is an error (docs/protocol.md, "Outcomes and exit codes"), not a wrong answer
     const msg = [rep.ended ? `the implementation ended: ${rep.ended}` : '', rep.incomplete ?? ''].filter(Boolean).join('; ');
-    cases.push({ classname: `${impl}.session`, name: 'implementation stays up', timeMs: 0, kind: 'error', body: `<error type="${rep.ended ? 'ended' : 'incomplete'}" message="${attr(msg)}"/>` });
+    cases.push({
+      classname: `${impl}.session`,
+      name: 'implementation stays up',
+      timeMs: 0,
+      kind: 'error',
+      body: `<error type="${rep.ended ? 'ended' : 'incomplete'}" message="${attr(msg)}"/>`,
+    });
   }
   const count = (k: Case['kind']) => cases.filter((x) => x.kind === k).length;
   const total = cases.reduce((a, x) => a + x.timeMs, 0);
-  const counts = `tests="${cases.length}" failures="${count('failure')}" errors="${count('error')}" skipped="${count('skipped')}" time="${secs(total)}"`;
+  const counts = `tests="${cases.length}" failures="${count('failure')}" errors="${count('error')}" skipped="${count('skipped')}" time="${
+    secs(total)
+  }"`;
   const props = [
     ['layout', JUNIT_LAYOUT],
     ['report', rep.schema],
@@ -123,7 +168,11 @@ export function formatJUnit(rep: VerifyReport, spec: ReplaySpec): string {
     '    <properties>',
     ...props.map(([n, v]) => `      <property name="${attr(n)}" value="${attr(v)}"/>`),
     '    </properties>',
-    ...cases.map((x) => `    <testcase classname="${attr(x.classname)}" name="${attr(x.name)}" time="${secs(x.timeMs)}"${x.body ? `>${x.body}</testcase>` : '/>'}`),
+    ...cases.map((x) =>
+      `    <testcase classname="${attr(x.classname)}" name="${attr(x.name)}" time="${secs(x.timeMs)}"${
+        x.body ? `>${x.body}</testcase>` : '/>'
+      }`
+    ),
     '  </testsuite>',
     '</testsuites>',
     '',

@@ -54,7 +54,11 @@ function dropRows(args: RawArgs, drop: ReadonlySet<number>, n: number): RawArgs 
   // with a matrix argument (cross_entropy, nll_loss) `weight` is indexed by class, not by sample
   const classWeights = classCount(args) !== null;
   const out: RawArgs = {};
-  for (const [k, v] of Object.entries(args)) out[k] = Array.isArray(v) && v.length === n && !(k === 'weight' && classWeights) ? keep(v, drop) : v;
+  for (const [k, v] of Object.entries(args)) {
+    out[k] = Array.isArray(v) && v.length === n && !(k === 'weight' && classWeights)
+      ? keep(v, drop)
+      : v;
+  }
   return out;
 }
 
@@ -68,8 +72,9 @@ function dropColumns(args: RawArgs, drop: ReadonlySet<number>, c: number): RawAr
     if (Array.isArray(v) && Array.isArray(v[0])) out[k] = (v as unknown[][]).map((r) => (r.length === c ? keep(r, drop) : r));
     // next to a matrix argument, weight is indexed by class
     else if (Array.isArray(v) && k === 'weight' && v.length === c) out[k] = keep(v, drop);
-    else if (Array.isArray(v) && k === 'target') out[k] = (v as unknown[]).map((t) => (typeof t === 'number' && t !== ignore && t >= 0 ? Math.max(0, shift(t)) : t));
-    else out[k] = v;
+    else if (Array.isArray(v) && k === 'target') {
+      out[k] = (v as unknown[]).map((t) => (typeof t === 'number' && t !== ignore && t >= 0 ? Math.max(0, shift(t)) : t));
+    } else out[k] = v;
   }
   return out;
 }
@@ -97,9 +102,9 @@ function* candidates(args: RawArgs): Generator<[string, RawArgs]> {
     }
   }
   const n = batchSize(args);
-  if (n !== null && n > 1) for (const [step, drop] of removals(n, 'row')) yield [step, dropRows(args, drop, n)];
+  if (n !== null && n > 1) { for (const [step, drop] of removals(n, 'row')) yield [step, dropRows(args, drop, n)]; }
   const c = classCount(args);
-  if (c !== null && c > 1) for (const [step, drop] of removals(c, 'column')) yield [step, dropColumns(args, drop, c)];
+  if (c !== null && c > 1) { for (const [step, drop] of removals(c, 'column')) yield [step, dropColumns(args, drop, c)]; }
 }
 
 /** Greedy structural pass to a fixed point: take the first candidate that still fails, start over from it. */
@@ -168,7 +173,12 @@ function setAt(v: unknown, p: Path, x: number): unknown {
 }
 
 /** Value pass: replace each number by the simplest of simpler(x) that keeps the failure, to a fixed point. */
-async function values(args: RawArgs, test: (c: RawArgs) => Promise<boolean>, budget: Budget, representable: (x: number) => boolean): Promise<RawArgs> {
+async function values(
+  args: RawArgs,
+  test: (c: RawArgs) => Promise<boolean>,
+  budget: Budget,
+  representable: (x: number) => boolean,
+): Promise<RawArgs> {
   let current = args;
   let progress = true;
   while (progress && budget.left > 0) {

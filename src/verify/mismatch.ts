@@ -52,13 +52,23 @@ export function formatPath(path: readonly number[]): string {
   return path.length ? `[${path.join('][')}]` : '(scalar)';
 }
 
-const g3 = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? String(Number(x.toPrecision(3))) : x.toExponential(2));
+const g3 = (
+  x: number,
+) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? String(Number(x.toPrecision(3))) : x.toExponential(2));
 
 /** The assert_close lines: "Mismatched elements: 2 / 6 (33.3%)", greatest absolute and relative error. */
 export function formatMismatch(m: Mismatch): string[] {
   const pct = m.total ? ` (${((100 * m.mismatched) / m.total).toFixed(1)}%)` : '';
   const lines = [`Mismatched elements: ${m.mismatched} / ${m.total}${pct}${m.nonFinite ? `, ${m.nonFinite} of them non-finite` : ''}`];
-  if (m.greatestAbs && m.greatestAbs.value > 0) lines.push(`Greatest absolute error: ${g3(m.greatestAbs.value)} at ${formatPath(m.greatestAbs.path)} (allowed ${g3(m.greatestAbs.allowed)})`);
-  if (m.greatestRel && m.greatestRel.value > 0) lines.push(`Greatest relative error: ${g3(m.greatestRel.value)} at ${formatPath(m.greatestRel.path)} (allowed ${g3(m.greatestRel.allowed)})`);
+  if (m.greatestAbs && m.greatestAbs.value > 0) {
+    lines.push(
+      `Greatest absolute error: ${g3(m.greatestAbs.value)} at ${formatPath(m.greatestAbs.path)} (allowed ${g3(m.greatestAbs.allowed)})`,
+    );
+  }
+  if (m.greatestRel && m.greatestRel.value > 0) {
+    lines.push(
+      `Greatest relative error: ${g3(m.greatestRel.value)} at ${formatPath(m.greatestRel.path)} (allowed ${g3(m.greatestRel.allowed)})`,
+    );
+  }
   return lines;
 }

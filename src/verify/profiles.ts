@@ -111,7 +111,14 @@ function infiniteMaxRow(a: Args, op: OpName, ref: ReferenceResult): ReferenceRes
 }
 
 const ROW_OPS_FWD: readonly OpName[] = ['softmax', 'log_softmax', 'cross_entropy'];
-const ROW_OPS_ALL: readonly OpName[] = ['softmax', 'log_softmax', 'softmax_backward', 'log_softmax_backward', 'cross_entropy', 'cross_entropy_backward'];
+const ROW_OPS_ALL: readonly OpName[] = [
+  'softmax',
+  'log_softmax',
+  'softmax_backward',
+  'log_softmax_backward',
+  'cross_entropy',
+  'cross_entropy_backward',
+];
 
 // ---------------------------------------------------------------------------------------
 // the tables
@@ -143,7 +150,9 @@ const PYTORCH: ConventionRow[] = [
     where: 'p·(1 − p) < 1e−12 (p within 1e−12 of 0 or 1)',
     accepts: 'grad·w·(p − t)/max(p·(1 − p), 1e−12)/D, without the zero-coefficient rule',
     basis: 'source',
-    cite: ['pytorch/pytorch aten/src/ATen/native/Loss.cpp, binary_cross_entropy_backward_out_cpu: grad_val * (input_val - target_val) / std::max((1 - input_val) * input_val, EPSILON), EPSILON = 1e-12'],
+    cite: [
+      'pytorch/pytorch aten/src/ATen/native/Loss.cpp, binary_cross_entropy_backward_out_cpu: grad_val * (input_val - target_val) / std::max((1 - input_val) * input_val, EPSILON), EPSILON = 1e-12',
+    ],
     alternative(op, a, _ref, raw) {
       const p = a.probs as number[];
       if (!p.some((v) => v * (1 - v) < 1e-12)) return null;
@@ -180,7 +189,9 @@ const PYTORCH: ConventionRow[] = [
       if (op === 'nll_loss') {
         const lp = a.log_probs as Matrix;
         const t = a.target as number[];
-        const flagged = lp.map((row, n) => t[n] !== a.ignore_index && row[t[n]] === -Infinity && (a.weight ? (a.weight as number[])[t[n]] : 1) === 0);
+        const flagged = lp.map((row, n) =>
+          t[n] !== a.ignore_index && row[t[n]] === -Infinity && (a.weight ? (a.weight as number[])[t[n]] : 1) === 0
+        );
         return nanWhere(ref, flagged, 1);
       }
       const x = a.logits as Matrix;
@@ -205,7 +216,9 @@ const PYTORCH: ConventionRow[] = [
     where: "reduction 'mean' with index targets whose non-ignored weights sum to 0 (D = 0), on the rows that are not ignored",
     accepts: 'NaN on those rows (−w_y·grad/total_weight = 0/0, spread over the row by log_softmax_backward)',
     basis: 'source',
-    cite: ['pytorch/pytorch aten/src/ATen/native/LossNLL.cpp, nll_loss_backward_out_frame: grad = -(grad_output_value / total_weight_value); grad_input[i][t] = weight[t] * grad, ignored targets skipped (0·(−∞) = NaN at total_weight 0)'],
+    cite: [
+      'pytorch/pytorch aten/src/ATen/native/LossNLL.cpp, nll_loss_backward_out_frame: grad = -(grad_output_value / total_weight_value); grad_input[i][t] = weight[t] * grad, ignored targets skipped (0·(−∞) = NaN at total_weight 0)',
+    ],
     alternative(_op, a, ref) {
       if (a.reduction !== 'mean' || isProb(a.target)) return null;
       const t = a.target as number[];
@@ -301,7 +314,9 @@ const TFJS: ConventionRow[] = [
     where: 'a masked class (logit −∞) whose coefficient (label after smoothing, times class weight) is 0',
     accepts: 'NaN (−(−∞)·0) for that sample, and for a mean / sum',
     basis: 'source',
-    cite: ['tensorflow/tfjs tfjs-core/src/ops/losses/softmax_cross_entropy.ts: costVector = neg(mul(logResult, labels)); value = sum(costVector, [dim])'],
+    cite: [
+      'tensorflow/tfjs tfjs-core/src/ops/losses/softmax_cross_entropy.ts: costVector = neg(mul(logResult, labels)); value = sum(costVector, [dim])',
+    ],
     alternative(_op, a, ref) {
       const x = a.logits as Matrix;
       return nanWhere(ref, x.map((row, n) => !ignored(a, n) && row.some((v, c) => v === -Infinity && ceCoefficient(a, n, c) === 0)), 1);
@@ -390,7 +405,15 @@ export function judgeWithProfile(
   const status = worst?.status ?? 'pass';
   const conventions = [...used];
   const note = conventions.length ? ` (accepted by profile row${conventions.length > 1 ? 's' : ''} ${conventions.join(', ')})` : '';
-  return { status, cls: worst?.cls ?? null, worst, elements: elements.length, message: describe(worst) + (status === 'pass' ? note : ''), all: elements, conventions };
+  return {
+    status,
+    cls: worst?.cls ?? null,
+    worst,
+    elements: elements.length,
+    message: describe(worst) + (status === 'pass' ? note : ''),
+    all: elements,
+    conventions,
+  };
 }
 
 /** The tables of docs/profiles.md, one per profile (test/profiles.test.ts checks the page holds them verbatim). */
@@ -401,7 +424,11 @@ export function profilesMarkdown(): string {
     if (p === 'exact') continue;
     out.push(`## \`--profile ${p}\``, '', '| row | ops | where | accepts | basis | citation |', '|---|---|---|---|---|---|');
     for (const r of rowsOf(p)) {
-      out.push(`| \`${r.id}\` | ${r.ops.map((o) => `\`${o}\``).join(', ')} | ${esc(r.where)} | ${esc(r.accepts)} | ${r.basis} | ${r.cite.map(esc).join('<br>')} |`);
+      out.push(
+        `| \`${r.id}\` | ${r.ops.map((o) => `\`${o}\``).join(', ')} | ${esc(r.where)} | ${esc(r.accepts)} | ${r.basis} | ${
+          r.cite.map(esc).join('<br>')
+        } |`,
+      );
     }
     out.push('');
   }

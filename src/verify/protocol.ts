@@ -120,7 +120,10 @@ export function truncateLine(line: string, max = MAX_QUOTED_CHARS): string {
  */
 export function quoteLine(line: string): string {
   const t = line.length > MAX_QUOTED_CHARS ? line.slice(0, MAX_QUOTED_CHARS) : line;
-  const q = JSON.stringify(t).replace(/[\u007f-\u009f\p{Cf}\u2028\u2029]/gu, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const q = JSON.stringify(t).replace(
+    /[\u007f-\u009f\p{Cf}\u2028\u2029]/gu,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   const bom = line.startsWith('\ufeff') ? ' (the line starts with a byte order mark, U+FEFF: write UTF-8 without BOM)' : '';
   return q + (line.length > MAX_QUOTED_CHARS ? `… (${line.length} chars)` : '') + bom;
 }
@@ -170,22 +173,34 @@ export function parseResponseLine(line: string, expectedId: number): ParsedRespo
   const bad = (message: string): ParsedResponse => ({ ok: false, message, line: sanitizeText(truncateLine(line)) });
   const depth = jsonDepth(line);
   if (depth > MAX_JSON_DEPTH) {
-    return bad(`adapter wrote a line nested more than ${MAX_JSON_DEPTH} levels deep (a response is at most 4 levels deep; a result is a number, an array or an array of rows): ${quoteLine(line)}`);
+    return bad(
+      `adapter wrote a line nested more than ${MAX_JSON_DEPTH} levels deep (a response is at most 4 levels deep; a result is a number, an array or an array of rows): ${
+        quoteLine(line)
+      }`,
+    );
   }
   let msg: unknown;
   try {
     msg = parseJsonLine(line);
   } catch {
-    return bad(`adapter wrote a line that is not JSON (only response lines may go to stdout; print diagnostics to stderr): ${quoteLine(line)}`);
+    return bad(
+      `adapter wrote a line that is not JSON (only response lines may go to stdout; print diagnostics to stderr): ${quoteLine(line)}`,
+    );
   }
   if (!isPlainObject(msg)) {
-    return bad(`adapter wrote ${show(msg)} where a response object {"id": ${expectedId}, "result" | "error": …} was expected: ${quoteLine(line)}`);
+    return bad(
+      `adapter wrote ${show(msg)} where a response object {"id": ${expectedId}, "result" | "error": …} was expected: ${quoteLine(line)}`,
+    );
   }
   if (!('id' in msg)) {
     return bad(`response has no "id" (expected ${expectedId}): ${quoteLine(line)}`);
   }
   if (msg.id !== expectedId) {
-    return bad(`response id ${show(msg.id)} does not match the request id ${expectedId} (responses must come in request order, one per request): ${quoteLine(line)}`);
+    return bad(
+      `response id ${show(msg.id)} does not match the request id ${expectedId} (responses must come in request order, one per request): ${
+        quoteLine(line)
+      }`,
+    );
   }
   const hasResult = msg.result !== undefined && msg.result !== null;
   const hasError = msg.error !== undefined && msg.error !== null;
@@ -196,8 +211,8 @@ export function parseResponseLine(line: string, expectedId: number): ParsedRespo
   if (hasResult) return { ok: true, kind: 'result', value: msg.result };
   if (expectedId === DESCRIBE_ID && ('ops' in msg || 'dtype' in msg)) {
     return bad(
-      `the describe reply has its fields at the top level; wrap them in "result": ` +
-        `{"id": 0, "result": {"name": …, "dtype": …, "ops": […]}}. Got: ${quoteLine(line)}`,
+      `the describe reply has its fields at the top level; wrap them in "result": `
+        + `{"id": 0, "result": {"name": …, "dtype": …, "ops": […]}}. Got: ${quoteLine(line)}`,
     );
   }
   return bad(`response ${expectedId} has neither "result" nor "error": ${quoteLine(line)}`);
@@ -205,8 +220,7 @@ export function parseResponseLine(line: string, expectedId: number): ParsedRespo
 
 export type CheckedResult = { ok: true; value: ResultValue } | { ok: false; message: string };
 
-const isNumArray = (v: unknown): v is ArrayLike<unknown> =>
-  Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+const isNumArray = (v: unknown): v is ArrayLike<unknown> => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 
 function kindOf(v: unknown): string {
   if (v === null) return 'null';
@@ -248,7 +262,7 @@ export function checkResult(v: unknown): CheckedResult {
   });
   if (!isNumArray(v)) return fail(`got ${kindOf(v)}${typeof v === 'string' ? ` ${show(sanitizeText(v, 80))}` : ''}`);
   // count before converting: a runaway result is rejected without copying it
-  const len = (v).length;
+  const len = v.length;
   if (len > MAX_RESULT_ELEMENTS) return tooMany(len);
   const items = Array.from(v);
   if (items.length === 0) return { ok: true, value: [] };
@@ -256,7 +270,7 @@ export function checkResult(v: unknown): CheckedResult {
     let total = 0;
     for (const row of items) {
       if (!isNumArray(row)) break; // reported below
-      total += (row).length;
+      total += row.length;
     }
     if (total > MAX_RESULT_ELEMENTS) return tooMany(total);
     const rows: number[][] = [];
@@ -303,7 +317,9 @@ export function checkDtype(v: unknown): AdapterDtype {
 
 export function checkName(v: unknown, fallback: string): string {
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'string' || v.trim() === '') throw new Error(`name must be a non-empty string, got ${show(typeof v === 'string' ? sanitizeText(v, 80) : v)}`);
+  if (typeof v !== 'string' || v.trim() === '') {
+    throw new Error(`name must be a non-empty string, got ${show(typeof v === 'string' ? sanitizeText(v, 80) : v)}`);
+  }
   // the name is printed in the report's header and JUnit attributes: a newline or an ANSI
   // escape in it must not forge a report line or recolour the terminal
   return sanitizeText(v, MAX_NAME_CHARS);

@@ -28,7 +28,13 @@ export function caseArgument(f: Pick<CaseFailure, 'op' | 'args' | 'source'>): st
 }
 
 export function replayCommand(f: Pick<CaseFailure, 'op' | 'args' | 'source'>, spec: ReplaySpec, strict: boolean): string {
-  return ['npx xent-oracle verify', ...spec.adapterArgs.map(shellQuote), '--case', shellQuote(caseArgument(f)), ...(strict ? ['--strict'] : [])].join(' ');
+  return [
+    'npx xent-oracle verify',
+    ...spec.adapterArgs.map(shellQuote),
+    '--case',
+    shellQuote(caseArgument(f)),
+    ...(strict ? ['--strict'] : []),
+  ].join(' ');
 }
 
 /** At most `max` names and how many more: a describe reply may list 10^5 names. */
@@ -74,7 +80,9 @@ export function summariseSteps(steps: readonly string[]): string {
 function shrinkNote(f: CaseFailure): string | null {
   const parts: string[] = [];
   // reduced from the first failing input: fast-check's shrinking is not what made it small
-  if (f.shrinks !== undefined && !f.minimised?.includes('(from the first failing input)')) parts.push(`values shrunk in ${f.shrinks} step${f.shrinks === 1 ? '' : 's'}`);
+  if (f.shrinks !== undefined && !f.minimised?.includes('(from the first failing input)')) {
+    parts.push(`values shrunk in ${f.shrinks} step${f.shrinks === 1 ? '' : 's'}`);
+  }
   if (f.minimised?.length) parts.push(summariseSteps(f.minimised));
   return parts.length ? parts.join('; ') : null;
 }
@@ -86,7 +94,7 @@ function shrinkNote(f: CaseFailure): string | null {
  */
 export function formatFailureBlock(f: CaseFailure, spec: ReplaySpec, strict: boolean, head = 'FAIL'): string {
   const lines = [`${head} ${f.op} / ${f.source} [${f.cls}]${f.xfail ? ` (expected failure: ${f.xfail})` : ''}`, `  ${f.message}`];
-  if (f.mismatch && f.mismatch.total > 1) for (const l of formatMismatch(f.mismatch)) lines.push(`  ${l}`);
+  if (f.mismatch && f.mismatch.total > 1) { for (const l of formatMismatch(f.mismatch)) lines.push(`  ${l}`); }
   lines.push(`  input:    ${short(f.args)}${describeSizes(f.args) ? `  (${describeSizes(f.args)})` : ''}`);
   if (f.expected) lines.push(`  expected: ${short(f.expected.rounded)}`);
   if (f.got !== undefined) lines.push(`  got:      ${short(f.got)}`);
@@ -150,7 +158,11 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, opts: Termin
   const yellow = (s: string) => c(33, s);
   const lines: string[] = [];
   const what = rep.runs === 0 ? 'given cases only' : `seed ${rep.seed}, ${rep.runs} cases per regime${rep.quick ? ', quick' : ''}`;
-  lines.push(`xent-oracle verify: ${rep.adapter.name} (${rep.adapter.dtype}), ${what}${rep.strict ? ', strict' : ''}${rep.profile !== 'exact' ? `, profile ${rep.profile}` : ''}`);
+  lines.push(
+    `xent-oracle verify: ${rep.adapter.name} (${rep.adapter.dtype}), ${what}${rep.strict ? ', strict' : ''}${
+      rep.profile !== 'exact' ? `, profile ${rep.profile}` : ''
+    }`,
+  );
   if (rep.device) lines.push(`device: ${describeDevice(rep.device)}`);
 
   // failure blocks: unexpected failures first, then expected ones; at most maxFailures in full
@@ -162,7 +174,14 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, opts: Termin
   }
   if (ordered.length > maxFailures) {
     const more = ordered.length - maxFailures;
-    lines.push('', red(`${more} more failure${more === 1 ? '' : 's'} (${ordered.slice(maxFailures).map((f) => `${f.op} / ${f.source}`).slice(0, 6).join('; ')}${more > 6 ? '; …' : ''}), see ${o2.jsonPath ? `the --json report ${o2.jsonPath}` : '--json'} or raise --max-failures`));
+    lines.push(
+      '',
+      red(
+        `${more} more failure${more === 1 ? '' : 's'} (${
+          ordered.slice(maxFailures).map((f) => `${f.op} / ${f.source}`).slice(0, 6).join('; ')
+        }${more > 6 ? '; …' : ''}), see ${o2.jsonPath ? `the --json report ${o2.jsonPath}` : '--json'} or raise --max-failures`,
+      ),
+    );
   }
   // one tiny example per op, within what is left of the budget
   const tinies = rep.ops.filter((o) => o.tinyExamples.length).map((o) => o.tinyExamples[0]);
@@ -176,18 +195,39 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, opts: Termin
   if (tinies.length > room) lines.push('', yellow(`tiny results in ${tinies.length - room} more op(s) (pass unless --strict), see --json`));
 
   for (const e of rep.expectations ?? []) {
-    if (e.status === 'unexpected_pass') lines.push('', red(`UNEXPECTED PASS ${e.op}${e.group ? ` / ${e.group}` : ''}${e.class ? ` [${e.class}]` : ''}: listed in --expect ("${e.reason}") but no longer fails: remove the entry`));
+    if (e.status === 'unexpected_pass') {
+      lines.push(
+        '',
+        red(
+          `UNEXPECTED PASS ${e.op}${e.group ? ` / ${e.group}` : ''}${
+            e.class ? ` [${e.class}]` : ''
+          }: listed in --expect ("${e.reason}") but no longer fails: remove the entry`,
+        ),
+      );
+    }
   }
-  if (rep.unsupported.length) lines.push('', red(`declared ops that are not in the catalog (unsupported op claimed): ${listSome(rep.unsupported)}`));
+  if (rep.unsupported.length) {
+    lines.push('', red(`declared ops that are not in the catalog (unsupported op claimed): ${listSome(rep.unsupported)}`));
+  }
   for (const o of rep.ops) {
     const skippedNotes = o.notes.filter((n) => !n.startsWith('not run'));
-    if (o.skipped && skippedNotes.length) lines.push('', `${o.op}: ${o.skipped} case${o.skipped === 1 ? '' : 's'} skipped: ${skippedNotes.join('; ')}`);
+    if (o.skipped && skippedNotes.length) {
+      lines.push('', `${o.op}: ${o.skipped} case${o.skipped === 1 ? '' : 's'} skipped: ${skippedNotes.join('; ')}`);
+    }
     const declared = o.groups.filter((g) => g.notRun?.startsWith('not supported'));
     if (declared.length) lines.push('', `${o.op}: ${declared.length} group(s) skipped: ${declared[0].notRun}`);
     // each case a profile row accepted (docs/profiles.md): which row, where
-    for (const c of o.accepted ?? []) lines.push(`${o.op}: accepted by ${c.rows.join(', ')} (profile ${rep.profile}): ${c.source}: ${short(c.args, 160)}`);
+    for (const c of o.accepted ?? []) {
+      lines.push(`${o.op}: accepted by ${c.rows.join(', ')} (profile ${rep.profile}): ${c.source}: ${short(c.args, 160)}`);
+    }
     const acceptedTotal = Object.values(o.conventions ?? {}).reduce((a, b) => a + b, 0);
-    if (acceptedTotal > (o.accepted ?? []).length) lines.push(`${o.op}: accepted by profile ${rep.profile}: ${Object.entries(o.conventions).map(([id, k]) => `${id} ${k}`).join(', ')} (cases; the JSON report lists the first ${o.accepted.length})`);
+    if (acceptedTotal > (o.accepted ?? []).length) {
+      lines.push(
+        `${o.op}: accepted by profile ${rep.profile}: ${
+          Object.entries(o.conventions).map(([id, k]) => `${id} ${k}`).join(', ')
+        } (cases; the JSON report lists the first ${o.accepted.length})`,
+      );
+    }
   }
   if (rep.ended) lines.push('', red(`the implementation ended: ${rep.ended}`));
   if (rep.incomplete) lines.push('', red(`incomplete run: ${rep.incomplete}`));
@@ -200,20 +240,40 @@ export function formatTerminal(rep: VerifyReport, spec: ReplaySpec, opts: Termin
     const colored = st === 'FAIL' ? red(st) : st === 'tiny' || st === 'xfail' ? yellow(st) : st === 'ok' ? green(st) : st;
     const judged = o.passed + o.tiny + o.failed;
     lines.push(
-      `${o.op.padEnd(w)}  ${String(o.cases).padStart(5)}  ${String(o.passed).padStart(6)}  ${String(o.tiny).padStart(4)}  ${String(o.failed).padStart(6)}  ${String(o.skipped + o.groups.filter((g) => g.notRun).length).padStart(7)}  ${formatRatio(judged ? o.worstRatio : null).padStart(15)}  ${colored}`,
+      `${o.op.padEnd(w)}  ${String(o.cases).padStart(5)}  ${String(o.passed).padStart(6)}  ${String(o.tiny).padStart(4)}  ${
+        String(o.failed).padStart(6)
+      }  ${String(o.skipped + o.groups.filter((g) => g.notRun).length).padStart(7)}  ${
+        formatRatio(judged ? o.worstRatio : null).padStart(15)
+      }  ${colored}`,
     );
   }
   const totals = rep.ops.reduce(
-    (a, o) => ({ cases: a.cases + o.cases, failed: a.failed + o.failures.filter((f) => !f.xfail).length, xfail: a.xfail + o.failures.filter((f) => f.xfail).length, tiny: a.tiny + o.tiny, skipped: a.skipped + o.skipped }),
+    (a, o) => ({
+      cases: a.cases + o.cases,
+      failed: a.failed + o.failures.filter((f) => !f.xfail).length,
+      xfail: a.xfail + o.failures.filter((f) => f.xfail).length,
+      tiny: a.tiny + o.tiny,
+      skipped: a.skipped + o.skipped,
+    }),
     { cases: 0, failed: 0, xfail: 0, tiny: 0, skipped: 0 },
   );
   const xpass = (rep.expectations ?? []).filter((e) => e.status === 'unexpected_pass').length;
-  const tail = [`${totals.cases} cases`, `${totals.tiny} tiny (pass unless --strict)`, `${totals.skipped} skipped`, ...(totals.xfail ? [`${totals.xfail} expected failure(s)`] : []), ...(xpass ? [`${xpass} unexpected pass(es)`] : [])].join(', ');
+  const tail = [
+    `${totals.cases} cases`,
+    `${totals.tiny} tiny (pass unless --strict)`,
+    `${totals.skipped} skipped`,
+    ...(totals.xfail ? [`${totals.xfail} expected failure(s)`] : []),
+    ...(xpass ? [`${xpass} unexpected pass(es)`] : []),
+  ].join(', ');
   lines.push('');
   lines.push(
     rep.status === 'pass'
       ? green(`PASS: ${tail}`)
-      : red(`FAIL: ${totals.failed} failing case group(s) over ${rep.ops.filter((o) => o.failures.some((f) => !f.xfail)).length} op(s); ${tail}`),
+      : red(
+        `FAIL: ${totals.failed} failing case group(s) over ${
+          rep.ops.filter((o) => o.failures.some((f) => !f.xfail)).length
+        } op(s); ${tail}`,
+      ),
   );
   return lines.join('\n') + '\n';
 }

@@ -131,14 +131,13 @@ interface CaseResult {
 /** The verdict on a call that produced no result: its failure class and a readable reason. */
 export function judgeFailedCall(outcome: Exclude<CallOutcome, { kind: 'result' }>): Judgement {
   const cls: FailureClass = outcome.kind === 'error' ? 'error_reply' : outcome.kind;
-  const detail =
-    outcome.kind === 'error'
-      ? `the implementation replied with an error: ${outcome.message}`
-      : outcome.kind === 'timeout'
-        ? `no reply within ${outcome.ms} ms`
-        : outcome.kind === 'crash'
-          ? `the implementation crashed: ${outcome.message}`
-          : `protocol error: ${outcome.message}${outcome.line ? ` — line: ${outcome.line}` : ''}`;
+  const detail = outcome.kind === 'error'
+    ? `the implementation replied with an error: ${outcome.message}`
+    : outcome.kind === 'timeout'
+    ? `no reply within ${outcome.ms} ms`
+    : outcome.kind === 'crash'
+    ? `the implementation crashed: ${outcome.message}`
+    : `protocol error: ${outcome.message}${outcome.line ? ` — line: ${outcome.line}` : ''}`;
   return { status: 'fail', cls, worst: null, elements: 0, message: detail };
 }
 
@@ -157,7 +156,9 @@ export async function checkCase(
     // always the exact value: a profile adds accepted alternatives (profiles.ts), never replaces it
     ref = reference(op, raw, { digits: 40 });
   } catch (e) {
-    const why = e instanceof PrecisionError ? 'reference could not decide the rounding' : `generated args rejected: ${(e as Error).message}`;
+    const why = e instanceof PrecisionError
+      ? 'reference could not decide the rounding'
+      : `generated args rejected: ${(e as Error).message}`;
     return { judgement: { status: 'pass', cls: null, worst: null, elements: 0, message: why }, skipped: why };
   }
   const outcome = await adapter.call(op, raw);
@@ -219,11 +220,29 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
   const ctx = { strict: opts.strict, evaluator: opts.evaluator, dtype, profile: opts.profile };
 
   for (const { op, regimes, fixed, unusable } of plan) {
-    const rep: OpReport = { op, cases: 0, passed: 0, tiny: 0, failed: 0, skipped: 0, worstRatio: 0, worstMessage: '', groups: [], failures: [], tinyExamples: [], conventions: {}, accepted: [], notes: [] };
+    const rep: OpReport = {
+      op,
+      cases: 0,
+      passed: 0,
+      tiny: 0,
+      failed: 0,
+      skipped: 0,
+      worstRatio: 0,
+      worstMessage: '',
+      groups: [],
+      failures: [],
+      tinyExamples: [],
+      conventions: {},
+      accepted: [],
+      notes: [],
+    };
     reports.push(rep);
-    const declared = (group: string) => (opts.declaredUnsupported ?? []).find((d) => d.op === op && (d.group === undefined || d.group === group));
+    const declared = (group: string) =>
+      (opts.declaredUnsupported ?? []).find((d) => d.op === op && (d.group === undefined || d.group === group));
     const nameOf = (c: FixedCase) => c.group ?? `oracle:${c.id}`;
-    for (const c of unusable) rep.groups.push(notPlayed(nameOf(c), 'golden', 'not float32-representable: a float32 implementation is sent float32 values only'));
+    for (const c of unusable) {
+      rep.groups.push(notPlayed(nameOf(c), 'golden', 'not float32-representable: a float32 implementation is sent float32 values only'));
+    }
     if (ended) {
       rep.notes.push(`not run: ${ended}`);
       for (const c of fixed) rep.groups.push(notPlayed(nameOf(c), 'golden', `not run: ${ended}`));
@@ -251,8 +270,7 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
       if (j.status === 'pass') {
         rep.passed += 1;
         group.passed += 1;
-      }
-      else if (j.status === 'tiny') {
+      } else if (j.status === 'tiny') {
         rep.tiny += 1;
         group.tiny += 1;
         if (rep.tinyExamples.length < 3) rep.tinyExamples.push(failureOf(op, source, raw, r, dtype));
@@ -336,7 +354,8 @@ export async function runVerify(adapter: Adapter, opts: VerifyOptions): Promise<
         let raw = res.counterexample[0];
         // fast-check's own verdict on its counterexample, not a replay of it: a one-off error
         // reply stays that error (a replay could return anything)
-        let f: CaseFailure = lastFailure ?? { op, source: regime.name, cls: 'wrong_value', message: 'failed (no verdict recorded)', args: raw };
+        let f: CaseFailure = lastFailure
+          ?? { op, source: regime.name, cls: 'wrong_value', message: 'failed (no verdict recorded)', args: raw };
         if (!adapter.ended && opts.minimise !== false) {
           const cls = f.cls;
           const m = await minimiseArgs(

@@ -37,8 +37,7 @@ function minNonzero(v: unknown): number | null {
       if (Array.isArray(x)) x.forEach(visit);
       else visit(x);
     }
-  }
-  else visit(v);
+  } else visit(v);
   return m;
 }
 
@@ -53,8 +52,7 @@ function maxAbs(v: unknown): number {
       if (Array.isArray(x)) x.forEach(visit);
       else visit(x);
     }
-  }
-  else visit(v);
+  } else visit(v);
   return m;
 }
 

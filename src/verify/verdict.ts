@@ -136,15 +136,27 @@ export function judgeResult(
     const floorM = Array.isArray(floorRaw) ? floorRaw[i] ?? 0 : floorRaw;
     const base = { index: i, path: pathOf(i, dims), expected: eDec, expectedRounded: eR, got: g };
     const special = (cls: FailureClass): ElementJudgement => ({
-      ...base, errAbs: NaN, errUlp: Infinity, allowedUlp: 0, allowed: 0, ratio: Infinity, status: 'fail', cls,
+      ...base,
+      errAbs: NaN,
+      errUlp: Infinity,
+      allowedUlp: 0,
+      allowed: 0,
+      ratio: Infinity,
+      status: 'fail',
+      cls,
     });
     if (eDec === 'NaN') {
-      elements.push(Number.isNaN(g) ? { ...base, errAbs: 0, errUlp: 0, allowedUlp: 0, allowed: 0, ratio: 0, status: 'pass', cls: null } : special('finite_expected_nonfinite'));
+      elements.push(
+        Number.isNaN(g)
+          ? { ...base, errAbs: 0, errUlp: 0, allowedUlp: 0, allowed: 0, ratio: 0, status: 'pass', cls: null }
+          : special('finite_expected_nonfinite'),
+      );
       continue;
     }
     if (eDec === 'Infinity' || eDec === '-Infinity') {
-      if (g === Number(eDec)) elements.push({ ...base, errAbs: 0, errUlp: 0, allowedUlp: 0, allowed: 0, ratio: 0, status: 'pass', cls: null });
-      else elements.push(special(Number.isFinite(g) ? 'finite_expected_nonfinite' : 'wrong_nonfinite'));
+      if (g === Number(eDec)) {
+        elements.push({ ...base, errAbs: 0, errUlp: 0, allowedUlp: 0, allowed: 0, ratio: 0, status: 'pass', cls: null });
+      } else elements.push(special(Number.isFinite(g) ? 'finite_expected_nonfinite' : 'wrong_nonfinite'));
       continue;
     }
     // a finite exact value
@@ -162,8 +174,8 @@ export function judgeResult(
     // reason (an estimate that overflowed); the allowance is then finite for every finite y.
     const kap = Math.min(finiteOr(kappa[i], 0), Number.MAX_VALUE);
     const allowed = Math.min(
-      u * K_COND * kap + u * K_SUM * (n + 8) * yAbs + 0.5 * K_SUM * (n + 8) * MIN_SUBNORMAL[dtype] + ulp +
-        scaleUnderflow(args, i, dims, yAbs, dtype),
+      u * K_COND * kap + u * K_SUM * (n + 8) * yAbs + 0.5 * K_SUM * (n + 8) * MIN_SUBNORMAL[dtype] + ulp
+        + scaleUnderflow(args, i, dims, yAbs, dtype),
       Number.MAX_VALUE,
     );
     // Intermediate underflow: a sound algorithm's intermediates may be F = `edge` times
@@ -177,8 +189,9 @@ export function judgeResult(
     const allowedLoose = Math.max(allowed + u * K_FLOOR * (n + 8) * Math.min(finiteOr(floorM, 0), Number.MAX_VALUE), underflow);
     if (!Number.isFinite(g)) {
       // ±∞ where the exact value is finite: fine only if the exact value overflows the dtype
-      if (g === eR) elements.push({ ...base, errAbs: 0, errUlp: 0, allowedUlp: allowed / ulp, allowed, ratio: 0, status: 'pass', cls: null });
-      else if (Math.sign(g) === Math.sign(Number(eDec)) && yAbs * edge >= MAX_FINITE[dtype]) {
+      if (g === eR) {
+        elements.push({ ...base, errAbs: 0, errUlp: 0, allowedUlp: allowed / ulp, allowed, ratio: 0, status: 'pass', cls: null });
+      } else if (Math.sign(g) === Math.sign(Number(eDec)) && yAbs * edge >= MAX_FINITE[dtype]) {
         // an intermediate of a sound algorithm may overflow this close to the top of the range
         elements.push({ ...special('edge_overflow'), status: opts.strict ? 'fail' : 'tiny' });
       } else elements.push(special('inf_expected_finite'));
@@ -205,7 +218,15 @@ export function judgeResult(
     if (!worst || rank[e.status] > rank[worst.status] || (rank[e.status] === rank[worst.status] && e.ratio > worst.ratio)) worst = e;
   }
   const status = worst?.status ?? 'pass';
-  return { status, cls: worst?.cls ?? null, worst, elements: elements.length, message: describe(worst, dtype), mismatch: summarizeMismatch(elements), all: elements };
+  return {
+    status,
+    cls: worst?.cls ?? null,
+    worst,
+    elements: elements.length,
+    message: describe(worst, dtype),
+    mismatch: summarizeMismatch(elements),
+    all: elements,
+  };
 }
 
 export function describe(e: ElementJudgement | null, dtype: Dtype = 'float64'): string {
@@ -214,11 +235,28 @@ export function describe(e: ElementJudgement | null, dtype: Dtype = 'float64'): 
   const head = `output${at}: expected ${e.expected}, got ${fmtNum(e.got)}`;
   switch (e.cls) {
     case null:
-      return `${head} (${errorInWords({ errAbs: e.errAbs, allowedAbs: e.allowed, exact: Number(e.expected), errUlp: e.errUlp, allowedUlp: e.allowedUlp, ratio: e.ratio }, dtype)})`;
+      return `${head} (${
+        errorInWords({
+          errAbs: e.errAbs,
+          allowedAbs: e.allowed,
+          exact: Number(e.expected),
+          errUlp: e.errUlp,
+          allowedUlp: e.allowedUlp,
+          ratio: e.ratio,
+        }, dtype)
+      })`;
     case 'wrong_value':
     case 'tiny_absolute': {
       // plain words (wording.ts): ULP for a normal value and a small error, the absolute error near zero, the relative error beyond that
-      const words = errorInWords({ errAbs: e.errAbs, allowedAbs: e.allowed, exact: Number(e.expected), errUlp: e.errUlp, allowedUlp: e.allowedUlp, ratio: e.ratio, tiny: e.cls === 'tiny_absolute' }, dtype);
+      const words = errorInWords({
+        errAbs: e.errAbs,
+        allowedAbs: e.allowed,
+        exact: Number(e.expected),
+        errUlp: e.errUlp,
+        allowedUlp: e.allowedUlp,
+        ratio: e.ratio,
+        tiny: e.cls === 'tiny_absolute',
+      }, dtype);
       return `${head}: ${words}`;
     }
     case 'nan_expected_finite':
@@ -236,7 +274,10 @@ export function describe(e: ElementJudgement | null, dtype: Dtype = 'float64'): 
   }
 }
 
-const finiteOr = (x: number | undefined, fallback: number): number => (x !== undefined && Number.isFinite(x) ? Math.abs(x) : x === Infinity ? Number.MAX_VALUE : fallback);
+const finiteOr = (
+  x: number | undefined,
+  fallback: number,
+): number => (x !== undefined && Number.isFinite(x) ? Math.abs(x) : x === Infinity ? Number.MAX_VALUE : fallback);
 
 function flattenStrings(v: unknown): string[] {
   if (Array.isArray(v)) return v.flatMap((x) => flattenStrings(x));

@@ -28,7 +28,9 @@ export interface ErrorFigures {
   tiny?: boolean;
 }
 
-const g2 = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 0.01 && Math.abs(x) < 1000 ? String(Number(x.toPrecision(2))) : x.toExponential(1));
+const g2 = (
+  x: number,
+) => (x === 0 ? '0' : Math.abs(x) >= 0.01 && Math.abs(x) < 1000 ? String(Number(x.toPrecision(2))) : x.toExponential(1));
 
 /** "0.41", "3.1e+13", "inf" */
 export function ratioText(r: number | null): string {
@@ -58,7 +60,9 @@ export function errorShort(f: ErrorFigures, dtype: Dtype): string {
     case 'near-zero':
       return `${r} (absolute ${g2(f.errAbs!)} near zero, allowed ${g2(f.allowedAbs ?? 0)}${tiny})`;
     case 'relative':
-      return `${r} (relative ${g2(f.errAbs! / Math.abs(f.exact!))}${f.allowedAbs !== null ? `, allowed ${g2(f.allowedAbs / Math.abs(f.exact!))}` : ''}${tiny})`;
+      return `${r} (relative ${g2(f.errAbs! / Math.abs(f.exact!))}${
+        f.allowedAbs !== null ? `, allowed ${g2(f.allowedAbs / Math.abs(f.exact!))}` : ''
+      }${tiny})`;
     default:
       return r;
   }
@@ -72,9 +76,13 @@ export function errorInWords(f: ErrorFigures, dtype: Dtype): string {
     case 'ulp':
       return `${head}: ${g2(f.errUlp!)} ULP where ${g2(f.allowedUlp!)} ULP are allowed${tiny}`;
     case 'near-zero':
-      return `${head}: absolute error ${g2(f.errAbs!)} where the exact value is ${f.exact === 0 ? '0' : g2(f.exact!)}${Math.abs(f.exact!) < MIN_NORMAL[dtype] ? ` (${f.exact === 0 ? 'zero' : 'subnormal'})` : ''} and the allowed absolute error near zero is ${g2(f.allowedAbs ?? 0)}${tiny}`;
+      return `${head}: absolute error ${g2(f.errAbs!)} where the exact value is ${f.exact === 0 ? '0' : g2(f.exact!)}${
+        Math.abs(f.exact!) < MIN_NORMAL[dtype] ? ` (${f.exact === 0 ? 'zero' : 'subnormal'})` : ''
+      } and the allowed absolute error near zero is ${g2(f.allowedAbs ?? 0)}${tiny}`;
     case 'relative':
-      return `${head}: relative error ${g2(f.errAbs! / Math.abs(f.exact!))} (absolute ${g2(f.errAbs!)})${f.allowedAbs !== null ? ` where ${g2(f.allowedAbs / Math.abs(f.exact!))} relative is allowed` : ''}${tiny}`;
+      return `${head}: relative error ${g2(f.errAbs! / Math.abs(f.exact!))} (absolute ${g2(f.errAbs!)})${
+        f.allowedAbs !== null ? ` where ${g2(f.allowedAbs / Math.abs(f.exact!))} relative is allowed` : ''
+      }${tiny}`;
     default:
       return head;
   }

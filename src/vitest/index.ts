@@ -97,10 +97,14 @@ export function describeOracle(implementation: OracleImplementation, opts: Descr
     // opts.ops may come from untyped JavaScript: checked at run time, as a plain string
     const name: string = op;
     if (!isOpName(name)) throw new Error(`describeOracle: unknown op "${name}" (known: ${OP_NAMES.join(', ')})`);
-    if (!offered.includes(op)) throw new Error(`describeOracle: the implementation does not offer ${op} (it offers ${offered.join(', ') || 'nothing'})`);
+    if (!offered.includes(op)) {
+      throw new Error(`describeOracle: the implementation does not offer ${op} (it offers ${offered.join(', ') || 'nothing'})`);
+    }
   }
   const ops = opts.ops ?? offered.filter(isOpName);
-  const spec: ReplaySpec = { adapterArgs: [opts.module ?? '<your-module.mjs>', ...(opts.profile && opts.profile !== 'exact' ? ['--profile', opts.profile] : [])] };
+  const spec: ReplaySpec = {
+    adapterArgs: [opts.module ?? '<your-module.mjs>', ...(opts.profile && opts.profile !== 'exact' ? ['--profile', opts.profile] : [])],
+  };
   const golden = opts.oracles === false ? [] : loadOracleCases();
 
   // one verify run per op, shared by that op's tests (started by the first one that runs)
@@ -111,7 +115,16 @@ export function describeOracle(implementation: OracleImplementation, opts: Descr
       p = (async () => {
         const adapter = inProcessAdapter(impl, { timeoutMs: opts.callTimeoutMs });
         try {
-          return await runVerify(adapter, { ops: [op], seed, runs, quick, strict, profile: opts.profile, evaluator: fastEvaluator, fixedCases: golden });
+          return await runVerify(adapter, {
+            ops: [op],
+            seed,
+            runs,
+            quick,
+            strict,
+            profile: opts.profile,
+            evaluator: fastEvaluator,
+            fixedCases: golden,
+          });
         } finally {
           await adapter.close();
         }
@@ -194,7 +207,12 @@ function toNested(v: unknown): unknown {
  * Judge one result exactly as verify judges a case: reference + κ (float64 fast path) +
  * judgeResult. Throws for an unknown op or arguments the op rejects (a mistake in the test).
  */
-export function judgeOracle(op: OpName, args: Record<string, unknown>, result: unknown, opts: MatchOracleOptions = {}): Judgement & { expected: unknown; expectedDecimal: unknown } {
+export function judgeOracle(
+  op: OpName,
+  args: Record<string, unknown>,
+  result: unknown,
+  opts: MatchOracleOptions = {},
+): Judgement & { expected: unknown; expectedDecimal: unknown } {
   // the type says OpName; plain-JS callers can still pass any string
   if (!isOpName(op)) throw new Error(`toMatchOracle: unknown op "${String(op)}" (known: ${OP_NAMES.join(', ')})`);
   const dtype = opts.dtype ?? 'float64';
@@ -231,7 +249,9 @@ export function installOracleMatchers(): void {
         args,
         got: toNested(received),
       };
-      const spec: ReplaySpec = { adapterArgs: [opts.module ?? '<your-module.mjs>', ...(opts.profile && opts.profile !== 'exact' ? ['--profile', opts.profile] : [])] };
+      const spec: ReplaySpec = {
+        adapterArgs: [opts.module ?? '<your-module.mjs>', ...(opts.profile && opts.profile !== 'exact' ? ['--profile', opts.profile] : [])],
+      };
       f.expected = { decimal: j.expectedDecimal as never, rounded: j.expected as never };
       f.mismatch = j.mismatch;
       return {
@@ -239,7 +259,9 @@ export function installOracleMatchers(): void {
         // the CLI's failure block, word for word (report.ts)
         message: () =>
           pass
-            ? `expected the ${op} result not to match the oracle, but it does (${j.status}): ${j.message}\n  replay:   ${replayCommand(f, spec, !!opts.strict)}`
+            ? `expected the ${op} result not to match the oracle, but it does (${j.status}): ${j.message}\n  replay:   ${
+              replayCommand(f, spec, !!opts.strict)
+            }`
             : formatFailureBlock(f, spec, !!opts.strict),
         actual: f.got,
         expected: j.expected,

@@ -173,7 +173,15 @@ export type MpLeaf =
 export function runOracle(cases: readonly MpCase[]): MpLeaf[][] {
   if (cases.length === 0) return [];
   const input = cases
-    .map((c) => JSON.stringify({ op: c.op, args: encodeArgs(c.args), digits: c.digits ?? 40, ...(c.formats ? { formats: c.formats } : {}), ...(c.engine ? { engine: c.engine } : {}) }))
+    .map((c) =>
+      JSON.stringify({
+        op: c.op,
+        args: encodeArgs(c.args),
+        digits: c.digits ?? 40,
+        ...(c.formats ? { formats: c.formats } : {}),
+        ...(c.engine ? { engine: c.engine } : {}),
+      })
+    )
     .join('\n');
   const r = spawnSync(PYTHON, [ORACLE_PY], { input, encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.error) throw new Error(`${PYTHON} could not be started: ${r.error.message}`);

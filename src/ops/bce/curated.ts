@@ -47,8 +47,14 @@ export const BCEL: readonly Entry[] = [
   ['pos-weight-zero', { logits: [0.5, -1, 2], target: [1, 0, 0.25], pos_weight: 0, reduction: 'none' }, ['pos-weight']],
   ['pos-weight-large-mean', { logits: [0.5, -1, 2], target: [1, 0, 0.25], pos_weight: 1000, weight: [1, 2, 3] }, ['pos-weight', 'weights']],
   ['saturation', { logits: [36.7, -36.7, 40, -40], target: [1, 0, 0, 1], reduction: 'none' }, ['saturation', 'large-gap']],
-  ['exp-limit-float64', { logits: [E64.over, -E64.over, 745.13, E64.under, 800, -800], target: [1, 0, 1, 0, 0.5, 0.5], reduction: 'none' }, ['exp-limit-float64']],
-  ['exp-limit-float32', { logits: [E32.over, -E32.over, f(103.97), E32.under], target: [1, 0, 0, 1], reduction: 'none' }, ['exp-limit-float32']],
+  [
+    'exp-limit-float64',
+    { logits: [E64.over, -E64.over, 745.13, E64.under, 800, -800], target: [1, 0, 1, 0, 0.5, 0.5], reduction: 'none' },
+    ['exp-limit-float64'],
+  ],
+  ['exp-limit-float32', { logits: [E32.over, -E32.over, f(103.97), E32.under], target: [1, 0, 0, 1], reduction: 'none' }, [
+    'exp-limit-float32',
+  ]],
   ['huge', { logits: [1e308, -1e308, 1e308, -1e308], target: [1, 0, 0, 1], reduction: 'none' }, ['huge']],
   ['infinities', { logits: [INF, INF, -INF, -INF], target: [1, 0.5, 0, 0.5], reduction: 'none' }, ['plus-infinity', 'zero-log']],
   ['nan', { logits: [NAN, 1], target: [1, 0], reduction: 'none' }, ['nan']],
@@ -59,8 +65,10 @@ export const BCEL: readonly Entry[] = [
 export const BCEL_BACKWARD: readonly Entry[] = [
   ...BCEL,
   ['grad-output-mean', { logits: [0.5, -1, 2], target: [1, 0, 0.25], grad_output: 0.5 }, ['grad-output']],
-  ['grad-output-sum-pos-weight', { logits: [0.5, -1, 2], target: [1, 0, 0.25], pos_weight: 3, reduction: 'sum', grad_output: -2 }, ['grad-output', 'pos-weight']],
+  ['grad-output-sum-pos-weight', { logits: [0.5, -1, 2], target: [1, 0, 0.25], pos_weight: 3, reduction: 'sum', grad_output: -2 }, [
+    'grad-output',
+    'pos-weight',
+  ]],
   ['grad-output-none', { logits: [0.5, -1, 2], target: [1, 0, 0.25], reduction: 'none', grad_output: [2, -1, 1e-3] }, ['grad-output']],
   ['grad-output-weights', { logits: [0.5, -1, 2], target: [1, 0, 0.25], weight: [1, 2, 0], grad_output: 4 }, ['grad-output', 'weights']],
 ];
-

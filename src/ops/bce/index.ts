@@ -40,7 +40,12 @@ export const bceRecord: OpRecord<'binary_cross_entropy', A.BinaryCrossEntropyArg
   reference: (ctx, a, profile) => R.bce(ctx, a, profile),
   fast: (a, dt) => lossOut(binaryCrossEntropy(vec(a.probs, dt), vec(a.target, dt), { weight: weightOf(a, dt), reduction: a.reduction })),
   certified: null,
-  policy: { rowwise: false, sumLength: (a) => a.probs.length, floor: (a) => bceFloor(a, false), realArgs: () => ['probs', 'target', 'weight'] },
+  policy: {
+    rowwise: false,
+    sumLength: (a) => a.probs.length,
+    floor: (a) => bceFloor(a, false),
+    realArgs: () => ['probs', 'target', 'weight'],
+  },
   kappa: null,
   regimes: (dt) => bceRegimes(dt, false),
   probes: BCE_PROBES,
@@ -63,7 +68,13 @@ export const bceWithLogitsRecord: OpRecord<'binary_cross_entropy_with_logits', A
   resultShape: (a) => lossShape(a.reduction, a.logits.length),
   reference: (ctx, a) => R.bceWithLogits(ctx, a),
   fast: (a, dt) =>
-    lossOut(bceWithLogits(vec(a.logits, dt), vec(a.target, dt), { weight: weightOf(a, dt), posWeight: scalar(a.pos_weight, dt), reduction: a.reduction })),
+    lossOut(
+      bceWithLogits(vec(a.logits, dt), vec(a.target, dt), {
+        weight: weightOf(a, dt),
+        posWeight: scalar(a.pos_weight, dt),
+        reduction: a.reduction,
+      }),
+    ),
   certified: null,
   policy: {
     rowwise: false,
@@ -94,7 +105,11 @@ export const bceBackwardRecord: OpRecord<'binary_cross_entropy_backward', A.Bina
   reference: (ctx, a, profile) => R.bceBackward(ctx, a, profile),
   fast: (a, dt) =>
     toVector(
-      binaryCrossEntropyBackward(vec(a.probs, dt), vec(a.target, dt), { weight: weightOf(a, dt), reduction: a.reduction, gradOutput: gradOut(a.grad_output, dt) }),
+      binaryCrossEntropyBackward(vec(a.probs, dt), vec(a.target, dt), {
+        weight: weightOf(a, dt),
+        reduction: a.reduction,
+        gradOutput: gradOut(a.grad_output, dt),
+      }),
     ),
   certified: null,
   policy: {
@@ -144,7 +159,13 @@ export const bceWithLogitsBackwardRecord: OpRecord<'binary_cross_entropy_with_lo
   regimes: (dt) => bceLogitsRegimes(dt, true),
   probes: BCE_LOGITS_PROBES,
   sweeps: bceLogitsSweeps,
-  gradient: { forward: 'binary_cross_entropy_with_logits', wrt: 'logits', layout: 'loss', domain: 'real', auditPoints: bceLogitsGradientPoints },
+  gradient: {
+    forward: 'binary_cross_entropy_with_logits',
+    wrt: 'logits',
+    layout: 'loss',
+    domain: 'real',
+    auditPoints: bceLogitsGradientPoints,
+  },
   curated: BCEL_BACKWARD,
   planted: PLANTED.binary_cross_entropy_with_logits_backward,
   doc: BINARY_CROSS_ENTROPY_WITH_LOGITS_BACKWARD_DOC,

@@ -101,7 +101,12 @@ export const crossEntropyBackwardRecord: OpRecord<'cross_entropy_backward', A.Cr
     return toMatrix(r, x.n, x.c);
   },
   certified: null,
-  policy: { rowwise: false, sumLength: ceSumLength, floor: (a) => ceFloor(a, true), realArgs: (a) => ['logits', 'weight', 'label_smoothing', 'grad_output', ...(A.isProbabilityTarget(a.target) ? ['target'] : [])] },
+  policy: {
+    rowwise: false,
+    sumLength: ceSumLength,
+    floor: (a) => ceFloor(a, true),
+    realArgs: (a) => ['logits', 'weight', 'label_smoothing', 'grad_output', ...(A.isProbabilityTarget(a.target) ? ['target'] : [])],
+  },
   kappa: crossEntropyBackwardKappa,
   regimes: (dt) => crossEntropyRegimes(dt, true),
   probes: CE_PROBES,

@@ -30,9 +30,15 @@ export const PLANTED = {
     planted('cross-entropy-clamp-probs', 'bug', 'clamp hack: −log(clamp(softmax(x)[y], 1e-7, 1 − 1e-7)) (Keras-style epsilon clipping)', {
       cross_entropy: (args: CeArgs) => ceWith(args, negLogLoss((p) => clamp(p, 1e-7, 1 - 1e-7))),
     }),
-    planted('cross-entropy-mean-weights-by-n', 'bug', "weighted mean divided by the number of samples N instead of Σ w[y_n] (PyTorch's weighted mean)", {
-      cross_entropy: (args: CeArgs) => ceWith(args, (r, a) => sum(a.map((ac, c) => zmul(ac, -r.lsm[c]))), (s) => (s.prob ? s.N : s.ignored.filter((i) => !i).length)),
-    }),
+    planted(
+      'cross-entropy-mean-weights-by-n',
+      'bug',
+      "weighted mean divided by the number of samples N instead of Σ w[y_n] (PyTorch's weighted mean)",
+      {
+        cross_entropy: (args: CeArgs) =>
+          ceWith(args, (r, a) => sum(a.map((ac, c) => zmul(ac, -r.lsm[c]))), (s) => (s.prob ? s.N : s.ignored.filter((i) => !i).length)),
+      },
+    ),
     planted('cross-entropy-mean-counts-ignored', 'bug', 'the mean denominator counts ignored targets (each with weight 1)', {
       cross_entropy: (args: CeArgs) =>
         ceWith(
@@ -41,54 +47,81 @@ export const PLANTED = {
           (s) => (s.prob ? s.N : sum(s.y.map((y, n) => (s.ignored[n] ? 1 : (args.weight ?? ones(s.C))[y])))),
         ),
     }),
-    planted('cross-entropy-all-ignored-zero', 'bug', 'every target ignored with mean reduction returns 0 instead of NaN (0/0; pytorch#70348)', {
-      cross_entropy: (args: CeArgs) => {
-        const s = ceSetup(args);
-        if (s.red === 'mean' && !s.prob && s.ignored.every(Boolean)) return 0;
-        return baseOps.cross_entropy(args);
+    planted(
+      'cross-entropy-all-ignored-zero',
+      'bug',
+      'every target ignored with mean reduction returns 0 instead of NaN (0/0; pytorch#70348)',
+      {
+        cross_entropy: (args: CeArgs) => {
+          const s = ceSetup(args);
+          if (s.red === 'mean' && !s.prob && s.ignored.every(Boolean)) return 0;
+          return baseOps.cross_entropy(args);
+        },
       },
-    }),
-    planted('cross-entropy-smoothing-c-minus-1', 'bug', 'label smoothing spread as ε/(C − 1) over the other classes instead of ε/C over all classes', {
-      cross_entropy: (args: CeArgs) =>
-        ceWith(args, (r, a) => sum(a.map((ac, c) => zmul(ac, -r.lsm[c]))), undefined, (s) => {
-          const eps = args.label_smoothing ?? 0;
-          const w = args.weight ?? ones(s.C);
-          if (s.prob) return s.coef;
-          return s.y.map((y) => w.map((wc, c) => wc * (c === y ? 1 - eps : eps / (s.C - 1))));
-        }),
-    }),
-    planted('cross-entropy-smoothing-unweighted', 'bug', 'label smoothing not applied to the class weights: a_c = w_c·(1 − ε)·[c = y] + ε/C', {
-      cross_entropy: (args: CeArgs) =>
-        ceWith(args, (r, a) => sum(a.map((ac, c) => zmul(ac, -r.lsm[c]))), undefined, (s) => {
-          const eps = args.label_smoothing ?? 0;
-          const w = args.weight ?? ones(s.C);
-          if (s.prob) return s.coef;
-          return s.y.map((y) => w.map((wc, c) => (c === y ? wc * (1 - eps) : 0) + eps / s.C));
-        }),
-    }),
-    planted('cross-entropy-prob-target-no-zero-rule', 'bug', 'probability targets without the zero-coefficient rule: t = 0 on a masked class gives 0·∞ = NaN', {
-      cross_entropy: (args: CeArgs) => ceWith(args, (r, a) => sum(a.map((ac, c) => ac * -r.lsm[c]))),
-    }),
-    planted('cross-entropy-lse-minus-logit', 'bug', 'cross_entropy as logsumexp(x) − x_y (the optax / JAX formula): absolute error u·|logsumexp| swamps small losses at large logits (not backward stable)', {
-      cross_entropy: (args: CeArgs) => {
-        const s = ceSetup(args);
-        if (s.prob || (args.label_smoothing ?? 0) !== 0) return baseOps.cross_entropy(args);
-        const w = args.weight ?? ones(s.C);
-        const losses = s.logits.map((x, n) => {
-          if (s.ignored[n]) return 0;
-          const y = s.y[n];
-          const r = analyseRow(x);
-          if (r.nan) return NaN;
-          if (!Number.isFinite(r.lse) || !Number.isFinite(x[y])) return zmul(w[y], -r.lsm[y]);
-          return zmul(w[y], r.lse - x[y]);
-        });
-        return reduce(losses, s.red, s.D);
+    ),
+    planted(
+      'cross-entropy-smoothing-c-minus-1',
+      'bug',
+      'label smoothing spread as ε/(C − 1) over the other classes instead of ε/C over all classes',
+      {
+        cross_entropy: (args: CeArgs) =>
+          ceWith(args, (r, a) => sum(a.map((ac, c) => zmul(ac, -r.lsm[c]))), undefined, (s) => {
+            const eps = args.label_smoothing ?? 0;
+            const w = args.weight ?? ones(s.C);
+            if (s.prob) return s.coef;
+            return s.y.map((y) => w.map((wc, c) => wc * (c === y ? 1 - eps : eps / (s.C - 1))));
+          }),
       },
-    }),
+    ),
+    planted(
+      'cross-entropy-smoothing-unweighted',
+      'bug',
+      'label smoothing not applied to the class weights: a_c = w_c·(1 − ε)·[c = y] + ε/C',
+      {
+        cross_entropy: (args: CeArgs) =>
+          ceWith(args, (r, a) => sum(a.map((ac, c) => zmul(ac, -r.lsm[c]))), undefined, (s) => {
+            const eps = args.label_smoothing ?? 0;
+            const w = args.weight ?? ones(s.C);
+            if (s.prob) return s.coef;
+            return s.y.map((y) => w.map((wc, c) => (c === y ? wc * (1 - eps) : 0) + eps / s.C));
+          }),
+      },
+    ),
+    planted(
+      'cross-entropy-prob-target-no-zero-rule',
+      'bug',
+      'probability targets without the zero-coefficient rule: t = 0 on a masked class gives 0·∞ = NaN',
+      {
+        cross_entropy: (args: CeArgs) => ceWith(args, (r, a) => sum(a.map((ac, c) => ac * -r.lsm[c]))),
+      },
+    ),
+    planted(
+      'cross-entropy-lse-minus-logit',
+      'bug',
+      'cross_entropy as logsumexp(x) − x_y (the optax / JAX formula): absolute error u·|logsumexp| swamps small losses at large logits (not backward stable)',
+      {
+        cross_entropy: (args: CeArgs) => {
+          const s = ceSetup(args);
+          if (s.prob || (args.label_smoothing ?? 0) !== 0) return baseOps.cross_entropy(args);
+          const w = args.weight ?? ones(s.C);
+          const losses = s.logits.map((x, n) => {
+            if (s.ignored[n]) return 0;
+            const y = s.y[n];
+            const r = analyseRow(x);
+            if (r.nan) return NaN;
+            if (!Number.isFinite(r.lse) || !Number.isFinite(x[y])) return zmul(w[y], -r.lsm[y]);
+            return zmul(w[y], r.lse - x[y]);
+          });
+          return reduce(losses, s.red, s.D);
+        },
+      },
+    ),
   ],
   nll_loss: [
     planted('nll-loss-mean-unweighted', 'bug', 'nll_loss mean divides by the number of non-ignored targets instead of Σ w[y_n]', {
-      nll_loss: (args: { log_probs: Matrix; target: Vector; weight?: Vector; ignore_index?: number; reduction?: 'mean' | 'sum' | 'none' }) => {
+      nll_loss: (
+        args: { log_probs: Matrix; target: Vector; weight?: Vector; ignore_index?: number; reduction?: 'mean' | 'sum' | 'none' },
+      ) => {
         const w = args.weight ?? ones(args.log_probs[0].length);
         const ignore = args.ignore_index ?? -100;
         let count = 0;
@@ -114,8 +147,13 @@ export const PLANTED = {
         return (baseOps.cross_entropy_backward(args)).map((r) => r.map((v) => (v * s.D) / n));
       },
     }),
-    planted('cross-entropy-backward-smoothing-ignored', 'bug', 'cross_entropy_backward ignores label smoothing: (p − onehot)·w_y·g/D while the forward smooths', {
-      cross_entropy_backward: (args: CeArgs) => baseOps.cross_entropy_backward({ ...args, label_smoothing: 0 }),
-    }),
+    planted(
+      'cross-entropy-backward-smoothing-ignored',
+      'bug',
+      'cross_entropy_backward ignores label smoothing: (p − onehot)·w_y·g/D while the forward smooths',
+      {
+        cross_entropy_backward: (args: CeArgs) => baseOps.cross_entropy_backward({ ...args, label_smoothing: 0 }),
+      },
+    ),
   ],
 } satisfies Record<string, readonly PlantedEntry[]>;

@@ -28,8 +28,14 @@ export const SIGMOID_BACKWARD: readonly Entry[] = [
   ['grad-output', { x: [0, 1, -1, 2, -2.5], grad_output: [2, -0.5, 3, 1e-3, -7] }, ['grad-output']],
   ['negative-zero', { x: [-0, 0, 3], grad_output: [-0, 0, -0] }, ['negative-zero', 'grad-output']],
   ['saturation', { x: [16.6, -16.6, 36.7, -36.7, 40, -40], grad_output: [1, -1, 2, -2, 0.5, -0.5] }, ['saturation', 'grad-output']],
-  ['exp-limit-float64', { x: [E64.over, -E64.over, 745.13, E64.under], grad_output: [1, 2, -3, 0.25] }, ['exp-limit-float64', 'grad-output']],
-  ['exp-limit-float32', { x: [E32.over, -E32.over, f(103.97), E32.under], grad_output: [1, f(0.1), -3, 0.25] }, ['exp-limit-float32', 'grad-output']],
+  ['exp-limit-float64', { x: [E64.over, -E64.over, 745.13, E64.under], grad_output: [1, 2, -3, 0.25] }, [
+    'exp-limit-float64',
+    'grad-output',
+  ]],
+  ['exp-limit-float32', { x: [E32.over, -E32.over, f(103.97), E32.under], grad_output: [1, f(0.1), -3, 0.25] }, [
+    'exp-limit-float32',
+    'grad-output',
+  ]],
   ['huge', { x: [1e308, -1e308, 0], grad_output: [2, -3, 1e308] }, ['huge', 'grad-output']],
   ['huge-grad-output', { x: [800, -800, 40], grad_output: [1e308, -1e308, 1.7976931348623157e308] }, ['huge', 'grad-output']],
   ['infinities', { x: [INF, -INF, 1], grad_output: [2, -2, INF] }, ['plus-infinity', 'grad-output']],
@@ -37,4 +43,3 @@ export const SIGMOID_BACKWARD: readonly Entry[] = [
   ['subnormal-output', { x: [-720, -740, 720, 744], grad_output: [1, 3, -1, 0.5] }, ['grad-output']],
   ['tiny', { x: [5e-324, -1e-300], grad_output: [1e-300, 5e-324] }, ['tiny', 'grad-output']],
 ];
-

@@ -11,7 +11,14 @@ import { sigmoidBackwardOf, sigmoidOf, softplusOf } from '../../reference/ops.js
 import { sigmoidBackwardFloor } from '../lib/floors.js';
 import { ELEMENT_PROBES, SIGMOID_BACKWARD_PROBES } from '../lib/probes.js';
 import { elementwiseSweeps, sigmoidGradientPoints } from '../lib/sweeps.js';
-import { elemGradUnit, elemUnit, logSigmoidCertified, sigmoidBackwardCertified, sigmoidCertified, softplusCertified } from '../../reference/certified/index.js';
+import {
+  elemGradUnit,
+  elemUnit,
+  logSigmoidCertified,
+  sigmoidBackwardCertified,
+  sigmoidCertified,
+  softplusCertified,
+} from '../../reference/certified/index.js';
 import type { OpRecord } from '../types.js';
 import { ELEMENTSBACKWARD_SCHEMA, ELEMENTS_SCHEMA } from './schema.js';
 import { ELEMENTS, SIGMOID_BACKWARD } from './curated.js';

@@ -108,7 +108,7 @@ export function validateKlDiv(op: string, raw: unknown): KlDivArgs {
           `target[${i}][${j}] = ${show(t)} is negative: a target probability is >= 0 (pass log_target: true for log-probabilities)`,
         );
       }
-    }),
+    })
   );
   const red = reduction(o.reduction);
   return { input, target, reduction: red, log_target, grad_output: gradOutput(o.grad_output, red, n, c) };

@@ -105,22 +105,36 @@ function entry(id: string, bugClass: 'bug' | 'correct', description: string, imp
 // planted bugs
 
 const BUGS: KlMatrixEntry[] = [
-  entry('kl-div-input-log-again', 'bug', 'input taken as probabilities: t·(log t − log x), the log applied to the log-probabilities again (NaN for x < 0)', {
-    kl_div: (a) => reduce(a, map(a, (x, t) => (a.log_target ? term(x, t, true) : t === 0 ? 0 : t * (Math.log(t) - Math.log(x))))),
-  }),
+  entry(
+    'kl-div-input-log-again',
+    'bug',
+    'input taken as probabilities: t·(log t − log x), the log applied to the log-probabilities again (NaN for x < 0)',
+    {
+      kl_div: (a) => reduce(a, map(a, (x, t) => (a.log_target ? term(x, t, true) : t === 0 ? 0 : t * (Math.log(t) - Math.log(x))))),
+    },
+  ),
   entry('kl-div-direction-swapped', 'bug', 'input used as the distribution p: KL(p ‖ t) = Σ e^x·(x − log t) instead of Σ t·(log t − x)', {
     kl_div: (a) =>
-      reduce(a, map(a, (x, t) => {
-        const lt = a.log_target ? t : Math.log(t);
-        return x === -Infinity ? 0 : Math.exp(x) * (x - lt);
-      })),
+      reduce(
+        a,
+        map(a, (x, t) => {
+          const lt = a.log_target ? t : Math.log(t);
+          return x === -Infinity ? 0 : Math.exp(x) * (x - lt);
+        }),
+      ),
   }),
   entry('kl-div-mean-for-batchmean', 'bug', "'batchmean' divided by N·C (the 'mean' denominator) instead of N", {
-    kl_div: (a) => reduce(a, map(a, (x, t) => term(x, t, !!a.log_target)), neumaier, denominator(a, red(a) === 'batchmean' ? 'mean' : red(a))),
+    kl_div: (a) =>
+      reduce(a, map(a, (x, t) => term(x, t, !!a.log_target)), neumaier, denominator(a, red(a) === 'batchmean' ? 'mean' : red(a))),
   }),
-  entry('kl-div-log-target-ignored', 'bug', 'log_target ignored: log-probability targets treated as probabilities (t·(log t − x) with t ≤ 0)', {
-    kl_div: (a) => reduce(a, map(a, (x, t) => (t === 0 ? 0 : t * (Math.log(t) - x)))),
-  }),
+  entry(
+    'kl-div-log-target-ignored',
+    'bug',
+    'log_target ignored: log-probability targets treated as probabilities (t·(log t − x) with t ≤ 0)',
+    {
+      kl_div: (a) => reduce(a, map(a, (x, t) => (t === 0 ? 0 : t * (Math.log(t) - x)))),
+    },
+  ),
   entry('kl-div-zero-log-nan', 'bug', 'no zero-target rule: t·(log t − x) at t = 0 is 0·(−∞) = NaN', {
     kl_div: (a) => reduce(a, map(a, (x, t) => (a.log_target ? Math.exp(t) * (t - x) : t * (Math.log(t) - x)))),
   }),
@@ -156,10 +170,14 @@ const xlogy = (a: number, b: number): number => (a === 0 && !Number.isNaN(b) ? 0
 
 const CORRECT: KlMatrixEntry[] = [
   entry('kl-div-base', 'correct', 'pointwise t·(log t − x) (e^t·(t − x) with log_target), 0 at t = 0, compensated sums', correct),
-  entry('kl-div-xlogy-form', 'correct', "PyTorch's form xlogy(t, t) − t·x with the zero-coefficient product at t = 0, recursive (uncompensated) summation", {
-    kl_div: (a) =>
-      reduce(a, map(a, (x, t) => (a.log_target ? term(x, t, true) : t === 0 ? 0 : xlogy(t, t) - t * x)), plainSum),
-  }),
+  entry(
+    'kl-div-xlogy-form',
+    'correct',
+    "PyTorch's form xlogy(t, t) − t·x with the zero-coefficient product at t = 0, recursive (uncompensated) summation",
+    {
+      kl_div: (a) => reduce(a, map(a, (x, t) => (a.log_target ? term(x, t, true) : t === 0 ? 0 : xlogy(t, t) - t * x)), plainSum),
+    },
+  ),
 ];
 
 export const KL_MATRIX_ENTRIES: readonly KlMatrixEntry[] = [...BUGS, ...CORRECT];

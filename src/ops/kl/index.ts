@@ -43,16 +43,33 @@ function klSweeps(backward: boolean, o: SweepOptions): Sweep[] {
   const grad = backward ? { grad_output: round(0.7) } : {};
   return [
     {
-      id: 'kl-x-scale', title: 'input scale', paramName: 'magnitude s of the log-probabilities', direction: 'up', continuous: true,
+      id: 'kl-x-scale',
+      title: 'input scale',
+      paramName: 'magnitude s of the log-probabilities',
+      direction: 'up',
+      continuous: true,
       grid: scaleGrid(o.dtype, o.quick),
-      definition: `input [[−s, −s/2], [−s/4, −2s]], target [[0.25, 0.75], [0.5, 0.5]], reduction batchmean; s from 1e-3 to ${maxLabel}${backward ? '; grad_output 0.7' : ''}`,
-      build: (s) => ({ input: [[round(-s), round(-s / 2)], [round(-s / 4), round(-2 * s)]], target: [[0.25, 0.75], [0.5, 0.5]], reduction: 'batchmean', ...grad }),
+      definition: `input [[−s, −s/2], [−s/4, −2s]], target [[0.25, 0.75], [0.5, 0.5]], reduction batchmean; s from 1e-3 to ${maxLabel}${
+        backward ? '; grad_output 0.7' : ''
+      }`,
+      build: (s) => ({
+        input: [[round(-s), round(-s / 2)], [round(-s / 4), round(-2 * s)]],
+        target: [[0.25, 0.75], [0.5, 0.5]],
+        reduction: 'batchmean',
+        ...grad,
+      }),
       describe: (s, n) => `input −${sig(s, n)}`,
     },
     {
-      id: 'kl-target-low', title: 'target → 0', paramName: 'target probability δ', direction: 'down', continuous: true,
+      id: 'kl-target-low',
+      title: 'target → 0',
+      paramName: 'target probability δ',
+      direction: 'down',
+      continuous: true,
       grid: deltaGrid(o.dtype, o.quick, { float64: 320, float32: 45 }),
-      definition: `input [[−1, −0.5]], target [[δ, 1 − δ]] (rounded to ${o.dtype}), reduction sum; δ from 0.1 down${backward ? '; grad_output 0.7' : ''}`,
+      definition: `input [[−1, −0.5]], target [[δ, 1 − δ]] (rounded to ${o.dtype}), reduction sum; δ from 0.1 down${
+        backward ? '; grad_output 0.7' : ''
+      }`,
       build: (d) => ({ input: [[-1, -0.5]], target: [[round(d), round(1 - d)]], reduction: 'sum', ...grad }),
       describe: (d, n) => `target ${sig(d, n)}`,
     },
@@ -74,7 +91,9 @@ function planted(op: KlOpName): PlantedEntry[] {
 
 function record<N extends KlOpName>(
   name: N,
-  parts: Pick<OpRecord<N, KlDivArgs>, 'kind' | 'pair' | 'summary' | 'signature' | 'sweeps' | 'gradient' | 'curated' | 'probes'> & { doc: OpDoc },
+  parts: Pick<OpRecord<N, KlDivArgs>, 'kind' | 'pair' | 'summary' | 'signature' | 'sweeps' | 'gradient' | 'curated' | 'probes'> & {
+    doc: OpDoc;
+  },
 ): OpRecord<N, KlDivArgs> {
   return {
     name,
@@ -93,7 +112,9 @@ function record<N extends KlOpName>(
   };
 }
 
-const KL_AUDIT_POINTS = (quick: boolean) => (quick ? pts('kl-x-scale', [1, 30]) : [...pts('kl-x-scale', [0.01, 1, 30, 300]), ...pts('kl-target-low', [1e-3, 1e-8])]);
+const KL_AUDIT_POINTS = (
+  quick: boolean,
+) => (quick ? pts('kl-x-scale', [1, 30]) : [...pts('kl-x-scale', [0.01, 1, 30, 300]), ...pts('kl-target-low', [1e-3, 1e-8])]);
 
 export const klDivRecord = record('kl_div', {
   kind: 'forward',

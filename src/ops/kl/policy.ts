@@ -49,7 +49,7 @@ function forwardMagnitudes(a: KlDivArgs): number[] {
       if (a.log_target) return t === -Infinity ? 0 : finite(Math.exp(t) * Math.abs(t - x));
       if (t === 0) return 0;
       return finite(Math.abs(t * Math.log(t)) + Math.abs(t * x));
-    }),
+    })
   );
 }
 
@@ -69,7 +69,7 @@ function targetBackwardFloor(a: KlDivArgs): number[] {
       if (a.log_target) return t === -Infinity ? 0 : finite((g * Math.exp(t) * (Math.abs(t) + 1 + Math.abs(x))) / D);
       if (t === 0) return 0;
       return finite((g * (Math.abs(Math.log(t)) + 1 + Math.abs(x))) / D);
-    }),
+    })
   );
 }
 

@@ -113,7 +113,7 @@ function regularSum(ctx: Ctx, a: KlDivArgs): Iv {
         ? !Number.isFinite(t) || !Number.isFinite(x)
         : !(t > 0) || !Number.isFinite(t) || !Number.isFinite(x);
       if (!special) cells.push([x, t]);
-    }),
+    })
   );
   if (a.log_target) {
     const groups = new Map<number, Decimal>();
@@ -172,7 +172,7 @@ export function klDivBackward(ctx: Ctx, a: KlDivArgs): Iv[][] {
       else if (a.log_target) v = t === -Infinity ? ctx.point(0) : ctx.neg(expPoint(ctx, dec(t)));
       else v = ctx.point(-t); // t = 0 gives −0 → an exact zero, reported +0
       return scaled(ctx, v, g, D);
-    }),
+    })
   );
 }
 
@@ -188,7 +188,7 @@ export function klDivTargetBackward(ctx: Ctx, a: KlDivArgs): Iv[][] {
       const t = a.target[n][c];
       const g = gradAt(a, n, c);
       return scaled(ctx, a.log_target ? dTargetLog(ctx, x, t) : dTargetProb(ctx, x, t), g, D);
-    }),
+    })
   );
 }
 
@@ -265,7 +265,9 @@ export function referenceKl(op: KlOpName, rawArgs: unknown, opts: { digits?: num
       };
     }
     if (working >= maxDigits) {
-      throw new PrecisionError(`${op}: ${undecided} output(s) could not be rounded correctly within ${maxDigits} working digits; raise maxDigits`);
+      throw new PrecisionError(
+        `${op}: ${undecided} output(s) could not be rounded correctly within ${maxDigits} working digits; raise maxDigits`,
+      );
     }
     working = Math.min(maxDigits, working * 2);
   }

@@ -42,12 +42,14 @@ function logSoftmaxRow(l: number[], dtype: Dtype): number[] {
 
 /** probability rows: integer weights over their sum (exact zeros where the weight is 0) */
 function probRows(n: number, c: number, dtype: Dtype, zeros: 'some' | 'many'): fc.Arbitrary<number[][]> {
-  const w = zeros === 'many' ? fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 1000 }) }) : fc.integer({ min: 0, max: 1000 });
+  const w = zeros === 'many'
+    ? fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 1000 }) })
+    : fc.integer({ min: 0, max: 1000 });
   return shaped(w, n, c).map((rows) =>
     rows.map((r) => {
       const s = r.reduce((a, b) => a + b, 0);
       return s === 0 ? r.map((_, j) => (j === 0 ? 1 : 0)) : r.map((v) => rounder(dtype)(v / s));
-    }),
+    })
   );
 }
 
@@ -72,19 +74,23 @@ function finish(parts: fc.Arbitrary<Parts>, backward: boolean, dtype: Dtype, red
       const g: fc.Arbitrary<unknown> = !backward
         ? fc.constant(undefined)
         : reduction === 'none'
-          ? fc.oneof(fc.constant(undefined), shaped(numAt(3, dtype), n, c))
-          : fc.oneof(fc.constant(undefined), numAt(3, dtype));
+        ? fc.oneof(fc.constant(undefined), shaped(numAt(3, dtype), n, c))
+        : fc.oneof(fc.constant(undefined), numAt(3, dtype));
       return g.map((grad) => {
         const args: RawArgs = { input: p.input, target: p.target, reduction };
         if (p.log_target) args.log_target = true;
         if (grad !== undefined) args.grad_output = grad;
         return args;
       });
-    }),
+    })
   );
 }
 
-function withTargets(inputs: fc.Arbitrary<number[][]>, target: (n: number, c: number) => fc.Arbitrary<number[][]>, logTarget = false): fc.Arbitrary<Parts> {
+function withTargets(
+  inputs: fc.Arbitrary<number[][]>,
+  target: (n: number, c: number) => fc.Arbitrary<number[][]>,
+  logTarget = false,
+): fc.Arbitrary<Parts> {
   return inputs.chain((input) => target(input.length, input[0].length).map((t) => ({ input, target: t, log_target: logTarget })));
 }
 
@@ -103,9 +109,11 @@ export function regimes(op: KlOpName, dtype: Dtype): Regime[] {
     input: p.input.map((r, i) => r.map((x, j) => (p.target[i][j] === 0 && (i + j) % 2 === 0 ? -Infinity : x))),
   }));
   out.push({ name: 'targets with zeros (0·log 0 = 0, −∞ input there)', quick: true, arb: finish(zeros, back, dtype) });
-  const logT = withTargets(logProbInputs(dtype, [1, 3], [1, 6]), (n, c) =>
-    probRows(n, c, dtype, 'some').map((rows) => rows.map((r) => r.map((t) => (t === 0 ? -Infinity : f(Math.log(t)))))),
-  true);
+  const logT = withTargets(
+    logProbInputs(dtype, [1, 3], [1, 6]),
+    (n, c) => probRows(n, c, dtype, 'some').map((rows) => rows.map((r) => r.map((t) => (t === 0 ? -Infinity : f(Math.log(t)))))),
+    true,
+  );
   out.push({ name: 'log_target', quick: true, arb: finish(logT, back, dtype) });
   // x within a few ulp-scaled steps of log t: the loss is near 0 and t·log t, t·x cancel
   const near = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 6 })).chain(([n, c]) =>
@@ -113,14 +121,17 @@ export function regimes(op: KlOpName, dtype: Dtype): Regime[] {
       shaped(fc.integer({ min: -4, max: 4 }), n, c).map((k) => ({
         target: t,
         input: t.map((r, i) => r.map((v, j) => (v === 0 ? f(-3) : f(Math.log(v) * (1 + k[i][j] * 2 ** -30))))),
-      })),
-    ),
+      }))
+    )
   );
   out.push({ name: 'x ≈ log t (loss near 0)', quick: true, arb: finish(near, back, dtype) });
   const extremes = fc.constantFrom(-huge, -huge / 3, -1e5, -1e-300, -tiny, 0, 1e-300, 1e5, huge, -Infinity, Infinity).map(f);
   const hugeX = withTargets(matrixOf(fc.oneof(extremes, numAt(3, dtype)), [1, 2], [1, 5]), (n, c) => probRows(n, c, dtype, 'some'));
   out.push({ name: 'huge and tiny x (±1e308 / ±3e38, subnormal, ±∞)', quick: false, arb: finish(hugeX, back, dtype) });
-  const unnorm = withTargets(logProbInputs(dtype, [1, 3], [1, 6]), (n, c) => shaped(fc.integer({ min: 0, max: 10000 }).map((k) => f(k / 100)), n, c));
+  const unnorm = withTargets(
+    logProbInputs(dtype, [1, 3], [1, 6]),
+    (n, c) => shaped(fc.integer({ min: 0, max: 10000 }).map((k) => f(k / 100)), n, c),
+  );
   out.push({ name: 'unnormalised targets (t up to 100)', quick: false, arb: finish(unnorm, back, dtype) });
   const nearLim = fc.oneof(...[expLim, -expLim, -expLim - 40].map((c) => fc.double({ min: c - 1, max: c + 1, noNaN: true }).map(f)));
   const logLim = withTargets(matrixOf(numAt(3, dtype), [1, 2], [1, 5]), (n, c) => shaped(nearLim, n, c), true);

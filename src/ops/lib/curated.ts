@@ -32,4 +32,3 @@ export const ROW_10000 = Array.from({ length: 10000 }, (_, k) => (((k * 7919) % 
 export const ROW_256 = Array.from({ length: 256 }, (_, k) => (((k * 37) % 257) - 128) / 64);
 
 export const ARTICLE_7 = [1, 5, 6, 4, 2, 2.6, 6];
-

@@ -25,16 +25,16 @@ export function ceFloor(a: CrossEntropyArgs, backward: boolean): number[] | numb
       for (let c = 0; c < C; c++) s += w(c) * ((1 - a.label_smoothing) * a.target[n][c] + a.label_smoothing / C);
       return s;
     }
-    const y = (a.target)[n];
+    const y = a.target[n];
     if (y === a.ignore_index) return 0;
     let s = (1 - a.label_smoothing) * w(y);
-    if (a.label_smoothing > 0) for (let c = 0; c < C; c++) s += (a.label_smoothing / C) * w(c);
+    if (a.label_smoothing > 0) { for (let c = 0; c < C; c++) s += (a.label_smoothing / C) * w(c); }
     return s;
   });
   let D = 1;
   if (a.reduction === 'mean') {
     if (isProbabilityTarget(a.target)) D = a.logits.length;
-    else D = (a.target).reduce((acc, y) => (y === a.ignore_index ? acc : acc + w(y)), 0) || 1;
+    else D = a.target.reduce((acc, y) => (y === a.ignore_index ? acc : acc + w(y)), 0) || 1;
   }
   const g = (n: number) => Math.abs(a.reduction === 'none' ? (a.grad_output as number[])[n] : (a.grad_output as number));
   if (backward) return a.logits.flatMap((row, n) => row.map(() => (g(n) * coeff[n]) / D));
@@ -120,4 +120,3 @@ export function bceLogitsFloor(a: BceWithLogitsArgs, backward: boolean): number[
   const total = m.reduce((x, y) => x + y, 0);
   return a.reduction === 'sum' ? total : total / N;
 }
-

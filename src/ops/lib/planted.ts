@@ -92,7 +92,8 @@ export function ceWith(
   return reduce(losses, s.red, D);
 }
 
-export const negLogLoss = (f: (p: number) => number) => (r: RowAnalysis, a: number[]) => sum(a.map((ac, c) => zmul(ac, -Math.log(f(r.p[c])))));
+export const negLogLoss = (f: (p: number) => number) => (r: RowAnalysis, a: number[]) =>
+  sum(a.map((ac, c) => zmul(ac, -Math.log(f(r.p[c])))));
 export const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
 export interface BceArgs {
@@ -131,7 +132,12 @@ export const SEEN_IN: Record<string, string[]> = {
   'log-softmax-as-log-of-softmax': ['Theano/Theano#2781', 'tracel-ai/burn#315'],
   'cross-entropy-neg-log-softmax': ['Theano/Theano#2781'],
   'bce-logits-via-sigmoid': ['huggingface/candle#2561'],
-  'logsumexp-shift-no-special-cases': ['JuliaStats/StatsFuns.jl#22', 'microsoft/onnxruntime#28461', 'HenrikBengtsson/matrixStats#84', 'probcomp/metaprob#156'],
+  'logsumexp-shift-no-special-cases': [
+    'JuliaStats/StatsFuns.jl#22',
+    'microsoft/onnxruntime#28461',
+    'HenrikBengtsson/matrixStats#84',
+    'probcomp/metaprob#156',
+  ],
   'softmax-shift-no-special-cases': ['FluxML/NNlib.jl#206'],
   'softmax-all-masked-uniform': ['pytorch/pytorch#131060 (option 1 of the discussion)'],
   'softmax-all-masked-zero': ['pytorch/pytorch#131060 (SDPA _safe_softmax)', 'tracel-ai/burn#4694'],
@@ -147,6 +153,12 @@ export const SEEN_IN: Record<string, string[]> = {
  * A planted bug or correct variant: the correct base (examples/adapters/correct.mjs) with the
  * ops in `overrides` replaced. Where the class was seen in the wild comes from SEEN_IN.
  */
-export function planted(id: string, kind: 'bug' | 'correct', description: string, overrides: Ops, extra: { expect?: 'fail' | 'tiny' } = {}): PlantedEntry {
+export function planted(
+  id: string,
+  kind: 'bug' | 'correct',
+  description: string,
+  overrides: Ops,
+  extra: { expect?: 'fail' | 'tiny' } = {},
+): PlantedEntry {
   return { id, kind, description, overrides, ...extra, ...(SEEN_IN[id] ? { seenIn: SEEN_IN[id] } : {}) };
 }

@@ -29,7 +29,9 @@ const ELEMENTS = [I, -I, NaN, 0, -800, 800, 1e-300, -40, 40];
 export const ROW_PROBES: readonly Probe[] = Object.entries(ROWS).map(([name, logits]) => [name, { logits }] as const);
 
 /** softmax_backward, log_softmax_backward */
-export const ROW_BACKWARD_PROBES: readonly Probe[] = Object.entries(ROWS).map(([name, logits]) => [name, { logits, grad_output: grad(logits) }] as const);
+export const ROW_BACKWARD_PROBES: readonly Probe[] = Object.entries(ROWS).map(([name, logits]) =>
+  [name, { logits, grad_output: grad(logits) }] as const
+);
 
 /** sigmoid, log_sigmoid, softplus */
 export const ELEMENT_PROBES: readonly Probe[] = [['special elements', { x: ELEMENTS }]];
@@ -58,7 +60,11 @@ export const NLL_PROBES: readonly Probe[] = [
 ];
 
 /** binary_cross_entropy and its backward */
-export const BCE_PROBES: readonly Probe[] = [['hard targets at p = 0 and 1', { probs: [0, 1, 0, 1, 0.5], target: [0, 1, 1, 0, 0.5], reduction: 'none' }]];
+export const BCE_PROBES: readonly Probe[] = [['hard targets at p = 0 and 1', {
+  probs: [0, 1, 0, 1, 0.5],
+  target: [0, 1, 1, 0, 0.5],
+  reduction: 'none',
+}]];
 
 /** binary_cross_entropy_with_logits and its backward */
 export const BCE_LOGITS_PROBES: readonly Probe[] = [

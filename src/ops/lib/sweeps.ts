@@ -201,26 +201,55 @@ export function rowSweeps(kind: RowSweepKind, o: SweepOptions): Sweep[] {
   const masked = maskedRows(o.seed, round);
   const sweeps: Sweep[] = [
     {
-      id: 'scale', title: 'logit scale', paramName: 'top logit s', direction: 'up', continuous: true, grid: sg,
-      definition: `2 rows of 8 logits: s·b (b₀ = 1, others in [−1, 0.9]) and s·c (c₀ = −¼, c₁ = −½, others in (−½, −¼)); s from 1e-3 to ${maxLabel}${ce ? '; targets: class 0 of row 0 (the top), class 1 of row 1 (the lowest)' : ''}${gradNote}`,
+      id: 'scale',
+      title: 'logit scale',
+      paramName: 'top logit s',
+      direction: 'up',
+      continuous: true,
+      grid: sg,
+      definition:
+        `2 rows of 8 logits: s·b (b₀ = 1, others in [−1, 0.9]) and s·c (c₀ = −¼, c₁ = −½, others in (−½, −¼)); s from 1e-3 to ${maxLabel}${
+          ce ? '; targets: class 0 of row 0 (the top), class 1 of row 1 (the lowest)' : ''
+        }${gradNote}`,
       build: (s) => wrap('scale', scale(s)),
       describe: (s, n) => `logit ${sig(s, n)}`,
     },
     {
-      id: 'spread', title: 'spread of the top logits', paramName: 'gap d between the top two logits', direction: 'up', continuous: true, grid: sg,
-      definition: `1 row of 8 logits: 0, −d, then −d − w·min(d, 5) (w in [0.1, 1]); d from 1e-3 to ${maxLabel}${ce ? '; target: the second class' : ''}${gradNote}`,
+      id: 'spread',
+      title: 'spread of the top logits',
+      paramName: 'gap d between the top two logits',
+      direction: 'up',
+      continuous: true,
+      grid: sg,
+      definition: `1 row of 8 logits: 0, −d, then −d − w·min(d, 5) (w in [0.1, 1]); d from 1e-3 to ${maxLabel}${
+        ce ? '; target: the second class' : ''
+      }${gradNote}`,
       build: (d) => wrap('spread', spread(d)),
       describe: (d, n) => `spread ${sig(d, n)}`,
     },
     {
-      id: 'width', title: 'row width', paramName: 'classes C', direction: 'up', continuous: false, grid: widthGrid(o.quick),
-      definition: `1 row of C logits uniform in [−4, 4]; C in ${widthGrid(o.quick).join(', ')}${ce ? '; target: a seeded class' : ''}${gradNote}`,
+      id: 'width',
+      title: 'row width',
+      paramName: 'classes C',
+      direction: 'up',
+      continuous: false,
+      grid: widthGrid(o.quick),
+      definition: `1 row of C logits uniform in [−4, 4]; C in ${widthGrid(o.quick).join(', ')}${
+        ce ? '; target: a seeded class' : ''
+      }${gradNote}`,
       build: (C) => wrap('width', width(C)),
       describe: (C) => `width ${C}`,
     },
     {
-      id: 'masked', title: 'masked entries', paramName: 'masked entries k of 16', direction: 'up', continuous: false, grid: maskedGrid(o.quick),
-      definition: `1 row of 16 logits uniform in [−4, 4], k of them −Infinity (k = 16: every entry)${ce ? '; target: an unmasked class (k = 16: a masked one)' : ''}${gradNote}`,
+      id: 'masked',
+      title: 'masked entries',
+      paramName: 'masked entries k of 16',
+      direction: 'up',
+      continuous: false,
+      grid: maskedGrid(o.quick),
+      definition: `1 row of 16 logits uniform in [−4, 4], k of them −Infinity (k = 16: every entry)${
+        ce ? '; target: an unmasked class (k = 16: a masked one)' : ''
+      }${gradNote}`,
       build: (k) => wrap('masked', masked(k)),
       describe: (k) => `${k} of 16 masked`,
     },
@@ -229,14 +258,22 @@ export function rowSweeps(kind: RowSweepKind, o: SweepOptions): Sweep[] {
     const lowK = { float64: 320, float32: 45 };
     sweeps.push(
       {
-        id: 'target-p-low', title: 'target probability → 0', paramName: 'probability of the target δ', direction: 'down', continuous: true,
+        id: 'target-p-low',
+        title: 'target probability → 0',
+        paramName: 'probability of the target δ',
+        direction: 'down',
+        continuous: true,
         grid: deltaGrid(o.dtype, o.quick, lowK),
         definition: 'logits [logit(δ), 0], target class 0 (the loss is −log δ); δ from 0.1 down',
         build: (d) => wrap('target-p-low', targetProbRows(round, false)(d)),
         describe: (d, n) => `p(target) = ${sig(d, n)}`,
       },
       {
-        id: 'target-p-high', title: 'target probability → 1', paramName: '1 − probability of the target δ', direction: 'down', continuous: true,
+        id: 'target-p-high',
+        title: 'target probability → 1',
+        paramName: '1 − probability of the target δ',
+        direction: 'down',
+        continuous: true,
         grid: deltaGrid(o.dtype, o.quick, lowK),
         definition: 'logits [−logit(δ), 0], target class 0 (the loss is −log(1 − δ) ≈ δ); δ from 0.1 down',
         build: (d) => wrap('target-p-high', targetProbRows(round, true)(d)),
@@ -257,7 +294,12 @@ export function nllSweeps(o: SweepOptions): Sweep[] {
   const c = Array.from({ length: SCALE_C }, () => uniform(r, 0.05, 1));
   return [
     {
-      id: 'scale', title: 'log-probability scale', paramName: 'magnitude s of the log-probabilities', direction: 'up', continuous: true, grid: sg,
+      id: 'scale',
+      title: 'log-probability scale',
+      paramName: 'magnitude s of the log-probabilities',
+      direction: 'up',
+      continuous: true,
+      grid: sg,
       definition: `2 rows of 8 log-probabilities −s·b (b in [0.05, 1], b₀ = 1), targets [0, 3], reduction mean; s from 1e-3 to ${maxLabel}`,
       build: (s) => ({ log_probs: [b.map((v) => round(-s * v)), c.map((v) => round(-s * v))], target: [0, 3], reduction: 'mean' }),
       describe: (s, n) => `log-probability −${sig(s, n)}`,
@@ -274,13 +316,23 @@ export function elementwiseSweeps(backward: boolean, o: SweepOptions): Sweep[] {
   const wrap = (x: number): RawArgs => (backward ? { x: [x], grad_output: [g] } : { x: [x] });
   return [
     {
-      id: 'x-pos', title: 'x → +∞', paramName: 'x', direction: 'up', continuous: true, grid: sg,
+      id: 'x-pos',
+      title: 'x → +∞',
+      paramName: 'x',
+      direction: 'up',
+      continuous: true,
+      grid: sg,
       definition: `x = [s], s from 1e-3 to ${maxLabel}${backward ? '; grad_output [0.7]' : ''}`,
       build: (s) => wrap(round(s)),
       describe: (s, n) => `x = ${sig(s, n)}`,
     },
     {
-      id: 'x-neg', title: 'x → −∞', paramName: '−x', direction: 'up', continuous: true, grid: sg,
+      id: 'x-neg',
+      title: 'x → −∞',
+      paramName: '−x',
+      direction: 'up',
+      continuous: true,
+      grid: sg,
       definition: `x = [−s], s from 1e-3 to ${maxLabel}${backward ? '; grad_output [0.7]' : ''}`,
       build: (s) => wrap(-round(s)),
       describe: (s, n) => `x = −${sig(s, n)}`,
@@ -293,16 +345,25 @@ export function bceSweeps(o: SweepOptions): Sweep[] {
   const round = roundFor(o.dtype);
   return [
     {
-      id: 'p-low', title: 'p → 0', paramName: 'probability p', direction: 'down', continuous: true,
+      id: 'p-low',
+      title: 'p → 0',
+      paramName: 'probability p',
+      direction: 'down',
+      continuous: true,
       grid: deltaGrid(o.dtype, o.quick, { float64: 320, float32: 45 }),
       definition: 'probs [p, p], targets [1, 0] (losses −log p and −log(1 − p) ≈ p), reduction none; p from 0.1 down to the subnormals',
       build: (p) => ({ probs: [round(p), round(p)], target: [1, 0], reduction: 'none' }),
       describe: (p, n) => `p = ${sig(p, n)}`,
     },
     {
-      id: 'p-high', title: 'p → 1', paramName: '1 − p', direction: 'down', continuous: true,
+      id: 'p-high',
+      title: 'p → 1',
+      paramName: '1 − p',
+      direction: 'down',
+      continuous: true,
       grid: deltaGrid(o.dtype, o.quick, { float64: 16, float32: 7 }),
-      definition: `probs [1 − δ, 1 − δ] (rounded to ${o.dtype}), targets [0, 1] (losses −log δ and ≈ δ), reduction none; δ from 0.1 down to the last probability below 1`,
+      definition:
+        `probs [1 − δ, 1 − δ] (rounded to ${o.dtype}), targets [0, 1] (losses −log δ and ≈ δ), reduction none; δ from 0.1 down to the last probability below 1`,
       build: (d) => {
         const p = round(1 - d);
         return { probs: [p, p], target: [0, 1], reduction: 'none' };
@@ -321,13 +382,24 @@ export function bceLogitsSweeps(o: SweepOptions): Sweep[] {
   const xs = [uniform(r, -4, -1), uniform(r, -0.5, 0.5), uniform(r, 1, 4)].map(round);
   return [
     {
-      id: 'logit-scale', title: 'logit scale', paramName: 'logit magnitude s', direction: 'up', continuous: true, grid: sg,
-      definition: `logits [s, −s, s, −s], targets [0, 1, 1, 0] (two confidently wrong, two confidently right), reduction none; s from 1e-3 to ${maxLabel}`,
+      id: 'logit-scale',
+      title: 'logit scale',
+      paramName: 'logit magnitude s',
+      direction: 'up',
+      continuous: true,
+      grid: sg,
+      definition:
+        `logits [s, −s, s, −s], targets [0, 1, 1, 0] (two confidently wrong, two confidently right), reduction none; s from 1e-3 to ${maxLabel}`,
       build: (s) => ({ logits: [round(s), -round(s), round(s), -round(s)], target: [0, 1, 1, 0], reduction: 'none' }),
       describe: (s, n) => `logit ±${sig(s, n)}`,
     },
     {
-      id: 'pos-weight', title: 'pos_weight', paramName: 'pos_weight', direction: 'up', continuous: true, grid: sg,
+      id: 'pos-weight',
+      title: 'pos_weight',
+      paramName: 'pos_weight',
+      direction: 'up',
+      continuous: true,
+      grid: sg,
       definition: `logits [${xs.join(', ')}], targets [1, 0.25, 1], reduction none; pos_weight from 1e-3 to ${maxLabel}`,
       build: (w) => ({ logits: xs, target: [1, 0.25, 1], pos_weight: round(w), reduction: 'none' }),
       describe: (w, n) => `pos_weight ${sig(w, n)}`,
@@ -349,9 +421,13 @@ export function sigmoidGradientPoints(quick: boolean): GradientPoint[] {
 }
 
 export function bceGradientPoints(quick: boolean): GradientPoint[] {
-  return quick ? [...pts('p-low', [0.1, 0.001]), ...pts('p-high', [0.01])] : [...pts('p-low', [0.1, 0.01, 1e-4, 1e-8]), ...pts('p-high', [0.1, 1e-3, 1e-6])];
+  return quick
+    ? [...pts('p-low', [0.1, 0.001]), ...pts('p-high', [0.01])]
+    : [...pts('p-low', [0.1, 0.01, 1e-4, 1e-8]), ...pts('p-high', [0.1, 1e-3, 1e-6])];
 }
 
 export function bceLogitsGradientPoints(quick: boolean): GradientPoint[] {
-  return quick ? [...pts('logit-scale', [1, 10]), ...pts('pos-weight', [3])] : [...pts('logit-scale', [0.01, 1, 10, 30]), ...pts('pos-weight', [0.01, 3, 1000])];
+  return quick
+    ? [...pts('logit-scale', [1, 10]), ...pts('pos-weight', [3])]
+    : [...pts('logit-scale', [0.01, 1, 10, 30]), ...pts('pos-weight', [0.01, 3, 1000])];
 }

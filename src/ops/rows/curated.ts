@@ -81,4 +81,3 @@ export const ROWS_BACKWARD: readonly Entry[] = [
   ['tiny-grad-output', { logits: [[0, 1, -2]], grad_output: [[5e-324, 1e-310, -2e-310]] }, ['tiny', 'grad-output']],
   ['wide-row-256', { logits: [ROW_256], grad_output: [ROW_256.map((v, k) => (k % 2 === 0 ? 1 : -v))] }, ['wide-row', 'grad-output']],
 ];
-

@@ -13,7 +13,15 @@ import { logSoftmaxBackwardFloor, rowsC, softmaxBackwardFloor } from '../lib/flo
 import { logSoftmaxBackwardKappa, logSoftmaxKappa, logsumexpKappa, softmaxBackwardKappa, softmaxKappa } from '../lib/kappa.js';
 import { ROW_BACKWARD_PROBES, ROW_PROBES } from '../lib/probes.js';
 import { rowGradientPoints, rowSweeps } from '../lib/sweeps.js';
-import { logSoftmaxBackwardCertified, logSoftmaxCertified, logsumexpCertified, rowGradUnit, rowUnit, softmaxBackwardCertified, softmaxCertified } from '../../reference/certified/index.js';
+import {
+  logSoftmaxBackwardCertified,
+  logSoftmaxCertified,
+  logsumexpCertified,
+  rowGradUnit,
+  rowUnit,
+  softmaxBackwardCertified,
+  softmaxCertified,
+} from '../../reference/certified/index.js';
 import { softmaxRowDecimals } from '../../reference/certified/fixed.js';
 import type { OpRecord } from '../types.js';
 import { ROWSBACKWARD_SCHEMA, ROWS_SCHEMA } from './schema.js';

@@ -29,31 +29,50 @@ export const PLANTED = {
           return e.map((v) => v / s);
         }),
     }),
-    planted('softmax-shift-no-special-cases', 'bug', 'max-shifted softmax without the special cases: a +Infinity logit gives NaN (∞ − ∞) instead of 1 / 0', {
-      softmax: ({ logits }: { logits: Matrix }) =>
-        logits.map((x) => {
-          const m = Math.max(...x);
-          const e = x.map((v) => Math.exp(v - m));
-          const s = sum(e);
-          return e.map((v) => v / s);
-        }),
-    }),
+    planted(
+      'softmax-shift-no-special-cases',
+      'bug',
+      'max-shifted softmax without the special cases: a +Infinity logit gives NaN (∞ − ∞) instead of 1 / 0',
+      {
+        softmax: ({ logits }: { logits: Matrix }) =>
+          logits.map((x) => {
+            const m = Math.max(...x);
+            const e = x.map((v) => Math.exp(v - m));
+            const s = sum(e);
+            return e.map((v) => v / s);
+          }),
+      },
+    ),
     planted('softmax-all-masked-uniform', 'bug', 'an all-masked row returns the uniform distribution 1/C instead of NaN', {
-      softmax: ({ logits }: { logits: Matrix }) => logits.map((x) => (x.every((v) => v === -Infinity) ? x.map(() => 1 / x.length) : analyseRow(x).p.map(pz))),
+      softmax: ({ logits }: { logits: Matrix }) =>
+        logits.map((x) => (x.every((v) => v === -Infinity) ? x.map(() => 1 / x.length) : analyseRow(x).p.map(pz))),
     }),
     planted('softmax-all-masked-zero', 'bug', 'an all-masked row returns zeros instead of NaN (a "safe softmax")', {
-      softmax: ({ logits }: { logits: Matrix }) => logits.map((x) => (x.every((v) => v === -Infinity) ? x.map(() => 0) : analyseRow(x).p.map(pz))),
+      softmax: ({ logits }: { logits: Matrix }) =>
+        logits.map((x) => (x.every((v) => v === -Infinity) ? x.map(() => 0) : analyseRow(x).p.map(pz))),
     }),
-    planted('softmax-masked-fill-1e4', 'bug', 'masking by replacing −Infinity with −1e4 (masked_fill): masked entries get probability when the other logits are below −1e4, all-masked rows become uniform', {
-      softmax: ({ logits }: { logits: Matrix }) => baseOps.softmax({ logits: logits.map((x) => x.map((v) => (v === -Infinity ? -1e4 : v))) }),
-    }),
-    planted('softmax-masked-fill-1e9', 'bug', 'masking by replacing −Infinity with −1e9: exact zeros while the other logits are above −1e9 + 745, but an all-masked row becomes uniform', {
-      softmax: ({ logits }: { logits: Matrix }) => baseOps.softmax({ logits: logits.map((x) => x.map((v) => (v === -Infinity ? -1e9 : v))) }),
-    }),
-    planted('float32-claimed-float64', 'bug',
-      'float32 arithmetic (Math.fround after every operation) declared as float64',
-      { softmax: (a: { logits: Matrix }) => float32Ops.softmax(a), cross_entropy: (a: Parameters<typeof float32Ops.cross_entropy>[0]) => float32Ops.cross_entropy(a) },
+    planted(
+      'softmax-masked-fill-1e4',
+      'bug',
+      'masking by replacing −Infinity with −1e4 (masked_fill): masked entries get probability when the other logits are below −1e4, all-masked rows become uniform',
+      {
+        softmax: ({ logits }: { logits: Matrix }) =>
+          baseOps.softmax({ logits: logits.map((x) => x.map((v) => (v === -Infinity ? -1e4 : v))) }),
+      },
     ),
+    planted(
+      'softmax-masked-fill-1e9',
+      'bug',
+      'masking by replacing −Infinity with −1e9: exact zeros while the other logits are above −1e9 + 745, but an all-masked row becomes uniform',
+      {
+        softmax: ({ logits }: { logits: Matrix }) =>
+          baseOps.softmax({ logits: logits.map((x) => x.map((v) => (v === -Infinity ? -1e9 : v))) }),
+      },
+    ),
+    planted('float32-claimed-float64', 'bug', 'float32 arithmetic (Math.fround after every operation) declared as float64', {
+      softmax: (a: { logits: Matrix }) => float32Ops.softmax(a),
+      cross_entropy: (a: Parameters<typeof float32Ops.cross_entropy>[0]) => float32Ops.cross_entropy(a),
+    }),
     planted('shifted-uncompensated', 'correct', 'plain max shift (no TwoSum compensation), recursive summation, log1p of the normaliser', {
       softmax: rowOps(plainRow).softmax,
       log_softmax: rowOps(plainRow).log_softmax,
@@ -81,53 +100,73 @@ export const PLANTED = {
     }),
   ],
   log_softmax: [
-    planted('log-softmax-as-log-of-softmax', 'bug', 'log_softmax as log(softmax(x)) (shifted softmax): −Infinity where the probability underflows', {
-      log_softmax: ({ logits }: { logits: Matrix }) => baseOps.softmax({ logits }).map((r) => r.map(Math.log)),
-    }),
-    planted('log-softmax-log-not-log1p', 'bug',
+    planted(
+      'log-softmax-as-log-of-softmax',
+      'bug',
+      'log_softmax as log(softmax(x)) (shifted softmax): −Infinity where the probability underflows',
+      {
+        log_softmax: ({ logits }: { logits: Matrix }) => baseOps.softmax({ logits }).map((r) => r.map(Math.log)),
+      },
+    ),
+    planted(
+      'log-softmax-log-not-log1p',
+      'bug',
       'lost log1p: log_softmax = (x − m) − log(Σ exp(x − m)) (absolute error ~u for log-probabilities near 0)',
       { log_softmax: rowOps((x) => shiftedRow(x, { sum: neumaierSum, compensate: true, log1p: false })).log_softmax },
       { expect: 'tiny' },
     ),
   ],
   logsumexp: [
-    planted('logsumexp-log-not-log1p', 'bug',
-      'lost log1p: logsumexp = m + log(Σ exp(x − m)) (absolute error ~u where the result is ~0)',
-      { logsumexp: rowOps((x) => shiftedRow(x, { sum: neumaierSum, compensate: true, log1p: false })).logsumexp },
-      { expect: 'tiny' },
+    planted('logsumexp-log-not-log1p', 'bug', 'lost log1p: logsumexp = m + log(Σ exp(x − m)) (absolute error ~u where the result is ~0)', {
+      logsumexp: rowOps((x) => shiftedRow(x, { sum: neumaierSum, compensate: true, log1p: false })).logsumexp,
+    }, { expect: 'tiny' }),
+    planted(
+      'logsumexp-shift-no-special-cases',
+      'bug',
+      'max-shifted logsumexp without the special cases: an all −Infinity row gives NaN (−∞ − (−∞)) instead of −Infinity, a +Infinity gives NaN',
+      {
+        logsumexp: ({ logits }: { logits: Matrix }) =>
+          logits.map((x) => {
+            const m = Math.max(...x);
+            const k = x.indexOf(m);
+            return m + Math.log1p(sum(x.filter((_, j) => j !== k).map((v) => Math.exp(v - m))));
+          }),
+      },
     ),
-    planted('logsumexp-shift-no-special-cases', 'bug', 'max-shifted logsumexp without the special cases: an all −Infinity row gives NaN (−∞ − (−∞)) instead of −Infinity, a +Infinity gives NaN', {
-      logsumexp: ({ logits }: { logits: Matrix }) =>
-        logits.map((x) => {
-          const m = Math.max(...x);
-          const k = x.indexOf(m);
-          return m + Math.log1p(sum(x.filter((_, j) => j !== k).map((v) => Math.exp(v - m))));
-        }),
-    }),
   ],
   softmax_backward: [
     planted('softmax-backward-dropped-term', 'bug', 'softmax_backward returns p ⊙ g (the −p·⟨g, p⟩ term of the Jacobian dropped)', {
       softmax_backward: ({ logits, grad_output }: { logits: Matrix; grad_output: Matrix }) =>
         logits.map((x, n) => analyseRow(x).p.map((p, j) => zmul(p, grad_output[n][j]))),
     }),
-    planted('softmax-backward-distributed', 'correct', 'softmax_backward as p ⊙ g − p·⟨g, p⟩ (distributed; cancellation within the tiny-absolute floor)', {
-      softmax_backward: ({ logits, grad_output }: { logits: Matrix; grad_output: Matrix }) =>
-        logits.map((x, n) => {
-          const r = analyseRow(x);
-          if (r.nan) return x.map(() => NaN);
-          const g = grad_output[n];
-          const dot = sum(r.p.map((p, j) => zmul(p, g[j])));
-          return r.p.map((p, j) => zmul(p, g[j]) - zmul(p, dot));
-        }),
-    }),
+    planted(
+      'softmax-backward-distributed',
+      'correct',
+      'softmax_backward as p ⊙ g − p·⟨g, p⟩ (distributed; cancellation within the tiny-absolute floor)',
+      {
+        softmax_backward: ({ logits, grad_output }: { logits: Matrix; grad_output: Matrix }) =>
+          logits.map((x, n) => {
+            const r = analyseRow(x);
+            if (r.nan) return x.map(() => NaN);
+            const g = grad_output[n];
+            const dot = sum(r.p.map((p, j) => zmul(p, g[j])));
+            return r.p.map((p, j) => zmul(p, g[j]) - zmul(p, dot));
+          }),
+      },
+    ),
   ],
   log_softmax_backward: [
-    planted('log-softmax-backward-dropped-sum', 'bug', 'log_softmax_backward returns g − p (the Σ g factor dropped: only right for Σ g = 1)', {
-      log_softmax_backward: ({ logits, grad_output }: { logits: Matrix; grad_output: Matrix }) =>
-        logits.map((x, n) => {
-          const r = analyseRow(x);
-          return r.nan ? x.map(() => NaN) : r.p.map((p, j) => grad_output[n][j] - p);
-        }),
-    }),
+    planted(
+      'log-softmax-backward-dropped-sum',
+      'bug',
+      'log_softmax_backward returns g − p (the Σ g factor dropped: only right for Σ g = 1)',
+      {
+        log_softmax_backward: ({ logits, grad_output }: { logits: Matrix; grad_output: Matrix }) =>
+          logits.map((x, n) => {
+            const r = analyseRow(x);
+            return r.nan ? x.map(() => NaN) : r.p.map((p, j) => grad_output[n][j] - p);
+          }),
+      },
+    ),
   ],
 } satisfies Record<string, readonly PlantedEntry[]>;

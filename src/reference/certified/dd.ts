@@ -106,8 +106,8 @@ export function mul(xh: number, xl: number, ex: number, yh: number, yl: number, 
   // with both lows 0 the cross products vanish and TwoProd is exact unless it underflows
   // (|p| < 2^-969, including a product that rounds to 0) or a splitting overflows
   // (|xh| or |yh| ≥ 2^996); a zero factor gives an exact 0
-  const exact =
-    xl === 0 && yl === 0 && (ax === 0 || ay === 0 || (Math.abs(p) >= 2 ** -969 && Math.abs(p) < Infinity)) && ax < 2 ** 996 && ay < 2 ** 996;
+  const exact = xl === 0 && yl === 0 && (ax === 0 || ay === 0 || (Math.abs(p) >= 2 ** -969 && Math.abs(p) < Infinity)) && ax < 2 ** 996
+    && ay < 2 ** 996;
   O[2] = exact ? prop : MUL_C * ax * ay + prop + TINY;
 }
 

@@ -200,8 +200,7 @@ export function expDD(dh: number, dl: number): boolean {
     const t2 = t1 + ce;
     const t3 = t2 - e2;
     const t4 = t3 - kc3;
-    errR =
-      U * (Math.abs(t1) + Math.abs(t2) + Math.abs(t3) + Math.abs(t4) + Math.abs(kc3)) + Math.abs(k) * t.cErr + 4 * TINY;
+    errR = U * (Math.abs(t1) + Math.abs(t2) + Math.abs(t3) + Math.abs(t4) + Math.abs(kc3)) + Math.abs(k) * t.cErr + 4 * TINY;
     twoSum(c, t4);
     r = O[0];
     rl = O[1];
@@ -313,8 +312,7 @@ export function log1pDD(sh: number, sl: number, se: number): boolean {
   if (!(aw < 2 ** -40)) return false;
   // log1p(w) = w − w²/2 + w³/3 + θ: the correction c is evaluated from wh alone
   const c = -0.5 * wh * wh + (wh * wh * wh) / 3;
-  const ce =
-    1.01 * Math.abs(wl) * Math.abs(wh) + 2 ** -50 * (wh * wh) + we * 2.01 * aw + (aw ** 4 / 4) * 1.01 + aw ** 3 * 2 ** -50;
+  const ce = 1.01 * Math.abs(wl) * Math.abs(wh) + 2 ** -50 * (wh * wh) + we * 2.01 * aw + (aw ** 4 / 4) * 1.01 + aw ** 3 * 2 ** -50;
   add(L0, 0, 0, wh, wl, we * (1 + 2 ** -39));
   add(O[0], O[1], O[2], c, 0, ce);
   return true;

@@ -58,7 +58,7 @@ function consts(): Consts {
   if (C) return C;
   let ln2 = 0n;
   let pow3 = 3n;
-  for (let k = 0; ; k++) {
+  for (let k = 0;; k++) {
     const t = (2n << GLB) / (BigInt(2 * k + 1) * pow3);
     if (t === 0n) break;
     ln2 += t;

@@ -38,7 +38,10 @@ export interface FloatsNest {
 
 /** The raw args of unit i alone (a row, or an element), for the decimal fallback of that unit. */
 export const rowUnit = (a: { logits: number[][] }, i: number) => ({ logits: [a.logits[i]] });
-export const rowGradUnit = (a: { logits: number[][]; grad_output: number[][] }, i: number) => ({ logits: [a.logits[i]], grad_output: [a.grad_output[i]] });
+export const rowGradUnit = (a: { logits: number[][]; grad_output: number[][] }, i: number) => ({
+  logits: [a.logits[i]],
+  grad_output: [a.grad_output[i]],
+});
 export const elemUnit = (a: { x: number[] }, i: number) => ({ x: [a.x[i]] });
 export const elemGradUnit = (a: { x: number[]; grad_output: number[] }, i: number) => ({ x: [a.x[i]], grad_output: [a.grad_output[i]] });
 

@@ -555,7 +555,6 @@ function twoSumInto(a: number, b: number): void {
   O[1] = a - (s - bp) + (b - bp);
 }
 
-
 export function softmaxBackwardCertified(a: { logits: Matrix; grad_output: Matrix }): FloatsNest {
   return rowsOf(a.logits, (x, j) => softmaxBackwardRowCertified(x, a.grad_output[j]));
 }
