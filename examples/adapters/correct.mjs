@@ -288,6 +288,21 @@ function klGrad(args, n, c) {
   return typeof g === 'number' ? g : g[n][c];
 }
 const klMap = (args, f) => args.input.map((row, n) => row.map((x, c) => f(x, args.target[n][c], n, c)));
+/** a·b where either factor exactly 0 gives 0 (a zero grad_output against an overflowing e^t, or the reverse) */
+const zmul2 = (a, b) => (a === 0 || b === 0 ? 0 : a * b);
+/**
+ * e^t·Π factors without overflowing e^t first: a zero factor gives 0 (even against e^t = ∞);
+ * when e^t overflows, e^700 times the factors, then times e^(t − 700): each step is one
+ * correctly rounded operation, and no intermediate overflows unless the result does
+ */
+function expTimes(t, factors) {
+  if (factors.some((f) => f === 0)) return 0;
+  const e = Math.exp(t);
+  if (Number.isFinite(e)) return factors.reduce((p, f) => p * f, e);
+  let v = Math.exp(700);
+  for (const f of factors) v *= f;
+  return v * Math.exp(t - 700);
+}
 /** the pointwise term, with the zero-coefficient rule at t = 0 (t = −∞ with log_target) */
 function klTerm(x, t, logTarget) {
   if (logTarget) return t === -Infinity ? 0 : Math.exp(t) * (t - x);
@@ -480,13 +495,17 @@ export const baseOps = {
   },
   kl_div_backward(args) {
     const D = klDenominator(args);
-    return klMap(args, (_x, t, n, c) => pz(zmul(args.log_target ? Math.exp(t) : t, -klGrad(args, n, c)) / D));
+    // −e^t·g/D: e^t may overflow where the product does not (expTimes)
+    return klMap(args, (_x, t, n, c) => {
+      const g = klGrad(args, n, c);
+      return pz(args.log_target ? expTimes(t, [-g, 1 / D]) : zmul2(t, -g) / D);
+    });
   },
   kl_div_target_backward(args) {
     const D = klDenominator(args);
     return klMap(args, (x, t, n, c) => {
       const g = klGrad(args, n, c);
-      if (args.log_target) return pz(zmul(t === -Infinity ? 0 : Math.exp(t), zmul(g, t + 1 - x)) / D);
+      if (args.log_target) return pz(t === -Infinity ? 0 : expTimes(t, [g, t + 1 - x, 1 / D]));
       return t === 0 ? 0 : pz(zmul(g, Math.log(t) + 1 - x) / D);
     });
   },
