@@ -3,6 +3,8 @@
  * and a --check mode that fails here when it drifts (oracles/ is checked in oracles.test.ts).
  *   docs/ops.md                 npm run docs:ops       (scripts/ops-doc.mjs, from the op records)
  *   schema/*.schema.json (op enums, args)  npm run schema:update  (scripts/fixture-schema.mjs, from the op records)
+ *   docs/accuracy.md            npm run accuracy (scripts/accuracy.mjs: the fast path against the
+ *                               correctly rounded reference, every op and regime; ~15 s)
  *   docs/audits/                npm run audit:examples (scripts/audit-examples.mjs; checked here for the
  *                               two in-process JS examples, ~20 s; `--check` alone checks all four)
  */
@@ -33,6 +35,12 @@ describe('generated files', () => {
   it('docs/audits/ holds what the audits of the JS examples report now (naive, correct)', () => {
     const r = check('audit-examples.mjs', '--only', 'naive,correct');
     expect(r.out).toContain('docs/audits/');
+    expect(r.code, r.out).toBe(0);
+  });
+
+  it('docs/accuracy.md is what scripts/accuracy.mjs measures now', () => {
+    const r = check('accuracy.mjs');
+    expect(r.out).toContain('docs/accuracy.md');
     expect(r.code, r.out).toBe(0);
   });
 });

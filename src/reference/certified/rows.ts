@@ -211,15 +211,9 @@ function putOut(o: RowOut, i: number): void {
 export function softmaxRowCertified(x: readonly number[]): RowOut | null {
   const sc = scan(x);
   const o = newRow(x.length);
-  if (sc.special === 'nan' || sc.special === 'allMasked') {
-    for (let i = 0; i < x.length; i++) put(o, i, NaN);
-    return o;
-  }
-  if (sc.special === 'posInf') {
-    // one-hot at a single +∞; NaN at ≥ 2 (path dependent); 0 elsewhere
-    for (let i = 0; i < x.length; i++) put(o, i, x[i] === Infinity ? (sc.posInf === 1 ? 1 : NaN) : 0);
-    return o;
-  }
+  // special rows (NaN, +∞, every entry masked) follow docs/semantics.md, which the decimal
+  // path implements (limits, C = 1 rows): they fall back rather than keep a second copy here
+  if (sc.special) return null;
   const r = analyseRow(x, sc.m, sc.argmax);
   if (!r) return null;
   add(1, 0, 0, r.sh, r.sl, r.se);
@@ -269,15 +263,9 @@ function tinyL(r: Row): number {
 export function logSoftmaxRowCertified(x: readonly number[]): RowOut | null {
   const sc = scan(x);
   const o = newRow(x.length);
-  if (sc.special === 'nan' || sc.special === 'allMasked') {
-    for (let i = 0; i < x.length; i++) put(o, i, NaN);
-    return o;
-  }
-  if (sc.special === 'posInf') {
-    // 0 (exact: +0) at a single +∞, NaN at ≥ 2; −∞ elsewhere
-    for (let i = 0; i < x.length; i++) put(o, i, x[i] === Infinity ? (sc.posInf === 1 ? 0 : NaN) : -Infinity);
-    return o;
-  }
+  // special rows (NaN, +∞, every entry masked) follow docs/semantics.md, which the decimal
+  // path implements (limits, C = 1 rows): they fall back rather than keep a second copy here
+  if (sc.special) return null;
   const r = analyseRow(x, sc.m, sc.argmax);
   if (!r) return null;
   if (!r.sPos) {
