@@ -14,26 +14,10 @@ import { add, div, mul, O } from './dd.js';
 import { decideInto, OUT, tinyZero } from './decide.js';
 import { EXP, expDD, log1pDD, pow2 } from './elementary.js';
 import type { FloatsNest } from './index.js';
-import type { RowOut } from './rows.js';
+import { newRow, put, putOut } from './rows.js';
 
 const NEGLIGIBLE = -761;
 const SMALL_E = 2 ** -897;
-
-function newOut(n: number): RowOut {
-  return { float64: new Array(n), float32: new Array(n), float16: new Array(n), bfloat16: new Array(n) };
-}
-function put(o: RowOut, i: number, v: number): void {
-  o.float64[i] = v;
-  o.float32[i] = v;
-  o.float16[i] = v;
-  o.bfloat16[i] = v;
-}
-function putOut(o: RowOut, i: number): void {
-  o.float64[i] = OUT.float64;
-  o.float32[i] = OUT.float32;
-  o.float16[i] = OUT.float16;
-  o.bfloat16[i] = OUT.bfloat16;
-}
 
 /** O <- 1 + E for E = EXP (M·2^K) */
 function onePlusE(): void {
@@ -158,7 +142,7 @@ function sigmoidBackwardOne(x: number, g: number): boolean {
 }
 
 function elementwise(n: number, f: (i: number) => boolean): FloatsNest {
-  const o = newOut(n);
+  const o = newRow(n);
   const undecided: number[] = [];
   for (let i = 0; i < n; i++) {
     if (f(i)) putOut(o, i);

@@ -189,18 +189,21 @@ export interface RowOut {
   bfloat16: number[];
 }
 
-function newRow(n: number): RowOut {
+/** an empty output of n entries in the four formats */
+export function newRow(n: number): RowOut {
   return { float64: new Array(n), float32: new Array(n), float16: new Array(n), bfloat16: new Array(n) };
 }
 
-function put(o: RowOut, i: number, v: number): void {
+/** the same value in the four formats (an exact special value) */
+export function put(o: RowOut, i: number, v: number): void {
   o.float64[i] = v;
   o.float32[i] = v;
   o.float16[i] = v;
   o.bfloat16[i] = v;
 }
 
-function putOut(o: RowOut, i: number): void {
+/** the four roundings decide.ts just wrote into OUT */
+export function putOut(o: RowOut, i: number): void {
   o.float64[i] = OUT.float64;
   o.float32[i] = OUT.float32;
   o.float16[i] = OUT.float16;
